@@ -1,0 +1,73 @@
+"""Domain errors. Each carries a stable machine-readable `code`, a human `message` and the
+HTTP status the API renders it with, as `{"error": {"code": ..., "message": ...}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LgspError(Exception):
+    """Base of every error the API turns into a 4xx answer."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+
+
+class InvalidRequestError(LgspError):
+    status = 400
+    code = "invalid_request"
+
+
+class AuthenticationError(LgspError):
+    """The caller could not be authenticated. Details stay vague on purpose."""
+
+    status = 401
+    code = "signature_invalid"
+
+
+class ForbiddenError(LgspError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFoundError(LgspError):
+    """Also used for objects that exist but belong to someone else (never 403)."""
+
+    status = 404
+    code = "not_found"
+
+
+class ConflictError(LgspError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLargeError(LgspError):
+    status = 413
+    code = "content_too_large"
+
+
+class ContentMismatchError(LgspError):
+    """Bytes did not match what was declared (length or SHA-256)."""
+
+    status = 422
+    code = "checksum_mismatch"
+
+
+class ConditionFailedError(Exception):
+    """A table write's condition did not hold (raised by table adapters)."""
+
+
+class TransactionConflictError(Exception):
+    """A transaction was cancelled; `reasons` has one entry per op ('' if fine)."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = reasons or []

@@ -1,0 +1,199 @@
+"""Ports: the small interfaces the use cases need from the outside world.
+
+The domain owns these Protocols; `chalicelib/adapters/` implements them (DynamoDB, SQLite,
+S3-compatible stores) and tests use the same adapters against moto or embedded backends.
+Values stored in a table item are limited to `str`, `int`, `bool`, `None`, `list` and
+`dict` of those (no floats: times are ISO strings or epoch seconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A write precondition both table adapters can evaluate atomically.
+
+    - `exists=True`: the item must exist; `exists=False`: it must not exist.
+    - `equals`: each attribute must exist and equal the value.
+    - `one_of`: each attribute must exist and equal one of the values.
+    All given parts must hold.
+    """
+
+    exists: bool | None = None
+    equals: Mapping[str, Any] = field(default_factory=dict)
+    one_of: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a query; `cursor` is opaque and None on the last page."""
+
+    items: list[Item]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class Put:
+    item: Item
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    """Set, atomically add to, and remove attributes of one item.
+
+    `add` adds integers (creating the attribute at 0 first). An update of an item that
+    does not exist creates it (upsert) unless the condition says `exists=True`.
+    """
+
+    pk: str
+    sk: str
+    set: Mapping[str, Any] = field(default_factory=dict)
+    add: Mapping[str, int] = field(default_factory=dict)
+    remove: Sequence[str] = ()
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    pk: str
+    sk: str
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A transaction member that only asserts a condition on another item."""
+
+    pk: str
+    sk: str
+    condition: Condition
+
+
+TransactOp = Put | Update | Delete | Check
+
+
+class Table(Protocol):
+    """One key-value table: items keyed by the strings `pk` and `sk`.
+
+    Items may carry `ttl` (epoch seconds): the item may vanish any time after it.
+    Every method raises `ConditionFailedError` when a condition does not hold and
+    `TransactionConflictError` when a transaction is cancelled for another reason.
+    """
+
+    def get(self, pk: str, sk: str) -> Item | None: ...
+
+    def put(self, item: Item, condition: Condition | None = None) -> None: ...
+
+    def update(self, op: Update) -> Item:
+        """Apply `op` and return the whole item as it is after the update."""
+        ...
+
+    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None: ...
+
+    def query(
+        self,
+        pk: str,
+        *,
+        prefix: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        descending: bool = False,
+    ) -> Page:
+        """Items of one partition in `sk` order, optionally those whose `sk` starts with
+        `prefix` or lies in `[start, end]` (inclusive); at most `limit` per page."""
+        ...
+
+    def transact(self, ops: Sequence[TransactOp]) -> None:
+        """Apply all ops or none (at most 100 ops)."""
+        ...
+
+
+@dataclass(frozen=True)
+class PresignedRequest:
+    """An HTTP request a client sends straight to the object store."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What the store says about an object it holds.
+
+    `sha256_b64` is the base64 SHA-256 of a single-PUT object, or for a multipart one the
+    composite `base64(sha256(part digests…))-N` as S3 reports it; None if the store did not
+    record a checksum.
+    """
+
+    size: int
+    sha256_b64: str | None
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    part_number: int
+    etag: str
+    sha256_b64: str
+
+
+class ObjectStore(Protocol):
+    """The exchange spaces: one bucket of an S3-compatible store, reached by presigned URLs."""
+
+    def presign_put(
+        self, key: str, *, size: int, sha256_b64: str, content_type: str, expires_in: int
+    ) -> PresignedRequest:
+        """A PUT the store accepts only with exactly these bytes (length and SHA-256 bound)."""
+        ...
+
+    def create_multipart(self, key: str, *, content_type: str) -> str:
+        """Start a multipart upload with SHA-256 part checksums; returns the upload id."""
+        ...
+
+    def presign_part(
+        self, key: str, upload_id: str, part_number: int, *, size: int, sha256_b64: str,
+        expires_in: int,
+    ) -> PresignedRequest: ...
+
+    def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> None:
+        """Raise `ContentMismatchError` if the store refuses the parts (missing or changed)."""
+        ...
+
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
+
+    def head(self, key: str) -> StoredObject | None: ...
+
+    def presign_get(self, key: str, *, expires_in: int, file_name: str) -> PresignedRequest: ...
+
+    def delete(self, key: str) -> None:
+        """Delete the object; deleting a missing object is not an error."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> int:
+        """Current time, epoch seconds (UTC)."""
+        ...
+
+
+class IdFactory(Protocol):
+    def new_id(self) -> str:
+        """A new unguessable, time-ordered identifier."""
+        ...
+
+
+class SecretSealer(Protocol):
+    """Encrypts secrets at rest (envelope encryption); `context` binds the ciphertext."""
+
+    def seal(self, plaintext: bytes, context: str) -> str: ...
+
+    def open(self, sealed: str, context: str) -> bytes: ...
