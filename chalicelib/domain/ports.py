@@ -83,8 +83,9 @@ class Table(Protocol):
     """One key-value table: items keyed by the strings `pk` and `sk`.
 
     Items may carry `ttl` (epoch seconds): the item may vanish any time after it.
-    Every method raises `ConditionFailedError` when a condition does not hold and
-    `TransactionConflictError` when a transaction is cancelled for another reason.
+    Single-item writes raise `ConditionFailedError` when their condition does not hold;
+    `transact` raises `TransactionConflictError` whose `reasons[i]` is
+    `"ConditionalCheckFailed"` for each op whose condition failed (`""` for the others).
     """
 
     def get(self, pk: str, sk: str) -> Item | None: ...

@@ -1,0 +1,35 @@
+"""Event sources other than HTTP."""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.parse
+from typing import Any
+
+from chalicelib.bootstrap import deps
+from chalicelib.domain.errors import LgspError
+from chalicelib.services import send
+
+log = logging.getLogger("lgsp.events")
+OBJECT_KEY = re.compile(r"^exchange/([0-9a-f]{1,64})/content$")
+
+
+def handle_object_created(event: dict[str, Any]) -> dict[str, Any]:
+    """S3 ObjectCreated: verify and deliver the upload even if the client never calls
+    `complete`. Unknown keys and refused uploads are logged and skipped, never retried."""
+    done: list[str] = []
+    for record in event.get("Records", []):
+        key = urllib.parse.unquote_plus(record["s3"]["object"]["key"])
+        match = OBJECT_KEY.match(key)
+        if match is None:
+            log.warning("object_created: not an exchange object")
+            continue
+        message_id = match.group(1)
+        try:
+            msg = send.complete(deps(), None, message_id, {})
+        except LgspError as err:
+            log.warning("object_created: %s refused: %s", message_id, err.code)
+            continue
+        done.append(f"{message_id}:{msg['state']}")
+    return {"processed": done}

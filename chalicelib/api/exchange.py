@@ -1,0 +1,115 @@
+"""Exchange routes (R-SEND, R-RECV): thin handlers over `chalicelib/services/`."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api.http import Call, QueryParam, RouteSpec, api_route
+from chalicelib.domain.errors import InvalidRequestError
+from chalicelib.domain.schemas import (
+    CompleteRequest,
+    ConfirmRequest,
+    CreateMessageRequest,
+    CreateMessageResponse,
+    DeliveryView,
+    FetchGrant,
+    InboxPage,
+    MessageStatus,
+    OutboxPage,
+    RejectRequest,
+    UploadPlan,
+)
+from chalicelib.services import receive, send, status
+
+exchange_api = Blueprint(__name__)
+
+PAGING = (
+    QueryParam("limit", "Items per page (1-200, default 50).",
+               {"type": "integer", "minimum": 1, "maximum": 200}),
+    QueryParam("cursor", "Opaque cursor from the previous page's next_cursor.",
+               {"type": "string"}),
+)
+IDEMPOTENCY = QueryParam("Idempotency-Key", "Retries with the same key return the same "
+                         "message.", {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"})
+
+
+def _limit(call: Call) -> int:
+    raw = call.query("limit") or "50"
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise InvalidRequestError("limit must be an integer from 1 to 200.",
+                                  code="invalid_limit")
+    return int(raw)
+
+
+@api_route(exchange_api, RouteSpec(
+    "POST", "/v1/messages", "Request an exchange space for a new message (R-SEND-2)",
+    CreateMessageResponse, status=201, request=CreateMessageRequest, headers=(IDEMPOTENCY,),
+    errors=(400, 401, 409, 413)))
+def create_message(call: Call) -> CreateMessageResponse:
+    created = send.create_message(call.deps, call.who, call.body,
+                                  call.request.headers.get("idempotency-key"))
+    if created.replayed:
+        call.status = 200
+        call.headers["Idempotent-Replayed"] = "true"
+    call.headers["Location"] = f"/v1/messages/{created.response.message.id}"
+    return created.response
+
+
+@api_route(exchange_api, RouteSpec(
+    "GET", "/v1/messages/{message_id}/upload", "Fresh upload URLs for a message still "
+    "waiting for its content", UploadPlan, errors=(401, 404, 409)))
+def upload_plan(call: Call, message_id: str) -> UploadPlan:
+    return send.upload_plan(call.deps, call.who, message_id)
+
+
+@api_route(exchange_api, RouteSpec(
+    "POST", "/v1/messages/{message_id}/complete", "Tell the hub the upload is done; it "
+    "verifies length and SHA-256 and delivers (R-SEND-3/4)", MessageStatus,
+    request=CompleteRequest, errors=(400, 401, 404, 409, 422)))
+def complete(call: Call, message_id: str) -> MessageStatus:
+    etags = {p.part_number: p.etag for p in call.body.parts}
+    send.complete(call.deps, call.who, message_id, etags)
+    return status.message_status(call.deps, call.who, message_id)
+
+
+@api_route(exchange_api, RouteSpec(
+    "GET", "/v1/messages/{message_id}", "Status, per-destination deliveries and trace "
+    "(R-SEND-5)", MessageStatus, errors=(401, 404)))
+def message_status(call: Call, message_id: str) -> MessageStatus:
+    return status.message_status(call.deps, call.who, message_id)
+
+
+@api_route(exchange_api, RouteSpec(
+    "GET", "/v1/inbox", "Messages waiting for the caller's unit, by priority then age "
+    "(R-RECV-1)", InboxPage, query=PAGING, errors=(400, 401)))
+def inbox(call: Call) -> InboxPage:
+    return receive.inbox(call.deps, call.who, limit=_limit(call), cursor=call.query("cursor"))
+
+
+@api_route(exchange_api, RouteSpec(
+    "GET", "/v1/outbox", "Messages the caller's unit sent, newest first (R-SEND-1)",
+    OutboxPage, query=PAGING, errors=(400, 401)))
+def outbox(call: Call) -> OutboxPage:
+    return status.outbox(call.deps, call.who, limit=_limit(call), cursor=call.query("cursor"))
+
+
+@api_route(exchange_api, RouteSpec(
+    "POST", "/v1/messages/{message_id}/fetch", "A short-lived download URL for a "
+    "destination (R-RECV-2)", FetchGrant, errors=(401, 404, 409)))
+def fetch(call: Call, message_id: str) -> FetchGrant:
+    return receive.fetch(call.deps, call.who, message_id)
+
+
+@api_route(exchange_api, RouteSpec(
+    "POST", "/v1/messages/{message_id}/confirm", "Confirm receipt with the SHA-256 the "
+    "destination computed (R-RECV-3)", DeliveryView, request=ConfirmRequest,
+    errors=(400, 401, 404, 409, 422)))
+def confirm(call: Call, message_id: str) -> DeliveryView:
+    return receive.confirm(call.deps, call.who, message_id, call.body.sha256)
+
+
+@api_route(exchange_api, RouteSpec(
+    "POST", "/v1/messages/{message_id}/reject", "Refuse a message with a reason",
+    DeliveryView, request=RejectRequest, errors=(400, 401, 404, 409)))
+def reject(call: Call, message_id: str) -> DeliveryView:
+    return receive.reject(call.deps, call.who, message_id, call.body.reason)

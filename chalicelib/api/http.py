@@ -1,0 +1,166 @@
+"""One way to declare an API route: authenticate, parse, call, render, and describe it.
+
+Every route goes through `api_route`, so every route is signed (unless declared public),
+every body is validated by its pydantic model (unknown fields refused), every domain error
+becomes `{"error": {"code", "message"}}` with its status, and every route lands in
+`/openapi.json` from the same models.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.bootstrap import deps
+from chalicelib.domain.errors import InvalidRequestError, LgspError
+from chalicelib.domain.signatures import Caller, SignedRequest
+from chalicelib.services.auth import authenticate
+from chalicelib.services.deps import Deps
+
+log = logging.getLogger("lgsp.api")
+
+
+class UnsupportedMediaError(LgspError):
+    status = 415
+    code = "unsupported_media_type"
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    summary: str
+    response: type[BaseModel]
+    status: int = 200
+    request: type[BaseModel] | None = None
+    signed: bool = True
+    query: tuple[QueryParam, ...] = ()
+    headers: tuple[QueryParam, ...] = ()
+    errors: tuple[int, ...] = ()
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class Call:
+    """What a handler receives: the dependencies, the caller, the parsed body."""
+
+    deps: Deps
+    request: Request
+    caller: Caller | None
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def who(self) -> Caller:
+        assert self.caller is not None, "route declared public"
+        return self.caller
+
+    def query(self, name: str) -> str | None:
+        params = self.request.query_params or {}
+        return params.get(name)
+
+
+def error_response(err: LgspError) -> Response:
+    body = {"error": {"code": err.code, "message": err.message}}
+    headers = {"Content-Type": JSON}
+    if "server_time" in err.details:
+        headers["LGSP-Server-Time"] = str(err.details["server_time"])
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=err.status,
+                    headers=headers)
+
+
+def _canonical_query(request: Request) -> str:
+    params = request.query_params
+    if not params:
+        return ""
+    items = sorted((k, v) for k in params for v in params.getlist(k))
+    return "?" + urllib.parse.urlencode(items, quote_via=urllib.parse.quote)
+
+
+def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
+    """The request as the client signed it: scheme and host as it reached us, the public
+    path prefix, the path, and the query in canonical (sorted) order."""
+    event = request.to_original_event()
+    headers = {k: v for k, v in request.headers.items()}
+    scheme = headers.get("x-forwarded-proto", cfg_deps.settings.default_scheme)
+    host = headers.get("host", "")
+    path = cfg_deps.settings.public_path_prefix + event.get("path", request.path)
+    raw = request.raw_body
+    body = raw.encode() if isinstance(raw, str) else (raw or b"")
+    return SignedRequest(method=request.method, url=f"{scheme}://{host}{path}"
+                         f"{_canonical_query(request)}", headers=headers, body=body)
+
+
+def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
+    raw = request.raw_body or b"{}"
+    content_type = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
+    if request.raw_body and content_type != JSON:
+        raise UnsupportedMediaError(f"Send the body as {JSON}.")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise InvalidRequestError("The body is not valid JSON.", code="invalid_json") from exc
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidRequestError(f"{where}: {first['msg']}", code="validation_failed") from exc
+
+
+def _render(result: BaseModel, call: Call) -> Response:
+    return Response(body=result.model_dump_json(), status_code=call.status,
+                    headers={"Content-Type": JSON, **call.headers})
+
+
+def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel]],
+                                                           Callable[..., Response]]:
+    """Register `spec` on `bp` with the shared authentication/validation/error handling."""
+    ROUTES.append(spec)
+
+    def decorator(fn: Callable[..., BaseModel]) -> Callable[..., Response]:
+        @functools.wraps(fn)
+        def handler(**params: str) -> Response:
+            started, request = time.monotonic(), bp.current_request
+            call: Call | None = None
+            try:
+                d = deps()
+                caller = authenticate(d, signed_request(request, d)) if spec.signed else None
+                call = Call(deps=d, request=request, caller=caller, status=spec.status)
+                if spec.request is not None:
+                    call.body = _parse(request, spec.request)
+                response = _render(fn(call, **params), call)
+            except LgspError as err:
+                response = error_response(err)
+            log.info(json.dumps({
+                "route": f"{spec.method} {spec.path}", "status": response.status_code,
+                "unit": call.caller.unit if call and call.caller else None,
+                "ms": round((time.monotonic() - started) * 1000, 1),
+                "request_id": request.context.get("requestId"), **params,
+            }))
+            return response
+
+        bp.route(spec.path, methods=[spec.method], content_types=["*/*"])(handler)
+        return handler
+
+    return decorator

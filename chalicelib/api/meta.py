@@ -1,0 +1,40 @@
+"""Routes about the hub itself: health, time (R-PROP-4), identity, the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import Call, RouteSpec, api_route
+from chalicelib.api.openapi import openapi_document
+from chalicelib.domain.exchange import iso
+from chalicelib.domain.schemas import Health, ServerTime, WhoAmI
+
+meta_api = Blueprint(__name__)
+
+
+@api_route(meta_api, RouteSpec("GET", "/v1/health", "Liveness", Health, signed=False))
+def health(call: Call) -> Health:
+    return Health(status="ok", version=call.deps.settings.version)
+
+
+@api_route(meta_api, RouteSpec("GET", "/v1/time", "The hub's clock, for clients to "
+                               "resynchronise (R-PROP-4)", ServerTime, signed=False))
+def server_time(call: Call) -> ServerTime:
+    now = call.deps.clock.now()
+    return ServerTime(epoch=now, iso=iso(now))
+
+
+@api_route(meta_api, RouteSpec("GET", "/v1/whoami", "The authenticated caller", WhoAmI,
+                               errors=(401,)))
+def whoami(call: Call) -> WhoAmI:
+    who = call.who
+    return WhoAmI(unit=who.unit, app=who.app, key_id=who.key_id, algorithm=who.algorithm)
+
+
+@meta_api.route("/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of every route, built from the handlers' models."""
+    return Response(body=json.dumps(openapi_document(), ensure_ascii=False),
+                    headers={"Content-Type": "application/json"})

@@ -1,0 +1,78 @@
+"""The OpenAPI 3.1 document, built from the route specs and their pydantic models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from chalicelib.api.http import ROUTES, RouteSpec
+from chalicelib.domain.schemas import ErrorResponse
+
+REF = "#/components/schemas/{model}"
+_STATUS_TEXT = {400: "Invalid request", 401: "Not authenticated", 403: "Forbidden",
+                404: "No such object (or not yours)", 409: "Conflicts with the current state",
+                413: "Content too large", 415: "Unsupported media type",
+                422: "Content does not match"}
+
+
+def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template=REF)
+    components.update(schema.pop("$defs", {}))
+    components[model.__name__] = schema
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": spec.summary,
+        "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{spec.method} {spec.path}").strip("_"),
+        "responses": {str(spec.status): {"description": "OK",
+                                         **_json(_schema(spec.response, components))}},
+    }
+    params = [{"name": m.group(1), "in": "path", "required": True,
+               "schema": {"type": "string"}} for m in re.finditer(r"{(\w+)}", spec.path)]
+    params += [{"name": q.name, "in": "query", "required": False,
+                "description": q.description, "schema": q.schema} for q in spec.query]
+    params += [{"name": h.name, "in": "header", "required": False,
+                "description": h.description, "schema": h.schema} for h in spec.headers]
+    if params:
+        op["parameters"] = params
+    if spec.request is not None:
+        op["requestBody"] = {"required": True, **_json(_schema(spec.request, components))}
+    error_ref = _schema(ErrorResponse, components)
+    for code in sorted(set(spec.errors) | ({415} if spec.request else set())):
+        op["responses"][str(code)] = {"description": _STATUS_TEXT.get(code, "Error"),
+                                      **_json(error_ref)}
+    op["security"] = [{"httpSignature": []}] if spec.signed else []
+    return op
+
+
+def openapi_document() -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for spec in ROUTES:
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, components)
+    paths["/openapi.json"] = {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "LGSP exchange hub", "version": "1",
+                 "description": "Signed exchange of documents between agency apps. Every "
+                                "call except health, time and this document is signed per "
+                                "RFC 9421 (see docs/auth.md)."},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"httpSignature": {
+                "type": "apiKey", "in": "header", "name": "Signature",
+                "description": "RFC 9421 HTTP Message Signature labelled 'lgsp' with "
+                               "Signature-Input; keyid = access key; covers @method, "
+                               "@target-uri and content-digest (RFC 9530)."}},
+        },
+    }

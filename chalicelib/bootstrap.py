@@ -1,0 +1,63 @@
+"""Wiring: build the ports from the settings, once per process, on first use.
+
+Tests and the single-machine host install their own `Deps` with `install()`; nothing is
+built at import time (cold start, and moto must be active before any client exists).
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+
+from chalicelib.config import Settings, settings
+from chalicelib.services.deps import Deps
+
+_lock = threading.Lock()
+_deps: Deps | None = None
+
+
+def build(cfg: Settings) -> Deps:
+    """Real adapters for `cfg`: DynamoDB or SQLite, and the S3-compatible store."""
+    from chalicelib.adapters.objects_s3 import S3ObjectStore, make_s3_client
+    from chalicelib.adapters.secretbox import AesGcmSealer
+    from chalicelib.adapters.system import SystemClock, TimeOrderedIds
+    from chalicelib.domain.ports import Table
+
+    table: Table
+    if cfg.table_backend == "sqlite":
+        from chalicelib.adapters.table_sqlite import SqliteTable
+
+        table = SqliteTable(cfg.sqlite_path)
+    else:
+        import boto3
+
+        from chalicelib.adapters.table_dynamo import DynamoTable
+
+        client = boto3.client("dynamodb", region_name=cfg.aws_region,
+                              endpoint_url=cfg.dynamodb_endpoint)
+        table = DynamoTable(client, cfg.table_name)
+    s3 = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
+                        access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key,
+                        path_style=cfg.s3_path_style)
+    if not cfg.master_key:
+        raise RuntimeError("LGSP_MASTER_KEY is not set: the hub cannot open app secrets")
+    return Deps(table=table, objects=S3ObjectStore(s3, cfg.bucket), clock=SystemClock(),
+                ids=TimeOrderedIds(), sealer=AesGcmSealer(base64.b64decode(cfg.master_key)),
+                settings=cfg)
+
+
+def deps() -> Deps:
+    """The process's dependencies, built from the environment on first use."""
+    global _deps
+    if _deps is None:
+        with _lock:
+            if _deps is None:
+                _deps = build(settings())
+    return _deps
+
+
+def install(value: Deps | None) -> None:
+    """Use `value` from now on (None: rebuild from the environment on next use)."""
+    global _deps
+    with _lock:
+        _deps = value

@@ -1,0 +1,71 @@
+"""Settings of the hub: the only module that reads the environment.
+
+Every adapter takes its endpoint from here, so one code path serves AWS, an on-prem
+S3-compatible stack, the single-machine host and the tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseModel):
+    """Values come from `LGSP_*` environment variables (see `from_env`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    table_backend: Literal["dynamodb", "sqlite"] = "dynamodb"
+    table_name: str = "lgsp"
+    sqlite_path: str = "var/table.sqlite3"
+    dynamodb_endpoint: str | None = None
+
+    bucket: str = "lgsp-exchange"
+    s3_endpoint: str | None = None
+    s3_region: str = "ap-southeast-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_path_style: bool = False
+
+    aws_region: str = "ap-southeast-1"
+    master_key: str | None = Field(
+        default=None, description="base64 32-byte key that seals app secrets at rest")
+
+    public_path_prefix: str = Field(
+        default="", description="Path the API is published under (e.g. '/prod'), which clients "
+                                "include in the signed target URI")
+    default_scheme: Literal["http", "https"] = "https"
+    clock_skew_seconds: int = 300
+
+    single_upload_max_bytes: int = 16 * MiB
+    min_part_bytes: int = 5 * MiB
+    max_content_bytes: int = 5 * 1024 * MiB
+    upload_url_seconds: int = 3600
+    fetch_url_seconds: int = 300
+    idempotency_seconds: int = 24 * 3600
+    max_destinations: int = 40
+
+    version: str = "0.1.0"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read `LGSP_<FIELD>` for each field (e.g. `LGSP_S3_ENDPOINT`)."""
+        source = os.environ if env is None else env
+        values: dict[str, str] = {}
+        for name in cls.model_fields:
+            raw = source.get(f"LGSP_{name.upper()}")
+            if raw is not None and raw != "":
+                values[name] = raw
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process's settings, read once on first use (never at import time)."""
+    return Settings.from_env()

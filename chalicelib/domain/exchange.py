@@ -1,0 +1,126 @@
+"""Rules of one exchange (R-SEND-2..5, R-RECV-2..3, R-PROP-2/3): pure functions.
+
+Message states: `requested` (space allocated, waiting for the content) → `verified`
+(content checked by the hub, available to every destination) → `completed` (every
+destination confirmed or rejected; content deleted). Delivery states per destination:
+`pending` → `available` → `fetched` → `confirmed` | `rejected`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from chalicelib.domain.errors import (
+    ContentMismatchError,
+    InvalidRequestError,
+    PayloadTooLargeError,
+)
+from chalicelib.domain.schemas import ContentDeclaration
+
+REQUESTED, VERIFIED, COMPLETED = "requested", "verified", "completed"
+PENDING, AVAILABLE, FETCHED, CONFIRMED, REJECTED = (
+    "pending", "available", "fetched", "confirmed", "rejected")
+OPEN_DELIVERY = (AVAILABLE, FETCHED)
+S3_MIN_PART = 5 * 1024 * 1024
+S3_MAX_SINGLE = 5 * 1024 * 1024 * 1024
+
+
+def iso(epoch: int) -> str:
+    """Epoch seconds as an ISO-8601 UTC timestamp ('2026-11-29T02:45:56Z')."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def day(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
+
+
+def hex_to_b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class PlannedPart:
+    number: int
+    offset: int
+    size: int
+    sha256_b64: str
+
+
+@dataclass(frozen=True)
+class ContentPlan:
+    """How the content is uploaded: one PUT (`parts` empty) or several parts."""
+
+    mode: str
+    parts: tuple[PlannedPart, ...]
+
+    @property
+    def multipart(self) -> bool:
+        return self.mode == "multipart"
+
+
+def plan_content(content: ContentDeclaration, *, single_max: int, min_part: int,
+                 max_total: int) -> ContentPlan:
+    """Choose single PUT or multipart and check the declared parts add up."""
+    if content.size > max_total:
+        raise PayloadTooLargeError(
+            f"The content is {content.size} bytes; the limit is {max_total} bytes.")
+    if content.size <= min(single_max, S3_MAX_SINGLE):
+        return ContentPlan("single", ())
+    parts = content.parts
+    if not parts:
+        raise InvalidRequestError(
+            f"Content above {single_max} bytes is uploaded in parts: declare content.parts "
+            "(size and sha256 of each).", code="parts_required")
+    part_size = parts[0].size
+    if part_size < max(min_part, S3_MIN_PART):
+        raise InvalidRequestError(f"Parts must be at least {max(min_part, S3_MIN_PART)} bytes "
+                                  "(all but the last).", code="invalid_parts")
+    if any(p.size != part_size for p in parts[:-1]) or parts[-1].size > part_size:
+        raise InvalidRequestError("All parts but the last must have the same size, and the "
+                                  "last may not be larger.", code="invalid_parts")
+    if sum(p.size for p in parts) != content.size:
+        raise InvalidRequestError("The parts' sizes do not add up to content.size.",
+                                  code="invalid_parts")
+    planned, offset = [], 0
+    for number, part in enumerate(parts, start=1):
+        planned.append(PlannedPart(number, offset, part.size, hex_to_b64(part.sha256)))
+        offset += part.size
+    return ContentPlan("multipart", tuple(planned))
+
+
+def composite_sha256_b64(part_digests_b64: list[str]) -> str:
+    """The checksum S3 reports for a multipart object: sha256 of the part digests, '-N'."""
+    joined = b"".join(base64.b64decode(d) for d in part_digests_b64)
+    digest = base64.b64encode(hashlib.sha256(joined).digest()).decode("ascii")
+    return f"{digest}-{len(part_digests_b64)}"
+
+
+def expected_checksum(sha256_hex: str, plan: ContentPlan) -> str:
+    """What the store must report for the content once uploaded as planned."""
+    if plan.multipart:
+        return composite_sha256_b64([p.sha256_b64 for p in plan.parts])
+    return hex_to_b64(sha256_hex)
+
+
+def check_stored(*, declared_size: int, expected_b64: str, stored_size: int,
+                 stored_b64: str | None) -> None:
+    """The hub's own integrity check of what landed in the store (R-PROP-2)."""
+    if stored_size != declared_size:
+        raise ContentMismatchError(
+            f"The uploaded content is {stored_size} bytes; {declared_size} were declared.",
+            code="size_mismatch")
+    if stored_b64 is None or stored_b64 != expected_b64:
+        raise ContentMismatchError("The uploaded content does not match the declared SHA-256.")
+
+
+def inbox_sort_key(priority_rank: int, available_at: int, message_id: str) -> str:
+    """Inbox order: priority first (Hỏa tốc first), then age, then id."""
+    return f"{priority_rank}#{available_at:012d}#{message_id}"
+
+
+def unfinished_after(states: list[str]) -> int:
+    """How many destinations still have to confirm or reject."""
+    return sum(1 for s in states if s not in (CONFIRMED, REJECTED))

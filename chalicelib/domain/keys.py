@@ -1,0 +1,59 @@
+"""Key builders of the one table (see docs/data-model.md for every access pattern).
+
+Each item says what it is by its `pk` prefix. Every read the API needs is a get of one
+item or a query of one partition: nothing here needs a scan.
+"""
+
+from __future__ import annotations
+
+META = "META"
+
+
+def unit(code: str) -> tuple[str, str]:
+    return f"UNIT#{code}", META
+
+
+def app(app_id: str) -> tuple[str, str]:
+    return f"APP#{app_id}", META
+
+
+def unit_app(code: str, app_id: str) -> tuple[str, str]:
+    return f"UNIT#{code}", f"APP#{app_id}"
+
+
+def access_key(key_id: str) -> tuple[str, str]:
+    return f"KEY#{key_id}", META
+
+
+def message(message_id: str) -> tuple[str, str]:
+    return f"MSG#{message_id}", META
+
+
+def delivery(message_id: str, unit_code: str) -> tuple[str, str]:
+    return f"MSG#{message_id}", f"DEST#{unit_code}"
+
+
+def trace(message_id: str, at: int, event_id: str) -> tuple[str, str]:
+    return f"MSG#{message_id}", f"EVT#{at:012d}#{event_id}"
+
+
+def inbox(unit_code: str, sort_key: str) -> tuple[str, str]:
+    return f"INBOX#{unit_code}", sort_key
+
+
+def outbox(unit_code: str, created_at: int, message_id: str) -> tuple[str, str]:
+    return f"OUTBOX#{unit_code}", f"{created_at:012d}#{message_id}"
+
+
+def history(unit_code: str, month: str, at: int, message_id: str, event: str
+            ) -> tuple[str, str]:
+    """Per-unit exchange history, one partition per unit and month ('2026-11')."""
+    return f"HIST#{unit_code}#{month}", f"{at:012d}#{message_id}#{event}"
+
+
+def daily_stats(unit_code: str, day: str) -> tuple[str, str]:
+    return f"STAT#{unit_code}", f"DAY#{day}"
+
+
+def idempotency(app_id: str, key: str) -> tuple[str, str]:
+    return f"IDEM#{app_id}#{key}", META

@@ -1,0 +1,219 @@
+"""Wire shapes of the exchange API (`/v1`), validated with pydantic.
+
+The same models validate requests in the handlers and build `/openapi.json`, so the
+document cannot drift from what the hub accepts. Unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.priority import Priority
+
+HEX64 = r"^[0-9a-f]{64}$"
+UNIT_CODE = r"^[0-9A-Za-z.]{3,32}$"
+SLUG = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+
+OutcomeName = Literal["fetched", "fetch_failed", "confirmed", "rejected", "expired",
+                      "undeliverable"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PartDeclaration(Strict):
+    size: int = Field(gt=0, description="Bytes in this part.")
+    sha256: str = Field(pattern=HEX64, description="Lower-case hex SHA-256 of the part.")
+
+
+class ContentDeclaration(Strict):
+    size: int = Field(gt=0, description="Total bytes of the content.")
+    sha256: str = Field(pattern=HEX64, description="Lower-case hex SHA-256 of the content.")
+    content_type: str = Field(default="application/octet-stream", min_length=3, max_length=127,
+                              pattern=r"^[\w.+-]+/[\w.+-]+$")
+    file_name: str = Field(min_length=1, max_length=255)
+    parts: list[PartDeclaration] | None = Field(
+        default=None, max_length=10000,
+        description="Parts in order, for content above the single-upload threshold. All parts "
+                    "but the last must have the same size.")
+
+
+class ExchangePolicy(Strict):
+    confirm_within_seconds: int = Field(default=3 * 24 * 3600, ge=60, le=90 * 24 * 3600,
+                                        description="Deadline for every destination to confirm.")
+    notify_on: list[OutcomeName] = Field(
+        default_factory=lambda: ["confirmed", "rejected", "expired", "undeliverable",
+                                 "fetch_failed"],
+        description="Outcomes the source wants to be told of.")
+
+
+class CreateMessageRequest(Strict):
+    to: list[str] = Field(min_length=1, max_length=40,
+                          description="Destination unit codes (one or many).")
+    title: str = Field(min_length=1, max_length=500)
+    priority: Priority = Priority.THUONG
+    data_type: str = Field(default="document", pattern=SLUG,
+                           description="What the content is: document, dossier, data, ...")
+    protocol: str = Field(default="file", pattern=SLUG,
+                          description="Exchange protocol / package format: file, edxml, json, ...")
+    content: ContentDeclaration
+    policy: ExchangePolicy = Field(default_factory=ExchangePolicy)
+
+
+class CompletedPart(Strict):
+    part_number: int = Field(ge=1, le=10000)
+    etag: str = Field(min_length=1, max_length=256)
+
+
+class CompleteRequest(Strict):
+    parts: list[CompletedPart] = Field(default_factory=list, max_length=10000,
+                                       description="ETags of the uploaded parts (multipart only).")
+
+
+class ConfirmRequest(Strict):
+    sha256: str = Field(pattern=HEX64, description="SHA-256 the destination computed.")
+
+
+class RejectRequest(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class UploadRequest(BaseModel):
+    part_number: int | None
+    method: str
+    url: str
+    headers: dict[str, str]
+    offset: int
+    size: int
+
+
+class UploadPlan(BaseModel):
+    mode: Literal["single", "multipart"]
+    expires_at: str
+    requests: list[UploadRequest]
+
+
+class DeliveryView(BaseModel):
+    unit: str
+    state: str
+    fetch_count: int = 0
+    failed_fetches: int = 0
+    available_at: str | None = None
+    first_fetched_at: str | None = None
+    confirmed_at: str | None = None
+    rejected_at: str | None = None
+    reason: str | None = None
+
+
+class TraceEvent(BaseModel):
+    at: str
+    event: str
+    unit: str | None = None
+    detail: str | None = None
+
+
+class MessageView(BaseModel):
+    id: str
+    source: str
+    to: list[str]
+    title: str
+    priority: Priority
+    data_type: str
+    protocol: str
+    state: str
+    size: int
+    sha256: str
+    content_type: str
+    file_name: str
+    policy: ExchangePolicy
+    created_at: str
+    verified_at: str | None = None
+    completed_at: str | None = None
+    content_deleted_at: str | None = None
+    confirm_by: str
+
+
+class CreateMessageResponse(BaseModel):
+    message: MessageView
+    upload: UploadPlan | None = Field(
+        default=None, description="Absent when the content is already verified (replay).")
+
+
+class MessageStatus(BaseModel):
+    message: MessageView
+    deliveries: list[DeliveryView]
+    trace: list[TraceEvent]
+
+
+class InboxItem(BaseModel):
+    id: str
+    source: str
+    title: str
+    priority: Priority
+    data_type: str
+    protocol: str
+    size: int
+    file_name: str
+    content_type: str
+    state: str
+    available_at: str
+    confirm_by: str
+
+
+class InboxPage(BaseModel):
+    items: list[InboxItem]
+    next_cursor: str | None = None
+
+
+class OutboxItem(BaseModel):
+    id: str
+    to: list[str]
+    title: str
+    priority: Priority
+    state: str
+    created_at: str
+
+
+class OutboxPage(BaseModel):
+    items: list[OutboxItem]
+    next_cursor: str | None = None
+
+
+class FetchGrant(BaseModel):
+    method: str
+    url: str
+    headers: dict[str, str]
+    expires_at: str
+    size: int
+    sha256: str
+    file_name: str
+    content_type: str
+
+
+class WhoAmI(BaseModel):
+    unit: str
+    app: str
+    key_id: str
+    algorithm: str
+
+
+class ServerTime(BaseModel):
+    epoch: int
+    iso: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

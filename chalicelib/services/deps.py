@@ -1,0 +1,18 @@
+"""What every use case needs: the ports, the clock, ids and the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.config import Settings
+from chalicelib.domain.ports import Clock, IdFactory, ObjectStore, SecretSealer, Table
+
+
+@dataclass(frozen=True)
+class Deps:
+    table: Table
+    objects: ObjectStore
+    clock: Clock
+    ids: IdFactory
+    sealer: SecretSealer
+    settings: Settings

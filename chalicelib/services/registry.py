@@ -1,0 +1,96 @@
+"""Registry use cases needed by the exchange core: units, apps and their access keys.
+
+(Joining workflows, re-organisation and the directory build on these in the registry
+capability; here is what the exchange and the single-machine host need.)
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from chalicelib.domain import keys
+from chalicelib.domain.errors import (
+    ConditionFailedError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+)
+from chalicelib.domain.ports import Condition, Item, Put
+from chalicelib.domain.signatures import VerificationKey
+from chalicelib.services.deps import Deps
+
+UNIT_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class IssuedCredentials:
+    """Shown once: the hub keeps only the sealed secret."""
+
+    unit: str
+    app: str
+    access_key: str
+    secret_key: str
+    algorithm: str
+
+
+def create_unit(deps: Deps, code: str, name: str, *, status: str = ACTIVE) -> Item:
+    """Register a unit under its national identifier code (QCVN 102 shape)."""
+    if not UNIT_CODE.match(code):
+        raise InvalidRequestError(f"'{code}' is not a unit code of the form DDD.CC.BB.Lxx.",
+                                  code="invalid_unit_code")
+    pk, sk = keys.unit(code)
+    item: Item = {"pk": pk, "sk": sk, "kind": "unit", "code": code, "name": name,
+                  "status": status, "created_at": deps.clock.now()}
+    try:
+        deps.table.put(item, Condition(exists=False))
+    except ConditionFailedError as exc:
+        raise ConflictError(f"Unit {code} already exists.", code="unit_exists") from exc
+    return item
+
+
+def get_unit(deps: Deps, code: str) -> Item | None:
+    return deps.table.get(*keys.unit(code))
+
+
+def create_app(deps: Deps, unit_code: str, name: str) -> IssuedCredentials:
+    """Register an app of a unit and issue its HMAC-SHA256 key pair (R-JOIN-2, R-JOIN-3)."""
+    if get_unit(deps, unit_code) is None:
+        raise NotFoundError(f"Unit {unit_code} does not exist.", code="unknown_unit")
+    now = deps.clock.now()
+    app_id = "app-" + deps.ids.new_id()
+    key_id = "AK" + secrets.token_hex(10).upper()
+    secret = secrets.token_urlsafe(32)
+    algorithm = "hmac-sha256"
+    app_pk, app_sk = keys.app(app_id)
+    link_pk, link_sk = keys.unit_app(unit_code, app_id)
+    key_pk, key_sk = keys.access_key(key_id)
+    deps.table.transact([
+        Put({"pk": app_pk, "sk": app_sk, "kind": "app", "app": app_id, "unit": unit_code,
+             "name": name, "status": ACTIVE, "created_at": now}, Condition(exists=False)),
+        Put({"pk": link_pk, "sk": link_sk, "kind": "unit_app", "app": app_id, "name": name,
+             "created_at": now}, Condition(exists=False)),
+        Put({"pk": key_pk, "sk": key_sk, "kind": "access_key", "key_id": key_id,
+             "app": app_id, "unit": unit_code, "algorithm": algorithm,
+             "secret_sealed": deps.sealer.seal(secret.encode(), key_id),
+             "status": ACTIVE, "created_at": now}, Condition(exists=False)),
+    ])
+    return IssuedCredentials(unit_code, app_id, key_id, secret, algorithm)
+
+
+def find_verification_key(deps: Deps, key_id: str) -> VerificationKey | None:
+    """The key the signature verifier needs, with the secret opened in memory only."""
+    if not key_id.isalnum() or len(key_id) > 64:
+        return None
+    item = deps.table.get(*keys.access_key(key_id))
+    if item is None:
+        return None
+    unit = get_unit(deps, item["unit"])
+    app = deps.table.get(*keys.app(item["app"]))
+    active = (item["status"] == ACTIVE and unit is not None and unit["status"] == ACTIVE
+              and app is not None and app["status"] == ACTIVE)
+    material = deps.sealer.open(item["secret_sealed"], key_id)
+    return VerificationKey(key_id=key_id, algorithm=item["algorithm"], material=material,
+                           unit=item["unit"], app=item["app"], active=active)

@@ -1,0 +1,244 @@
+"""Sending (R-SEND-2..4): allocate an exchange space, then verify what landed in it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from chalicelib.domain import keys
+from chalicelib.domain.errors import (
+    ConditionFailedError,
+    ConflictError,
+    ContentMismatchError,
+    InvalidRequestError,
+    NotFoundError,
+    TransactionConflictError,
+)
+from chalicelib.domain.exchange import (
+    PENDING,
+    REQUESTED,
+    ContentPlan,
+    PlannedPart,
+    check_stored,
+    expected_checksum,
+    iso,
+    plan_content,
+)
+from chalicelib.domain.ports import Condition, Item, Put, Update, UploadedPart
+from chalicelib.domain.schemas import (
+    CreateMessageRequest,
+    CreateMessageResponse,
+    UploadPlan,
+    UploadRequest,
+)
+from chalicelib.domain.signatures import Caller
+from chalicelib.services.deps import Deps
+from chalicelib.services.records import count, message_for_source, message_view, trace_put
+from chalicelib.services.registry import ACTIVE, get_unit
+from chalicelib.services.verify import verify_and_deliver
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class Created:
+    response: CreateMessageResponse
+    replayed: bool
+
+
+def _check_destinations(deps: Deps, codes: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(codes))
+    if len(unique) > deps.settings.max_destinations:
+        raise InvalidRequestError(
+            f"At most {deps.settings.max_destinations} destinations per message.",
+            code="too_many_destinations")
+    for code in unique:
+        unit = get_unit(deps, code)
+        if unit is None:
+            raise InvalidRequestError(f"Destination {code} is not a registered unit.",
+                                      code="unknown_destination", unit=code)
+        if unit["status"] != ACTIVE:
+            raise InvalidRequestError(f"Destination {code} is {unit['status']}.",
+                                      code="inactive_destination", unit=code)
+    return unique
+
+
+def _plan_of(msg: Item) -> ContentPlan:
+    parts = tuple(PlannedPart(p["n"], p["offset"], p["size"], p["sha256_b64"])
+                  for p in msg.get("parts", []))
+    return ContentPlan(msg["upload_mode"], parts)
+
+
+def _presign(deps: Deps, msg: Item) -> UploadPlan:
+    ttl = deps.settings.upload_url_seconds
+    plan = _plan_of(msg)
+    if not plan.multipart:
+        req = deps.objects.presign_put(
+            msg["object_key"], size=msg["size"], sha256_b64=expected_checksum(msg["sha256"], plan),
+            content_type=msg["content_type"], expires_in=ttl)
+        requests = [UploadRequest(part_number=None, method=req.method, url=req.url,
+                                  headers=req.headers, offset=0, size=msg["size"])]
+    else:
+        requests = []
+        for part in plan.parts:
+            req = deps.objects.presign_part(
+                msg["object_key"], msg["upload_id"], part.number, size=part.size,
+                sha256_b64=part.sha256_b64, expires_in=ttl)
+            requests.append(UploadRequest(part_number=part.number, method=req.method,
+                                          url=req.url, headers=req.headers,
+                                          offset=part.offset, size=part.size))
+    return UploadPlan(mode=plan.mode, expires_at=iso(deps.clock.now() + ttl), requests=requests)
+
+
+def _fingerprint(body: CreateMessageRequest) -> str:
+    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+
+
+def _replay(deps: Deps, caller: Caller, idem_key: str, fingerprint: str) -> Created | None:
+    pk, sk = keys.idempotency(caller.app, idem_key)
+    item = deps.table.get(pk, sk)
+    if item is None or item.get("ttl", 0) < deps.clock.now():
+        return None
+    if item["fingerprint"] != fingerprint:
+        raise ConflictError("This Idempotency-Key was used for a different request.",
+                            code="idempotency_conflict")
+    msg = message_for_source(deps, item["message_id"], caller.unit)
+    upload = _presign(deps, msg) if msg["state"] == REQUESTED else None
+    return Created(CreateMessageResponse(message=message_view(msg), upload=upload), True)
+
+
+def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
+                   idem_key: str | None) -> Created:
+    """Validate a transfer request and allocate its exchange space (R-SEND-2)."""
+    if idem_key is not None and not IDEMPOTENCY_KEY.match(idem_key):
+        raise InvalidRequestError("Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ -",
+                                  code="invalid_idempotency_key")
+    fingerprint = _fingerprint(body)
+    if idem_key is not None and (replay := _replay(deps, caller, idem_key, fingerprint)):
+        return replay
+    destinations = _check_destinations(deps, body.to)
+    s = deps.settings
+    plan = plan_content(body.content, single_max=s.single_upload_max_bytes,
+                        min_part=s.min_part_bytes, max_total=s.max_content_bytes)
+    now, message_id = deps.clock.now(), deps.ids.new_id()
+    object_key = f"exchange/{message_id}/content"
+    upload_id = (deps.objects.create_multipart(object_key, content_type=body.content.content_type)
+                 if plan.multipart else None)
+    msg: Item = {
+        "kind": "message", "id": message_id, "source": caller.unit, "source_app": caller.app,
+        "to": destinations, "title": body.title, "priority": body.priority.value,
+        "priority_rank": body.priority.rank, "data_type": body.data_type,
+        "protocol": body.protocol, "state": REQUESTED, "size": body.content.size,
+        "sha256": body.content.sha256, "content_type": body.content.content_type,
+        "file_name": body.content.file_name, "policy": body.policy.model_dump(),
+        "created_at": now, "confirm_by": now + body.policy.confirm_within_seconds,
+        "object_key": object_key, "upload_mode": plan.mode, "upload_id": upload_id or "",
+        "parts": [{"n": p.number, "offset": p.offset, "size": p.size,
+                   "sha256_b64": p.sha256_b64} for p in plan.parts],
+        "remaining": len(destinations),
+    }
+    ops = [Put({**msg, **dict(zip(("pk", "sk"), keys.message(message_id), strict=True))},
+               Condition(exists=False))]
+    for unit in destinations:
+        pk, sk = keys.delivery(message_id, unit)
+        ops.append(Put({"pk": pk, "sk": sk, "kind": "delivery", "unit": unit, "state": PENDING,
+                        "fetch_count": 0, "failed_fetches": 0}))
+    pk, sk = keys.outbox(caller.unit, now, message_id)
+    ops.append(Put({"pk": pk, "sk": sk, "kind": "outbox", "id": message_id, "to": destinations,
+                    "title": body.title, "priority": body.priority.value, "state": REQUESTED,
+                    "created_at": now}))
+    ops.append(trace_put(deps, message_id, "requested", unit=caller.unit))
+    if idem_key is not None:
+        pk, sk = keys.idempotency(caller.app, idem_key)
+        ops.append(Put({"pk": pk, "sk": sk, "kind": "idempotency", "message_id": message_id,
+                        "fingerprint": fingerprint, "ttl": now + s.idempotency_seconds},
+                       Condition(exists=False)))
+    try:
+        deps.table.transact(ops)
+    except TransactionConflictError:
+        if upload_id is not None:
+            deps.objects.abort_multipart(object_key, upload_id)
+        if idem_key is not None and (replay := _replay(deps, caller, idem_key, fingerprint)):
+            return replay
+        raise
+    return Created(CreateMessageResponse(message=message_view(msg), upload=_presign(deps, msg)),
+                   False)
+
+
+def upload_plan(deps: Deps, caller: Caller, message_id: str) -> UploadPlan:
+    """Fresh presigned URLs for a message still waiting for its content (resume)."""
+    msg = message_for_source(deps, message_id, caller.unit)
+    if msg["state"] != REQUESTED:
+        raise ConflictError("The content of this message is already verified.",
+                            code="already_verified")
+    if msg["upload_mode"] == "multipart" and not msg.get("upload_id"):
+        upload_id = deps.objects.create_multipart(msg["object_key"],
+                                                  content_type=msg["content_type"])
+        try:
+            msg = deps.table.update(_set_upload_id(msg["id"], upload_id))
+        except ConditionFailedError as exc:
+            deps.objects.abort_multipart(msg["object_key"], upload_id)
+            raise ConflictError("The message changed; retry.", code="conflict") from exc
+    return _presign(deps, msg)
+
+
+def _set_upload_id(message_id: str, upload_id: str) -> Update:
+    pk, sk = keys.message(message_id)
+    return Update(pk, sk, set={"upload_id": upload_id},
+                  condition=Condition(equals={"state": REQUESTED, "upload_id": ""}))
+
+
+def complete(deps: Deps, caller: Caller | None, message_id: str,
+             etags: dict[int, str]) -> Item:
+    """The source says its upload is done (or the store said an object landed)."""
+    msg = (message_for_source(deps, message_id, caller.unit) if caller is not None
+           else deps.table.get(*keys.message(message_id)))
+    if msg is None:
+        raise NotFoundError("No such message.", code="message_not_found")
+    if msg["state"] != REQUESTED:
+        return msg
+    if msg["upload_mode"] == "multipart":
+        _complete_parts(deps, msg, etags)
+    stored = deps.objects.head(msg["object_key"])
+    if stored is None:
+        raise ConflictError("The content has not been uploaded yet.", code="content_missing")
+    try:
+        check_stored(declared_size=msg["size"],
+                     expected_b64=expected_checksum(msg["sha256"], _plan_of(msg)),
+                     stored_size=stored.size, stored_b64=stored.sha256_b64)
+    except ContentMismatchError as exc:
+        _refuse_upload(deps, msg, exc)
+        raise
+    return verify_and_deliver(deps, msg)
+
+
+def _complete_parts(deps: Deps, msg: Item, etags: dict[int, str]) -> None:
+    if deps.objects.head(msg["object_key"]) is not None:
+        return
+    plan = _plan_of(msg)
+    expected = {p.number for p in plan.parts}
+    if set(etags) != expected:
+        raise InvalidRequestError(
+            f"complete needs the ETag of each of the {len(expected)} parts.",
+            code="parts_required")
+    if not msg.get("upload_id"):
+        raise ConflictError("The upload was refused earlier; ask for a new upload plan.",
+                            code="content_missing")
+    deps.objects.complete_multipart(msg["object_key"], msg["upload_id"], [
+        UploadedPart(p.number, etags[p.number], p.sha256_b64) for p in plan.parts])
+
+
+def _refuse_upload(deps: Deps, msg: Item, exc: ContentMismatchError) -> None:
+    """Delete bytes that do not match; the message waits for a correct upload."""
+    deps.objects.delete(msg["object_key"])
+    pk, sk = keys.message(msg["id"])
+    ops = [trace_put(deps, msg["id"], "upload_refused", unit=msg["source"], detail=exc.code),
+           count(deps, msg["source"], failures=1)]
+    if msg["upload_mode"] == "multipart":
+        ops.append(Update(pk, sk, set={"upload_id": ""},
+                          condition=Condition(equals={"state": REQUESTED})))
+    try:
+        deps.table.transact(ops)
+    except TransactionConflictError:
+        return
