@@ -106,7 +106,8 @@ def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
     headers = {k: v for k, v in request.headers.items()}
     scheme = headers.get("x-forwarded-proto", cfg_deps.settings.default_scheme)
     host = headers.get("host", "")
-    path = cfg_deps.settings.public_path_prefix + event.get("path", request.path)
+    path = cfg_deps.settings.public_path_prefix + (
+        event.get("path") or event["requestContext"].get("path") or request.path)
     raw = request.raw_body
     body = raw.encode() if isinstance(raw, str) else (raw or b"")
     return SignedRequest(method=request.method, url=f"{scheme}://{host}{path}"
