@@ -78,13 +78,13 @@ class Call:
         return self.caller
 
     def query(self, name: str) -> str | None:
-        params = self.request.query_params or {}
-        return params.get(name)
+        params = self.request.query_params
+        return params.get(name) if params else None
 
 
 def error_response(err: LgspError) -> Response:
     body = {"error": {"code": err.code, "message": err.message}}
-    headers = {"Content-Type": JSON}
+    headers: dict[str, str | list[str]] = {"Content-Type": JSON}
     if "server_time" in err.details:
         headers["LGSP-Server-Time"] = str(err.details["server_time"])
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=err.status,
@@ -103,7 +103,7 @@ def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
     """The request as the client signed it: scheme and host as it reached us, the public
     path prefix, the path, and the query in canonical (sorted) order."""
     event = request.to_original_event()
-    headers = {k: v for k, v in request.headers.items()}
+    headers = dict(request.headers.items())
     scheme = headers.get("x-forwarded-proto", cfg_deps.settings.default_scheme)
     host = headers.get("host", "")
     path = cfg_deps.settings.public_path_prefix + (
@@ -130,8 +130,8 @@ def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
 
 
 def _render(result: BaseModel, call: Call) -> Response:
-    return Response(body=result.model_dump_json(), status_code=call.status,
-                    headers={"Content-Type": JSON, **call.headers})
+    headers: dict[str, str | list[str]] = {"Content-Type": JSON, **call.headers}
+    return Response(body=result.model_dump_json(), status_code=call.status, headers=headers)
 
 
 def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel]],

@@ -8,7 +8,7 @@ edXML priority codes (0 Thường … 3 Hỏa tốc) are accepted too. Delivery 
 from __future__ import annotations
 
 import unicodedata
-from enum import Enum
+from enum import StrEnum
 
 
 def _fold(text: str) -> str:
@@ -19,7 +19,7 @@ def _fold(text: str) -> str:
     return "_".join(bare.replace("-", " ").split())
 
 
-class Priority(str, Enum):
+class Priority(StrEnum):
     HOA_TOC = "hoa_toc"
     THUONG_KHAN = "thuong_khan"
     KHAN = "khan"

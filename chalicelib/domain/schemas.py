@@ -41,12 +41,15 @@ class ContentDeclaration(Strict):
                     "but the last must have the same size.")
 
 
+def _default_outcomes() -> list[OutcomeName]:
+    return ["confirmed", "rejected", "expired", "undeliverable", "fetch_failed"]
+
+
 class ExchangePolicy(Strict):
     confirm_within_seconds: int = Field(default=3 * 24 * 3600, ge=60, le=90 * 24 * 3600,
                                         description="Deadline for every destination to confirm.")
     notify_on: list[OutcomeName] = Field(
-        default_factory=lambda: ["confirmed", "rejected", "expired", "undeliverable",
-                                 "fetch_failed"],
+        default_factory=_default_outcomes,
         description="Outcomes the source wants to be told of.")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import http_sf
 from http_message_signatures import HTTPMessageVerifier, algorithms
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
+from http_message_signatures.resolvers import HTTPSignatureKeyResolver
 
 from chalicelib.domain.errors import AuthenticationError
 
@@ -66,7 +67,7 @@ class _Message:
         self.headers = dict(request.headers)
 
 
-class _OneKey:
+class _OneKey(HTTPSignatureKeyResolver):
     def __init__(self, key: bytes) -> None:
         self._key = key
 
@@ -95,7 +96,7 @@ def _signature_input(headers: Mapping[str, str]) -> tuple[list[str], dict[str, A
         raise _fail("signature_missing", "The request is not signed (RFC 9421 Signature and "
                                          "Signature-Input headers are required).")
     try:
-        parsed = http_sf.parse(raw_input.encode(), tltype="dictionary")
+        parsed: Any = http_sf.parse(raw_input.encode(), tltype="dictionary")
     except (ValueError, TypeError) as exc:
         raise _fail("signature_invalid", "The Signature-Input header is malformed.") from exc
     if len(parsed) != 1 or SIGNATURE_LABEL not in parsed:

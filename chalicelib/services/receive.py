@@ -80,7 +80,7 @@ def fetch(deps: Deps, caller: Caller, message_id: str) -> FetchGrant:
                       file_name=msg["file_name"], content_type=msg["content_type"])
 
 
-def _close(deps: Deps, caller: Caller, msg: Item, delivery: Item, state: str,
+def _close(deps: Deps, caller: Caller, msg: Item, delivery: Item, *, state: str,
            extra: dict[str, object], counters: dict[str, int]) -> None:
     message_id = msg["id"]
     now = deps.clock.now()
@@ -100,14 +100,14 @@ def _close(deps: Deps, caller: Caller, msg: Item, delivery: Item, state: str,
     ])
 
 
-def _finish_close(deps: Deps, caller: Caller, message_id: str, state: str,
+def _finish_close(deps: Deps, caller: Caller, message_id: str, *, state: str,
                   close: dict[str, object], counters: dict[str, int]) -> DeliveryView:
     msg, delivery = delivery_for_destination(deps, message_id, caller.unit)
     if delivery["state"] == state:
         return delivery_view(delivery)
     _check_open(msg, delivery)
     try:
-        _close(deps, caller, msg, delivery, state, close, counters)
+        _close(deps, caller, msg, delivery, state=state, extra=close, counters=counters)
     except TransactionConflictError as exc:
         msg, delivery = delivery_for_destination(deps, message_id, caller.unit)
         if delivery["state"] == state:
@@ -127,14 +127,14 @@ def confirm(deps: Deps, caller: Caller, message_id: str, sha256: str) -> Deliver
             _record_failed_fetch(deps, caller, message_id)
         raise ContentMismatchError("The SHA-256 you computed does not match the content "
                                    "that was sent; fetch it again.", code="checksum_mismatch")
-    return _finish_close(deps, caller, message_id, CONFIRMED, {},
-                         {"received": 1, "bytes_received": msg["size"]})
+    return _finish_close(deps, caller, message_id, state=CONFIRMED, close={},
+                         counters={"received": 1, "bytes_received": msg["size"]})
 
 
 def reject(deps: Deps, caller: Caller, message_id: str, reason: str) -> DeliveryView:
     """The destination refuses the message, with a reason the source can read."""
-    return _finish_close(deps, caller, message_id, REJECTED, {"reason": reason},
-                         {"rejected": 1})
+    return _finish_close(deps, caller, message_id, state=REJECTED, close={"reason": reason},
+                         counters={"rejected": 1})
 
 
 def _record_failed_fetch(deps: Deps, caller: Caller, message_id: str) -> None:

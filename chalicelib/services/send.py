@@ -25,7 +25,7 @@ from chalicelib.domain.exchange import (
     iso,
     plan_content,
 )
-from chalicelib.domain.ports import Condition, Item, Put, Update, UploadedPart
+from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update, UploadedPart
 from chalicelib.domain.schemas import (
     CreateMessageRequest,
     CreateMessageResponse,
@@ -138,8 +138,8 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
                    "sha256_b64": p.sha256_b64} for p in plan.parts],
         "remaining": len(destinations),
     }
-    ops = [Put({**msg, **dict(zip(("pk", "sk"), keys.message(message_id), strict=True))},
-               Condition(exists=False))]
+    mpk, msk = keys.message(message_id)
+    ops: list[TransactOp] = [Put({"pk": mpk, "sk": msk, **msg}, Condition(exists=False))]
     for unit in destinations:
         pk, sk = keys.delivery(message_id, unit)
         ops.append(Put({"pk": pk, "sk": sk, "kind": "delivery", "unit": unit, "state": PENDING,
@@ -233,7 +233,7 @@ def _refuse_upload(deps: Deps, msg: Item, exc: ContentMismatchError) -> None:
     """Delete bytes that do not match; the message waits for a correct upload."""
     deps.objects.delete(msg["object_key"])
     pk, sk = keys.message(msg["id"])
-    ops = [trace_put(deps, msg["id"], "upload_refused", unit=msg["source"], detail=exc.code),
+    ops: list[TransactOp] = [trace_put(deps, msg["id"], "upload_refused", unit=msg["source"], detail=exc.code),
            count(deps, msg["source"], failures=1)]
     if msg["upload_mode"] == "multipart":
         ops.append(Update(pk, sk, set={"upload_id": ""},
