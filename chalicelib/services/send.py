@@ -233,8 +233,9 @@ def _refuse_upload(deps: Deps, msg: Item, exc: ContentMismatchError) -> None:
     """Delete bytes that do not match; the message waits for a correct upload."""
     deps.objects.delete(msg["object_key"])
     pk, sk = keys.message(msg["id"])
-    ops: list[TransactOp] = [trace_put(deps, msg["id"], "upload_refused", unit=msg["source"], detail=exc.code),
-           count(deps, msg["source"], failures=1)]
+    ops: list[TransactOp] = [
+        trace_put(deps, msg["id"], "upload_refused", unit=msg["source"], detail=exc.code),
+        count(deps, msg["source"], failures=1)]
     if msg["upload_mode"] == "multipart":
         ops.append(Update(pk, sk, set={"upload_id": ""},
                           condition=Condition(equals={"state": REQUESTED})))
