@@ -1,0 +1,219 @@
+"""`LgspClient`: one method per endpoint of the hub's `/v1` API.
+
+Answers are the decoded JSON (shapes in the hub's `/openapi.json`). Errors become
+`LgspApiError(status, code, message)`. Transient failures (no connection, timeouts, 502,
+503, 504) are retried with exponential backoff (full jitter), but a POST only when repeating
+it cannot create a second message: `complete`, `fetch`, `confirm` and `reject` are
+idempotent on the hub, and `create_message` is only retried with an Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import requests
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    retry_never,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from lgsp_client.config import Credentials, normalise_endpoint
+from lgsp_client.errors import LgspApiError
+from lgsp_client.signing import LgspAuth, canonical_query
+
+JSON = dict[str, Any]
+RETRY_STATUSES = frozenset({502, 503, 504})
+DEFAULT_TIMEOUT = (10.0, 60.0)
+USER_AGENT = "lgsp-client/0.1.0"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another try: nothing reached the hub, or a gateway could not reach it."""
+    if isinstance(exc, LgspApiError):
+        return exc.status in RETRY_STATUSES
+    return isinstance(exc, requests.ConnectionError | requests.Timeout)
+
+
+def error_from_response(response: requests.Response) -> LgspApiError:
+    """`{"error": {"code", "message"}}` when the hub answered; `http_<status>` otherwise."""
+    try:
+        body = response.json()
+        error = body["error"]
+        return LgspApiError(response.status_code, str(error["code"]), str(error["message"]))
+    except (ValueError, KeyError, TypeError):
+        text = " ".join(response.text.split())[:200] or response.reason or "no details"
+        return LgspApiError(response.status_code, f"http_{response.status_code}", text)
+
+
+def _quote(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
+
+
+class LgspClient:
+    """A signed session with one hub, safe to share between threads of one process."""
+
+    def __init__(self, endpoint: str, access_key: str | None = None,
+                 secret_key: str | None = None, *, session: requests.Session | None = None,
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, attempts: int = 4,
+                 max_backoff: float = 8.0, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.endpoint = normalise_endpoint(endpoint)
+        self.auth = (LgspAuth(access_key, secret_key, clock=clock)
+                     if access_key and secret_key else None)
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", USER_AGENT)
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
+        self.max_backoff = max_backoff
+        self.sleep = sleep
+        self._clock = clock
+
+    @classmethod
+    def from_credentials(cls, credentials: Credentials, **options: Any) -> LgspClient:
+        return cls(credentials.endpoint, credentials.access_key, credentials.secret_key,
+                   **options)
+
+    def __repr__(self) -> str:
+        return f"LgspClient({self.endpoint!r})"
+
+    # -- transport ----------------------------------------------------------------------
+
+    def url(self, path: str, query: Iterable[tuple[str, str]] = ()) -> str:
+        """Endpoint (with its path prefix) + path + the canonical (sorted) query."""
+        qs = canonical_query(query)
+        return f"{self.endpoint}{path}" + (f"?{qs}" if qs else "")
+
+    def _send_once(self, method: str, url: str, body: bytes | None,
+                   headers: Mapping[str, str], signed: bool) -> Any:
+        if signed and self.auth is None:
+            raise LgspApiError(0, "no_credentials",
+                               "this call is signed: an access key and secret key are needed")
+        response = self.session.request(method, url, data=body, headers=dict(headers),
+                                        auth=self.auth if signed else None,
+                                        timeout=self.timeout, allow_redirects=False)
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise LgspApiError(response.status_code, "invalid_response",
+                               f"{method} {url}: the answer is not JSON") from exc
+
+    def _send(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str],
+              *, signed: bool, retry: bool) -> Any:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_random_exponential(multiplier=0.5, max=self.max_backoff),
+            retry=retry_if_exception(is_transient) if retry else retry_never,
+            sleep=self.sleep, reraise=True)
+        try:
+            return retrying(self._send_once, method, url, body, headers, signed)
+        except requests.RequestException as exc:
+            raise LgspApiError(0, "connection_failed", f"{method} {url}: cannot reach the hub "
+                               f"({type(exc).__name__})") from exc
+
+    def call(self, method: str, path: str, *, body: Mapping[str, Any] | None = None,
+             query: Iterable[tuple[str, str]] = (), headers: Mapping[str, str] | None = None,
+             signed: bool = True, retry: bool = True) -> Any:
+        """One API call: JSON body sent as exactly the bytes signed; on `clock_skew`, read
+        the hub's time once, correct the signing clock and try again."""
+        url = self.url(path, query)
+        all_headers = {"Accept": "application/json", **(headers or {})}
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            all_headers["Content-Type"] = "application/json"
+        try:
+            return self._send(method, url, data, all_headers, signed=signed, retry=retry)
+        except LgspApiError as exc:
+            if not (signed and exc.code == "clock_skew"):
+                raise
+        self.sync_clock()
+        return self._send(method, url, data, all_headers, signed=signed, retry=retry)
+
+    def sync_clock(self) -> int:
+        """Read `GET /v1/time` and sign with the hub's clock from now on; returns the offset."""
+        before = self._clock()
+        server = self.server_time()
+        after = self._clock()
+        offset = int(round(server["epoch"] - (before + after) / 2))
+        if self.auth is not None:
+            self.auth.clock_offset = offset
+        return offset
+
+    # -- unsigned -----------------------------------------------------------------------
+
+    def health(self) -> JSON:
+        return dict(self.call("GET", "/v1/health", signed=False))
+
+    def server_time(self) -> JSON:
+        """`{"epoch": int, "iso": str}`."""
+        return dict(self.call("GET", "/v1/time", signed=False))
+
+    def openapi(self) -> JSON:
+        return dict(self.call("GET", "/openapi.json", signed=False))
+
+    # -- signed -------------------------------------------------------------------------
+
+    def whoami(self) -> JSON:
+        return dict(self.call("GET", "/v1/whoami"))
+
+    def create_message(self, request: Mapping[str, Any],
+                       idempotency_key: str | None = None) -> JSON:
+        """Request an exchange space; the answer has `message` and `upload` (null when the
+        content is already verified, on a replay of the same key)."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return dict(self.call("POST", "/v1/messages", body=request, headers=headers,
+                              retry=idempotency_key is not None))
+
+    def upload_plan(self, message_id: str) -> JSON:
+        """Fresh upload URLs while the message is still `requested` (resume)."""
+        return dict(self.call("GET", f"/v1/messages/{_quote(message_id)}/upload"))
+
+    def complete(self, message_id: str,
+                 parts: Sequence[Mapping[str, Any]] | None = None) -> JSON:
+        """Tell the hub the upload is done; `parts` = `[{"part_number", "etag"}]`."""
+        return dict(self.call("POST", f"/v1/messages/{_quote(message_id)}/complete",
+                              body={"parts": list(parts or [])}))
+
+    def message_status(self, message_id: str) -> JSON:
+        """`{"message", "deliveries", "trace"}`."""
+        return dict(self.call("GET", f"/v1/messages/{_quote(message_id)}"))
+
+    def inbox(self, *, cursor: str | None = None, limit: int | None = None) -> JSON:
+        return dict(self.call("GET", "/v1/inbox", query=_paging(cursor, limit)))
+
+    def outbox(self, *, cursor: str | None = None, limit: int | None = None) -> JSON:
+        return dict(self.call("GET", "/v1/outbox", query=_paging(cursor, limit)))
+
+    def fetch(self, message_id: str) -> JSON:
+        """A short-lived download grant: `method`, `url`, `headers`, `size`, `sha256`, ..."""
+        return dict(self.call("POST", f"/v1/messages/{_quote(message_id)}/fetch", body={}))
+
+    def confirm(self, message_id: str, sha256: str) -> JSON:
+        """Confirm receipt with the SHA-256 computed here (422 `checksum_mismatch` if it
+        differs from the sender's; the hub then records a failed fetch)."""
+        return dict(self.call("POST", f"/v1/messages/{_quote(message_id)}/confirm",
+                              body={"sha256": sha256}))
+
+    def reject(self, message_id: str, reason: str) -> JSON:
+        return dict(self.call("POST", f"/v1/messages/{_quote(message_id)}/reject",
+                              body={"reason": reason}))
+
+
+def _paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:
+    query = []
+    if cursor:
+        query.append(("cursor", cursor))
+    if limit is not None:
+        query.append(("limit", str(limit)))
+    return query

@@ -1,0 +1,221 @@
+"""`lgsp`: send, receive and follow documents through the LGSP hub from a shell.
+
+Exit codes: 0 done, 1 error (printed as `error: <code>: <message>`), 2 usage error,
+3 the downloaded content did not match its SHA-256 (the hub was told; nothing was kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from lgsp_client.api import LgspClient
+from lgsp_client.config import load_credentials
+from lgsp_client.errors import ChecksumMismatchError, LgspError
+from lgsp_client.exchange import fetch_file, send_file
+from lgsp_client.options import (
+    parse_duration,
+    parse_part_size_mib,
+    parse_priority,
+)
+from lgsp_client.render import (
+    print_inbox,
+    print_outbox,
+    print_status,
+    print_time,
+    print_whoami,
+)
+from lgsp_client.transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE
+
+EXIT_ERROR, EXIT_USAGE, EXIT_CHECKSUM = 1, 2, 3
+SIGNED_FREE = {"time"}
+
+
+def _arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """Turn a parser's ValueError into an argparse usage error (exit 2)."""
+    def convert(value: str) -> Any:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = name
+    return convert
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"must be at least 1: {value}")
+    return number
+
+
+def _page_size(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 200:
+        raise ValueError(f"must be 1 to 200: {value}")
+    return number
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The same options before or after the command; after it, they only override."""
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--profile", default=default,
+                        help="profile in ~/.lgsp/credentials (else LGSP_PROFILE or default)")
+    parser.add_argument("--endpoint", default=default,
+                        help="hub URL, e.g. https://lgsp.example.gov.vn/prod")
+    parser.add_argument("--no-progress", action="store_true",
+                        default=argparse.SUPPRESS if suppress else False,
+                        help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lgsp", description="Exchange documents through the LGSP hub.")
+    _global_options(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    send = sub.add_parser("send", parents=[common], help="send a file to one or more units")
+    send.add_argument("file", type=Path, metavar="FILE")
+    send.add_argument("--to", action="append", required=True, metavar="UNIT",
+                      help="destination unit code (repeat for several)")
+    send.add_argument("--title", required=True)
+    send.add_argument("--priority", default="thuong",
+                      type=_arg_type(parse_priority, "priority"),
+                      help="hoa_toc | thuong_khan | khan | thuong (Vietnamese labels too)")
+    send.add_argument("--data-type", default="document", help="document, dossier, data, ...")
+    send.add_argument("--protocol", default="file", help="file, edxml, json, ...")
+    send.add_argument("--confirm-within", type=_arg_type(parse_duration, "duration"),
+                      metavar="DURATION", help="deadline to confirm: 3d, 12h, 90m or seconds")
+    send.add_argument("--part-size", type=_arg_type(parse_part_size_mib, "MiB"),
+                      default=DEFAULT_PART_SIZE, metavar="MiB",
+                      help=f"upload part size in MiB (default {DEFAULT_PART_SIZE >> 20})")
+    send.add_argument("--concurrency", type=_arg_type(_positive, "N"),
+                      default=DEFAULT_CONCURRENCY, metavar="N",
+                      help=f"parts uploaded at once (default {DEFAULT_CONCURRENCY})")
+    send.add_argument("--new", action="store_true",
+                      help="always a new message (do not resume an earlier identical send)")
+
+    for name, what in (("inbox", "messages waiting for your unit"),
+                       ("outbox", "messages your unit sent")):
+        page = sub.add_parser(name, parents=[common], help=what)
+        page.add_argument("--json", action="store_true", help="print the raw JSON page")
+        page.add_argument("--limit", type=_arg_type(_page_size, "N"), metavar="N")
+        page.add_argument("--cursor", help="next_cursor of the previous page")
+
+    status = sub.add_parser("status", parents=[common], help="state, deliveries and trace")
+    status.add_argument("id", metavar="ID")
+    status.add_argument("--json", action="store_true")
+
+    fetch = sub.add_parser("fetch", parents=[common],
+                           help="download, verify SHA-256 and confirm a message")
+    fetch.add_argument("id", metavar="ID")
+    fetch.add_argument("-o", "--output", type=Path, metavar="PATH",
+                       help="file or directory to write (default: the sender's file name "
+                            "in the current directory, never overwriting)")
+
+    reject = sub.add_parser("reject", parents=[common], help="refuse a message")
+    reject.add_argument("id", metavar="ID")
+    reject.add_argument("--reason", required=True)
+
+    sub.add_parser("whoami", parents=[common], help="the unit and app of your access key")
+    sub.add_parser("time", parents=[common], help="the hub's clock and yours")
+    return parser
+
+
+def _note(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _dump(data: Any, out: TextIO) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
+
+
+def _send(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
+    result = send_file(client, args.file, to=args.to, title=args.title, priority=args.priority,
+                       data_type=args.data_type, protocol=args.protocol,
+                       confirm_within=args.confirm_within, part_size=args.part_size,
+                       concurrency=args.concurrency, progress=not args.no_progress,
+                       new=args.new, note=_note)
+    print(f"{result.message['id']} {result.message['state']}", file=out)
+    return 0
+
+
+def _fetch(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
+    result = fetch_file(client, args.id, args.output, progress=not args.no_progress)
+    print(f"{result.file.path} {result.file.size} sha256:{result.file.sha256} "
+          f"{result.delivery.get('state', 'confirmed')}", file=out)
+    return 0
+
+
+def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:
+    """Carry out one parsed command."""
+    command = args.command
+    if command == "send":
+        return _send(client, args, out)
+    if command == "fetch":
+        return _fetch(client, args, out)
+    if command in ("inbox", "outbox"):
+        call = client.inbox if command == "inbox" else client.outbox
+        page = call(cursor=args.cursor, limit=args.limit)
+        if args.json:
+            _dump(page, out)
+        else:
+            (print_inbox if command == "inbox" else print_outbox)(page, out)
+            if page.get("next_cursor"):
+                _note(f"more: lgsp {command} --cursor {page['next_cursor']}")
+        return 0
+    if command == "status":
+        data = client.message_status(args.id)
+        if args.json:
+            _dump(data, out)
+        else:
+            print_status(data, out)
+        return 0
+    if command == "reject":
+        delivery = client.reject(args.id, args.reason)
+        print(f"{args.id} {delivery.get('state', 'rejected')}", file=out)
+        return 0
+    if command == "whoami":
+        print_whoami(client.whoami(), out)
+        return 0
+    if command == "time":
+        print_time(client, out)
+        return 0
+    raise AssertionError(f"unhandled command {command}")
+
+
+def _hint(exc: LgspError) -> str:
+    if exc.code == "idempotency_conflict":
+        return (" (an identical send with other options exists; add --new to send it as a "
+                "new message)")
+    return ""
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Entry point of the `lgsp` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    stdout = out or sys.stdout
+    try:
+        creds = load_credentials(profile=args.profile, endpoint=args.endpoint,
+                                 require_keys=args.command not in SIGNED_FREE)
+        return run(args, LgspClient.from_credentials(creds), stdout)
+    except ChecksumMismatchError as exc:
+        print(f"error: {exc.code}: {exc.message}; the hub was told, nothing was kept",
+              file=sys.stderr)
+        return EXIT_CHECKSUM
+    except LgspError as exc:
+        print(f"error: {exc.code}: {exc.message}{_hint(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"error: io: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,55 @@
+"""Errors the client raises. Each has a stable `code` and a human `message`, so the CLI
+can print `error: <code>: <message>` for all of them alike."""
+
+from __future__ import annotations
+
+
+class LgspError(Exception):
+    """Base of every error of this package."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class ConfigError(LgspError):
+    """Endpoint or credentials are missing or unreadable."""
+
+    code = "config"
+
+
+class LgspApiError(LgspError):
+    """The hub answered with an error body, or could not be reached (`status` 0)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+
+
+class TransferError(LgspError):
+    """An upload to or download from the exchange space failed (`status` 0: no answer)."""
+
+    code = "transfer_failed"
+
+    def __init__(self, message: str, *, status: int = 0, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+
+
+class ChecksumMismatchError(LgspError):
+    """Downloaded bytes do not have the SHA-256 the hub announced."""
+
+    code = "checksum_mismatch"
+
+    def __init__(self, expected: str, actual: str, size: int) -> None:
+        super().__init__(f"the downloaded content has SHA-256 {actual}; expected {expected}")
+        self.expected = expected
+        self.actual = actual
+        self.size = size
