@@ -29,7 +29,7 @@ def lgsp(hub: LocalHub, app: dict[str, Any], *args: str, check: bool = True
     """Run the `lgsp` CLI as one of the demo apps."""
     env = {**hub.env, "LGSP_ENDPOINT": hub.url, "LGSP_ACCESS_KEY": app["access_key"],
            "LGSP_SECRET_KEY": app["secret_key"], "LGSP_CREDENTIALS_FILE": "/nonexistent"}
-    proc = subprocess.run([sys.executable, "-m", "lgsp_client.cli", *args], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-m", "lgsp_client", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     if check:
         assert proc.returncode == 0, proc.stderr

@@ -70,7 +70,8 @@ class SignedClient:
                         headers=hdrs, components=("@method", "@target-uri"))
         res = self.http.request(method, path, headers=hdrs, body=data)
         text = res.body.decode() if res.body else ""
-        return Reply(res.status_code, dict(res.headers), json.loads(text) if text else None)
+        return Reply(res.status_code, {k.lower(): v for k, v in res.headers.items()},
+                     json.loads(text) if text else None)
 
     def get(self, path: str, **kw: Any) -> Reply:
         return self.call("GET", path, **kw)
