@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -98,7 +99,12 @@ def _fingerprint(body: CreateMessageRequest) -> str:
 def _replay(deps: Deps, caller: Caller, idem_key: str, fingerprint: str) -> Created | None:
     pk, sk = keys.idempotency(caller.app, idem_key)
     item = deps.table.get(pk, sk)
-    if item is None or item.get("ttl", 0) < deps.clock.now():
+    if item is None:
+        return None
+    if item.get("ttl", 0) < deps.clock.now():
+        # Expired but not yet swept by the table's TTL: clear it so the key can be reused.
+        with contextlib.suppress(ConditionFailedError):
+            deps.table.delete(pk, sk, Condition(equals={"ttl": item["ttl"]}))
         return None
     if item["fingerprint"] != fingerprint:
         raise ConflictError("This Idempotency-Key was used for a different request.",

@@ -12,6 +12,7 @@ from chalicelib.adapters.objects_s3 import S3ObjectStore
 from chalicelib.adapters.table_sqlite import SqliteTable
 from tests.integration.test_exchange_flow import (  # noqa: F401  (collected here too)
     test_a_destination_sees_only_its_own_delivery,
+    test_an_expired_idempotency_key_starts_a_new_message,
     test_confirm_twice_is_harmless,
     test_idempotent_create_returns_the_same_message,
     test_inbox_is_ordered_by_priority_then_age,

@@ -156,3 +156,12 @@ def test_confirm_twice_is_harmless(hub: World) -> None:
     msg = hub.deps.table.get(*keys.message(message_id))
     assert msg is not None and msg["remaining"] == 1
     assert stats(hub, UNIT_B)["received"] == 1
+
+
+def test_an_expired_idempotency_key_starts_a_new_message(hub: World) -> None:
+    body = content_request(b"daily report", [UNIT_B])
+    first = hub.a.post("/v1/messages", body, headers={"Idempotency-Key": "daily"})
+    hub.deps.clock.advance(hub.deps.settings.idempotency_seconds + 1)  # type: ignore[attr-defined]
+    later = hub.a.post("/v1/messages", body, headers={"Idempotency-Key": "daily"})
+    assert later.status == 201
+    assert later.body["message"]["id"] != first.body["message"]["id"]

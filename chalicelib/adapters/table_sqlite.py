@@ -1,0 +1,321 @@
+"""The `Table` port on one embedded SQLite file (the single-machine host).
+
+Items are JSON in `items(pk, sk, data, ttl)`. The file is in WAL mode so readers never wait
+for the writer. One connection per object, guarded by a lock, serves the threaded HTTP host;
+every write runs inside `BEGIN IMMEDIATE`, so its read-check-write is atomic even when
+another process writes the same file (it waits up to the busy timeout for the lock).
+Items whose `ttl` lies in the past count as absent everywhere and are purged lazily.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from chalicelib.domain.errors import (
+    ConditionFailedError,
+    InvalidRequestError,
+    TransactionConflictError,
+)
+from chalicelib.domain.ports import Check, Condition, Delete, Item, Page, Put, TransactOp, Update
+
+__all__ = ["MAX_TRANSACT_OPS", "SqliteTable"]
+
+MAX_TRANSACT_OPS = 100
+CONDITION_FAILED = "ConditionalCheckFailed"
+_KEYS = ("pk", "sk")
+_INT64 = range(-(2**63), 2**63)
+_MAX_CHAR = 0x10FFFF
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS items (pk TEXT NOT NULL, sk TEXT NOT NULL, data TEXT NOT NULL,"
+    " ttl INTEGER, PRIMARY KEY (pk, sk)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS items_ttl ON items (ttl) WHERE ttl IS NOT NULL",
+)
+_VISIBLE = "(ttl IS NULL OR ttl >= ?)"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _check_value(value: Any) -> None:
+    """Only what DynamoDB stores alike: str, int, bool, None, lists and maps of those."""
+    if value is None or isinstance(value, str | int):
+        return
+    if isinstance(value, list | tuple):
+        for v in value:
+            _check_value(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError("map keys must be strings")
+            _check_value(v)
+    else:
+        raise TypeError(f"unsupported item value type: {type(value).__name__}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that tells `True` from `1` (DynamoDB's BOOL is not a number)."""
+    return _dumps(a) == _dumps(b)
+
+
+def _ttl_of(item: Mapping[str, Any]) -> int | None:
+    ttl = item.get("ttl")
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl not in _INT64:
+        return None
+    return ttl
+
+
+def _prefix_end(prefix: str) -> str | None:
+    """The least string above every string starting with `prefix` (None if unbounded)."""
+    stem = prefix.rstrip(chr(_MAX_CHAR))
+    if not stem:
+        return None
+    nxt = ord(stem[-1]) + 1
+    if 0xD800 <= nxt <= 0xDFFF:
+        nxt = 0xE000
+    return stem[:-1] + chr(nxt)
+
+
+def _encode_cursor(sk: str) -> str:
+    return base64.urlsafe_b64encode(_dumps(sk).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        sk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        sk = None
+    if not isinstance(sk, str):
+        raise InvalidRequestError("The cursor is not valid.", code="invalid_cursor")
+    return sk
+
+
+def _check_keys(pk: Any, sk: Any) -> None:
+    if not (isinstance(pk, str) and isinstance(sk, str) and pk and sk):
+        raise ValueError("pk and sk must be non-empty strings")
+
+
+def _check_condition(cond: Condition | None) -> None:
+    if cond is None:
+        return
+    for values in cond.one_of.values():
+        if isinstance(values, str | bytes) or not values:
+            raise ValueError("one_of needs a non-empty sequence of values per attribute")
+
+
+def _check_update(op: Update) -> None:
+    _check_keys(op.pk, op.sk)
+    names = [*op.set, *op.add, *op.remove]
+    if not names:
+        raise ValueError("an Update must set, add or remove at least one attribute")
+    if len(set(names)) != len(names) or set(names) & set(_KEYS):
+        raise ValueError("an Update names each attribute once and never pk or sk")
+    if any(isinstance(n, bool) or not isinstance(n, int) for n in op.add.values()):
+        raise ValueError("add takes integers")
+    _check_value(dict(op.set))
+    _check_condition(op.condition)
+
+
+def _target(op: TransactOp) -> tuple[str, str]:
+    if isinstance(op, Put):
+        return op.item.get("pk", ""), op.item.get("sk", "")
+    return op.pk, op.sk
+
+
+def _check_op(op: TransactOp) -> None:
+    _check_keys(*_target(op))
+    if isinstance(op, Update):
+        _check_update(op)
+        return
+    if isinstance(op, Put):
+        _check_value(op.item)
+    if isinstance(op, Check) and op.condition == Condition():
+        raise ValueError("a Check needs a condition with at least one part")
+    _check_condition(op.condition)
+
+
+def _holds(item: Item | None, cond: Condition | None) -> bool:
+    if cond is None:
+        return True
+    if cond.exists is not None and cond.exists != (item is not None):
+        return False
+    for attr, value in cond.equals.items():
+        if item is None or attr not in item or not _same(item[attr], value):
+            return False
+    for attr, values in cond.one_of.items():
+        if item is None or attr not in item or not any(_same(item[attr], v) for v in values):
+            return False
+    return True
+
+
+def _updated(current: Item | None, op: Update) -> Item:
+    item: Item = dict(current) if current is not None else {"pk": op.pk, "sk": op.sk}
+    item.update(op.set)
+    for attr, n in op.add.items():
+        old = item.get(attr, 0)
+        if isinstance(old, bool) or not isinstance(old, int):
+            raise ValueError(f"cannot add to the non-integer attribute {attr!r}")
+        item[attr] = old + n
+    for attr in op.remove:
+        item.pop(attr, None)
+    return item
+
+
+class SqliteTable:
+    """`Table` on one SQLite file, safe across threads and across processes."""
+
+    def __init__(self, path: str | os.PathLike[str],
+                 clock: Callable[[], float] | None = None, *,
+                 busy_timeout_ms: int = 30_000) -> None:
+        self._clock = clock or time.time
+        self._lock = threading.Lock()
+        target = os.fspath(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000,
+                                     isolation_level=None, check_same_thread=False)
+        with self._lock:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            for statement in _SCHEMA:
+                self._conn.execute(statement)
+        self.purge_expired()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT data FROM items WHERE pk = ? AND sk = ? AND {_VISIBLE}",
+                (pk, sk, self._clock())).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, item: Item, condition: Condition | None = None) -> None:
+        op = Put(item, condition)
+        _check_op(op)
+        with self._write() as conn:
+            if not _holds(self._load(conn, item["pk"], item["sk"]), condition):
+                raise ConditionFailedError("The write's condition did not hold.")
+            self._store(conn, item)
+
+    def update(self, op: Update) -> Item:
+        _check_update(op)
+        with self._write() as conn:
+            current = self._load(conn, op.pk, op.sk)
+            if not _holds(current, op.condition):
+                raise ConditionFailedError("The write's condition did not hold.")
+            item = _updated(current, op)
+            self._store(conn, item)
+        return item
+
+    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
+        _check_op(Delete(pk, sk, condition))
+        with self._write() as conn:
+            if not _holds(self._load(conn, pk, sk), condition):
+                raise ConditionFailedError("The write's condition did not hold.")
+            conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
+
+    def query(
+        self,
+        pk: str,
+        *,
+        prefix: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        descending: bool = False,
+    ) -> Page:
+        """One page in `sk` order (SQLite's BINARY order is DynamoDB's UTF-8 byte order)."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        if prefix and (start is not None or end is not None):
+            raise ValueError("query takes a prefix or a range, not both")
+        sql = f"SELECT sk, data FROM items WHERE pk = ? AND {_VISIBLE}"
+        args: list[Any] = [pk, self._clock()]
+        if prefix:
+            start, end = prefix, None
+            upper = _prefix_end(prefix)
+            if upper is not None:
+                sql += " AND sk < ?"
+                args.append(upper)
+        for op, bound in ((">=", start), ("<=", end)):
+            if bound is not None:
+                sql += f" AND sk {op} ?"
+                args.append(bound)
+        if cursor is not None:
+            sql += " AND sk < ?" if descending else " AND sk > ?"
+            args.append(_decode_cursor(cursor))
+        sql += f" ORDER BY sk {'DESC' if descending else 'ASC'} LIMIT ?"
+        args.append(limit + 1)
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        items = [json.loads(data) for _, data in rows[:limit]]
+        return Page(items, _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None)
+
+    def transact(self, ops: Sequence[TransactOp]) -> None:
+        """Check every condition first, then write all; a failed check writes nothing."""
+        if len(ops) > MAX_TRANSACT_OPS:
+            raise ValueError(f"a transaction holds at most {MAX_TRANSACT_OPS} ops")
+        targets = [_target(op) for op in ops]
+        if len(set(targets)) != len(targets):
+            raise ValueError("a transaction may touch each item only once")
+        for op in ops:
+            _check_op(op)
+        if not ops:
+            return
+        with self._write() as conn:
+            currents = [self._load(conn, pk, sk) for pk, sk in targets]
+            reasons = ["" if _holds(cur, op.condition) else CONDITION_FAILED
+                       for op, cur in zip(ops, currents, strict=True)]
+            if any(reasons):
+                raise TransactionConflictError("The transaction was cancelled.", reasons)
+            for op, cur in zip(ops, currents, strict=True):
+                if isinstance(op, Put):
+                    self._store(conn, op.item)
+                elif isinstance(op, Update):
+                    self._store(conn, _updated(cur, op))
+                elif isinstance(op, Delete):
+                    conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (op.pk, op.sk))
+
+    def purge_expired(self) -> int:
+        """Delete the items whose `ttl` has passed; returns how many went."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM items WHERE ttl < ?", (self._clock(),)).rowcount
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding the file's write lock from its first statement."""
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _load(self, conn: sqlite3.Connection, pk: str, sk: str) -> Item | None:
+        row = conn.execute(
+            f"SELECT data FROM items WHERE pk = ? AND sk = ? AND {_VISIBLE}",
+            (pk, sk, self._clock())).fetchone()
+        return json.loads(row[0]) if row else None
+
+    @staticmethod
+    def _store(conn: sqlite3.Connection, item: Item) -> None:
+        conn.execute("INSERT OR REPLACE INTO items (pk, sk, data, ttl) VALUES (?, ?, ?, ?)",
+                     (item["pk"], item["sk"], _dumps(item), _ttl_of(item)))

