@@ -6,6 +6,7 @@ Handlers stay thin: the blueprints in `chalicelib/api/` parse, call one use case
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from chalice import Chalice
@@ -15,6 +16,7 @@ from chalicelib.api.exchange import exchange_api
 from chalicelib.api.meta import meta_api
 
 app = Chalice(app_name="lgsp")
+app.log.setLevel(logging.INFO)  # one JSON line per request: route, status, unit, ms
 app.register_blueprint(meta_api)
 app.register_blueprint(exchange_api)
 

@@ -144,6 +144,7 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
         def handler(**params: str) -> Response:
             started, request = time.monotonic(), bp.current_request
             call: Call | None = None
+            code: str | None = None
             try:
                 d = deps()
                 caller = authenticate(d, signed_request(request, d)) if spec.signed else None
@@ -152,9 +153,10 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                     call.body = _parse(request, spec.request)
                 response = _render(fn(call, **params), call)
             except LgspError as err:
-                response = error_response(err)
+                code, response = err.code, error_response(err)
             log.info(json.dumps({
                 "route": f"{spec.method} {spec.path}", "status": response.status_code,
+                "code": code,
                 "unit": call.caller.unit if call and call.caller else None,
                 "ms": round((time.monotonic() - started) * 1000, 1),
                 "request_id": request.context.get("requestId"), **params,

@@ -84,7 +84,8 @@ class Backends:
             master_key=keys["master_key"], default_scheme="http")
 
     def start(self) -> Deps:
-        self.var.mkdir(parents=True, exist_ok=True)
+        self.var.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.var.chmod(0o700)  # secrets, table and exchange spaces: the operator's only
         cfg = self.settings()
         assert cfg.s3_access_key and cfg.s3_secret_key
         self.seaweed = SeaweedServer(self.var / "seaweed", s3_port=self.cfg.s3_port,

@@ -88,7 +88,7 @@ def main() -> int:
         thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
         thread.start()
         creds = backends.demo_credentials_path
-        print(json.dumps({"hub": f"http://127.0.0.1:{cfg.port}", "data": str(cfg.var_dir),
+        print(json.dumps({"hub": f"http://127.0.0.1:{cfg.port}", "data": str(backends.var),
                           "demo_credentials": str(creds)}), flush=True)
         print(f"LGSP hub listening on http://127.0.0.1:{cfg.port} (Ctrl-C stops)", flush=True)
         stop.wait()
