@@ -18,17 +18,22 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.table_checks import (
+    KEYS,
+    check_condition,
+    check_keys,
+    check_ops,
+    check_update,
+)
 from chalicelib.domain.errors import (
     ConditionFailedError,
     InvalidRequestError,
     TransactionConflictError,
 )
-from chalicelib.domain.ports import Check, Condition, Delete, Item, Page, Put, TransactOp, Update
+from chalicelib.domain.ports import Condition, Delete, Item, Page, Put, TransactOp, Update
 
-__all__ = ["MAX_TRANSACT_OPS", "DynamoTable", "create_table"]
+__all__ = ["DynamoTable", "create_table"]
 
-MAX_TRANSACT_OPS = 100
-_KEYS = ("pk", "sk")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -71,59 +76,11 @@ def _decode_cursor(cursor: str, pk: str) -> dict[str, Any]:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
         key = None
-    if (not isinstance(key, dict) or set(key) != set(_KEYS)
+    if (not isinstance(key, dict) or set(key) != set(KEYS)
             or key["pk"] != {"S": pk} or not isinstance(key["sk"], dict)
             or set(key["sk"]) != {"S"} or not isinstance(key["sk"]["S"], str)):
         raise InvalidRequestError("The cursor is not valid.", code="invalid_cursor")
     return key
-
-
-def _check_keys(pk: Any, sk: Any) -> None:
-    if not (isinstance(pk, str) and isinstance(sk, str) and pk and sk):
-        raise ValueError("pk and sk must be non-empty strings")
-
-
-def _check_condition(cond: Condition | None) -> None:
-    if cond is None:
-        return
-    for values in cond.one_of.values():
-        if isinstance(values, str | bytes) or not values:
-            raise ValueError("one_of needs a non-empty sequence of values per attribute")
-
-
-def _check_update(op: Update) -> None:
-    _check_keys(op.pk, op.sk)
-    names = [*op.set, *op.add, *op.remove]
-    if not names:
-        raise ValueError("an Update must set, add or remove at least one attribute")
-    if len(set(names)) != len(names) or set(names) & set(_KEYS):
-        raise ValueError("an Update names each attribute once and never pk or sk")
-    if any(isinstance(n, bool) or not isinstance(n, int) for n in op.add.values()):
-        raise ValueError("add takes integers")
-    _check_condition(op.condition)
-
-
-def _target(op: TransactOp) -> tuple[str, str]:
-    if isinstance(op, Put):
-        return op.item.get("pk", ""), op.item.get("sk", "")
-    return op.pk, op.sk
-
-
-def _check_ops(ops: Sequence[TransactOp]) -> None:
-    """Limits DynamoDB enforces, checked up front so both adapters refuse alike."""
-    if len(ops) > MAX_TRANSACT_OPS:
-        raise ValueError(f"a transaction holds at most {MAX_TRANSACT_OPS} ops")
-    targets = [_target(op) for op in ops]
-    if len(set(targets)) != len(targets):
-        raise ValueError("a transaction may touch each item only once")
-    for op in ops:
-        _check_keys(*_target(op))
-        if isinstance(op, Update):
-            _check_update(op)
-        elif isinstance(op, Check) and op.condition == Condition():
-            raise ValueError("a Check needs a condition with at least one part")
-        else:
-            _check_condition(op.condition)
 
 
 class _Expr:
@@ -201,7 +158,7 @@ class DynamoTable:
         self._write(self._client.put_item, self._put_params(Put(item, condition)))
 
     def update(self, op: Update) -> Item:
-        _check_update(op)
+        check_update(op)
         resp = self._write(self._client.update_item,
                            {**self._update_params(op), "ReturnValues": "ALL_NEW"})
         return _deserialize(resp["Attributes"])
@@ -258,7 +215,7 @@ class DynamoTable:
 
     def transact(self, ops: Sequence[TransactOp]) -> None:
         """TransactWriteItems; a cancellation becomes `TransactionConflictError`."""
-        _check_ops(ops)
+        check_ops(ops)
         if not ops:
             return
         items = [self._transact_item(op) for op in ops]
@@ -272,8 +229,8 @@ class DynamoTable:
             raise TransactionConflictError("The transaction was cancelled.", reasons) from exc
 
     def _put_params(self, op: Put) -> dict[str, Any]:
-        _check_keys(op.item.get("pk"), op.item.get("sk"))
-        _check_condition(op.condition)
+        check_keys(op.item.get("pk"), op.item.get("sk"))
+        check_condition(op.condition)
         expr = _Expr()
         cond = expr.condition(op.condition)
         return {"TableName": self._name, "Item": _serialize(op.item), **expr.params(cond)}
@@ -286,8 +243,8 @@ class DynamoTable:
                 **expr.params(cond)}
 
     def _delete_params(self, op: Delete) -> dict[str, Any]:
-        _check_keys(op.pk, op.sk)
-        _check_condition(op.condition)
+        check_keys(op.pk, op.sk)
+        check_condition(op.condition)
         expr = _Expr()
         cond = expr.condition(op.condition)
         return {"TableName": self._name, "Key": _key(op.pk, op.sk), **expr.params(cond)}
@@ -335,7 +292,7 @@ def create_table(client: Any, table_name: str) -> None:
     try:
         client.create_table(
             TableName=table_name,
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in _KEYS],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in KEYS],
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                        {"AttributeName": "sk", "KeyType": "RANGE"}],
             BillingMode="PAY_PER_REQUEST",

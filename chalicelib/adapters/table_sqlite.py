@@ -20,18 +20,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.table_checks import check_op, check_ops, target
 from chalicelib.domain.errors import (
     ConditionFailedError,
     InvalidRequestError,
     TransactionConflictError,
 )
-from chalicelib.domain.ports import Check, Condition, Delete, Item, Page, Put, TransactOp, Update
+from chalicelib.domain.ports import Condition, Delete, Item, Page, Put, TransactOp, Update
 
-__all__ = ["MAX_TRANSACT_OPS", "SqliteTable"]
+__all__ = ["SqliteTable"]
 
-MAX_TRANSACT_OPS = 100
 CONDITION_FAILED = "ConditionalCheckFailed"
-_KEYS = ("pk", "sk")
 _INT64 = range(-(2**63), 2**63)
 _MAX_CHAR = 0x10FFFF
 _SCHEMA = (
@@ -99,48 +98,17 @@ def _decode_cursor(cursor: str) -> str:
     return sk
 
 
-def _check_keys(pk: Any, sk: Any) -> None:
-    if not (isinstance(pk, str) and isinstance(sk, str) and pk and sk):
-        raise ValueError("pk and sk must be non-empty strings")
-
-
-def _check_condition(cond: Condition | None) -> None:
-    if cond is None:
-        return
-    for values in cond.one_of.values():
-        if isinstance(values, str | bytes) or not values:
-            raise ValueError("one_of needs a non-empty sequence of values per attribute")
-
-
-def _check_update(op: Update) -> None:
-    _check_keys(op.pk, op.sk)
-    names = [*op.set, *op.add, *op.remove]
-    if not names:
-        raise ValueError("an Update must set, add or remove at least one attribute")
-    if len(set(names)) != len(names) or set(names) & set(_KEYS):
-        raise ValueError("an Update names each attribute once and never pk or sk")
-    if any(isinstance(n, bool) or not isinstance(n, int) for n in op.add.values()):
-        raise ValueError("add takes integers")
-    _check_value(dict(op.set))
-    _check_condition(op.condition)
-
-
-def _target(op: TransactOp) -> tuple[str, str]:
+def _check_values(op: TransactOp) -> None:
+    """Refuse values DynamoDB could not store either (floats, odd types)."""
     if isinstance(op, Put):
-        return op.item.get("pk", ""), op.item.get("sk", "")
-    return op.pk, op.sk
+        _check_value(op.item)
+    elif isinstance(op, Update):
+        _check_value(dict(op.set))
 
 
 def _check_op(op: TransactOp) -> None:
-    _check_keys(*_target(op))
-    if isinstance(op, Update):
-        _check_update(op)
-        return
-    if isinstance(op, Put):
-        _check_value(op.item)
-    if isinstance(op, Check) and op.condition == Condition():
-        raise ValueError("a Check needs a condition with at least one part")
-    _check_condition(op.condition)
+    check_op(op)
+    _check_values(op)
 
 
 def _holds(item: Item | None, cond: Condition | None) -> bool:
@@ -211,7 +179,7 @@ class SqliteTable:
             self._store(conn, item)
 
     def update(self, op: Update) -> Item:
-        _check_update(op)
+        _check_op(op)
         with self._write() as conn:
             current = self._load(conn, op.pk, op.sk)
             if not _holds(current, op.condition):
@@ -267,13 +235,10 @@ class SqliteTable:
 
     def transact(self, ops: Sequence[TransactOp]) -> None:
         """Check every condition first, then write all; a failed check writes nothing."""
-        if len(ops) > MAX_TRANSACT_OPS:
-            raise ValueError(f"a transaction holds at most {MAX_TRANSACT_OPS} ops")
-        targets = [_target(op) for op in ops]
-        if len(set(targets)) != len(targets):
-            raise ValueError("a transaction may touch each item only once")
+        check_ops(ops)
         for op in ops:
-            _check_op(op)
+            _check_values(op)
+        targets = [target(op) for op in ops]
         if not ops:
             return
         with self._write() as conn:
