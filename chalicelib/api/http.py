@@ -30,6 +30,11 @@ from chalicelib.services.deps import Deps
 log = logging.getLogger("lgsp.api")
 
 
+class InternalError(LgspError):
+    status = 500
+    code = "internal_error"
+
+
 class UnsupportedMediaError(LgspError):
     status = 415
     code = "unsupported_media_type"
@@ -154,6 +159,10 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                 response = _render(fn(call, **params), call)
             except LgspError as err:
                 code, response = err.code, error_response(err)
+            except Exception:  # the API edge: one shape for every answer, details only in logs
+                log.exception("unhandled error on %s %s", spec.method, spec.path)
+                code, response = "internal_error", error_response(InternalError(
+                    "The hub could not complete the request; it is safe to retry."))
             log.info(json.dumps({
                 "route": f"{spec.method} {spec.path}", "status": response.status_code,
                 "code": code,

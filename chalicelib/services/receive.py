@@ -104,6 +104,7 @@ def _finish_close(deps: Deps, caller: Caller, message_id: str, *, state: str,
                   close: dict[str, object], counters: dict[str, int]) -> DeliveryView:
     msg, delivery = delivery_for_destination(deps, message_id, caller.unit)
     if delivery["state"] == state:
+        finish_if_done(deps, message_id)  # a retry also finishes what a crash left undone
         return delivery_view(delivery)
     _check_open(msg, delivery)
     try:

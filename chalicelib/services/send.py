@@ -161,15 +161,23 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
                         "fingerprint": fingerprint, "ttl": now + s.idempotency_seconds},
                        Condition(exists=False)))
     try:
+        upload = _presign(deps, msg)  # before the write: a failure leaves no message behind
         deps.table.transact(ops)
     except TransactionConflictError:
-        if upload_id is not None:
-            deps.objects.abort_multipart(object_key, upload_id)
+        _abandon(deps, object_key, upload_id)
         if idem_key is not None and (replay := _replay(deps, caller, idem_key, fingerprint)):
             return replay
         raise
-    return Created(CreateMessageResponse(message=message_view(msg), upload=_presign(deps, msg)),
-                   False)
+    except Exception:
+        _abandon(deps, object_key, upload_id)
+        raise
+    return Created(CreateMessageResponse(message=message_view(msg), upload=upload), False)
+
+
+def _abandon(deps: Deps, object_key: str, upload_id: str | None) -> None:
+    """Abort a multipart upload whose message was not written (no orphan uploads)."""
+    if upload_id is not None:
+        deps.objects.abort_multipart(object_key, upload_id)
 
 
 def upload_plan(deps: Deps, caller: Caller, message_id: str) -> UploadPlan:

@@ -167,3 +167,20 @@ def test_multipart_complete_needs_every_part(hub: World) -> None:
 def test_bad_paging_parameters(hub: World) -> None:
     assert hub.b.get("/v1/inbox?limit=0").code == "invalid_limit"
     assert hub.b.get("/v1/inbox?limit=abc").code == "invalid_limit"
+
+
+def test_an_unexpected_failure_is_a_500_in_the_same_shape(hub: World) -> None:
+    class BrokenStore:
+        def __getattr__(self, name: str) -> object:
+            raise RuntimeError("store down")
+
+    from dataclasses import replace
+
+    from chalicelib import bootstrap
+
+    bootstrap.install(replace(hub.deps, objects=BrokenStore()))  # type: ignore[arg-type]
+    res = hub.a.post("/v1/messages", content_request(b"x", [UNIT_B]))
+    assert res.status == 500 and res.code == "internal_error"
+    assert "store down" not in res.body["error"]["message"]
+    bootstrap.install(hub.deps)
+    assert nothing_created(hub)
