@@ -57,3 +57,8 @@ def daily_stats(unit_code: str, day: str) -> tuple[str, str]:
 
 def idempotency(app_id: str, key: str) -> tuple[str, str]:
     return f"IDEM#{app_id}#{key}", META
+
+
+def nonce(key_id: str, value: str) -> tuple[str, str]:
+    """A nonce seen with a key, remembered (with a TTL) for the clock-skew window."""
+    return f"NONCE#{key_id}#{value}", META

@@ -4,26 +4,27 @@ Canonicalisation and the cryptography come from the maintained `http-message-sig
 library; this module adds the hub's policy: which components must be covered, which
 algorithm a key is bound to (no downgrade), the clock-skew window (R-PROP-4) and stable
 error codes that tell an attacker nothing. The clock and the key lookup are parameters,
-so the rules are testable without I/O. More algorithms slot into `ALGORITHMS`.
+so the rules are testable without I/O. The algorithms are in `algorithms.py`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import http_sf
-from http_message_signatures import HTTPMessageVerifier, algorithms
+from http_message_signatures import HTTPMessageVerifier
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 from http_message_signatures.resolvers import HTTPSignatureKeyResolver
 
+from chalicelib.domain.algorithms import ALGORITHMS, LEGACY_ONLY
 from chalicelib.domain.errors import AuthenticationError
 
 SIGNATURE_LABEL = "lgsp"
-ALGORITHMS: dict[str, type[algorithms.HTTPSignatureAlgorithm]] = {
-    "hmac-sha256": algorithms.HMAC_SHA256,
-}
+NONCE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+NEEDS_NONCE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class VerificationKey:
     unit: str
     app: str
     active: bool = True
+    legacy: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,46 @@ def _signature_input(headers: Mapping[str, str]) -> tuple[list[str], dict[str, A
     return [str(value) for value, _ in members], dict(params)
 
 
+def _check_time(params: dict[str, Any], now: int, skew_seconds: int) -> int:
+    created = params.get("created")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise _fail("signature_invalid", "The signature has no integer 'created' parameter.")
+    if abs(now - created) > skew_seconds:
+        raise _fail("clock_skew", f"The signature's created time is more than {skew_seconds} s "
+                                  "from the server's time; resynchronise (GET /v1/time).",
+                    server_time=now)
+    expires = params.get("expires")
+    if isinstance(expires, int) and expires < now:
+        raise _fail("signature_expired", "The signature has expired.", server_time=now)
+    return created
+
+
+def _check_key(key: VerificationKey | None, params: dict[str, Any]) -> VerificationKey:
+    if key is None:
+        raise _fail("signature_invalid", "The signature could not be verified.")
+    if not key.active:
+        raise _fail("key_revoked", "The access key is not active.")
+    alg = params.get("alg", key.algorithm)
+    if alg != key.algorithm or key.algorithm not in ALGORITHMS:
+        raise _fail("algorithm_mismatch", "The signature algorithm is not the one bound to "
+                                          "this key.")
+    if key.algorithm in LEGACY_ONLY and not key.legacy:
+        raise _fail("algorithm_not_allowed", f"{key.algorithm} is allowed only for apps "
+                                             "flagged legacy.")
+    return key
+
+
+def _check_nonce(params: dict[str, Any], method: str) -> str | None:
+    nonce = params.get("nonce")
+    if nonce is not None and (not isinstance(nonce, str) or not NONCE.match(nonce)):
+        raise _fail("signature_invalid", "The nonce must be 16-128 characters of "
+                                         "A-Z a-z 0-9 _ -.")
+    if nonce is None and method.upper() in NEEDS_NONCE:
+        raise _fail("nonce_required", "Requests that change something must carry a signed "
+                                      "nonce.")
+    return nonce
+
+
 def verify_request(
     request: SignedRequest,
     *,
@@ -118,34 +160,19 @@ def verify_request(
     """Authenticate `request` or raise `AuthenticationError` with a stable code.
 
     Required: one signature labelled `lgsp` with `keyid` and `created`, covering `@method`,
-    `@target-uri`, and `content-digest` whenever there is a body (checked against the body).
+    `@target-uri`, and `content-digest` whenever there is a body (checked against the body);
+    a `nonce` on methods that change something. The caller remembers nonces (replays).
     """
     components, params = _signature_input(request.headers)
-    key_id, created = params.get("keyid"), params.get("created")
+    key_id = params.get("keyid")
     if not isinstance(key_id, str) or not key_id:
         raise _fail("signature_invalid", "The signature has no keyid.")
-    if not isinstance(created, int) or isinstance(created, bool):
-        raise _fail("signature_invalid", "The signature has no integer 'created' parameter.")
-    if abs(now - created) > skew_seconds:
-        raise _fail("clock_skew", f"The signature's created time is more than {skew_seconds} s "
-                                  "from the server's time; resynchronise (GET /v1/time).",
-                    server_time=now)
-    expires = params.get("expires")
-    if isinstance(expires, int) and expires < now:
-        raise _fail("signature_expired", "The signature has expired.", server_time=now)
+    created = _check_time(params, now, skew_seconds)
     required = ["@method", "@target-uri"] + (["content-digest"] if request.body else [])
-    missing = [c for c in required if c not in components]
-    if missing:
+    if any(c not in components for c in required):
         raise _fail("signature_invalid", "The signature must cover " + ", ".join(required) + ".")
-    key = find_key(key_id)
-    if key is None:
-        raise _fail("signature_invalid", "The signature could not be verified.")
-    if not key.active:
-        raise _fail("key_revoked", "The access key is not active.")
-    alg = params.get("alg", key.algorithm)
-    if alg != key.algorithm or key.algorithm not in ALGORITHMS:
-        raise _fail("algorithm_mismatch", "The signature algorithm is not the one bound to "
-                                          "this key.")
+    key = _check_key(find_key(key_id), params)
+    nonce = _check_nonce(params, request.method)
     verifier = _PolicyVerifier(signature_algorithm=ALGORITHMS[key.algorithm],
                                key_resolver=_OneKey(key.material))
     message = _Message(request)
@@ -159,6 +186,5 @@ def verify_request(
         except HTTPMessageSignaturesException as exc:
             raise _fail("digest_mismatch", "The body does not match the signed "
                                            "Content-Digest.") from exc
-    nonce = params.get("nonce")
     return Caller(unit=key.unit, app=key.app, key_id=key.key_id, algorithm=key.algorithm,
-                  nonce=nonce if isinstance(nonce, str) else None, created=created)
+                  nonce=nonce, created=created)

@@ -1,17 +1,27 @@
-"""Authentication of every signed call (R-COMP-4)."""
+"""Authentication of every signed call (R-COMP-4): signature, then replay protection."""
 
 from __future__ import annotations
 
+from chalicelib.domain import keys
+from chalicelib.domain.errors import AuthenticationError, ConditionFailedError
+from chalicelib.domain.ports import Condition
 from chalicelib.domain.signatures import Caller, SignedRequest, verify_request
 from chalicelib.services.deps import Deps
 from chalicelib.services.registry import find_verification_key
 
 
 def authenticate(deps: Deps, request: SignedRequest) -> Caller:
-    """Verify the request's RFC 9421 signature against the caller's registered key."""
-    return verify_request(
-        request,
-        now=deps.clock.now(),
-        skew_seconds=deps.settings.clock_skew_seconds,
-        find_key=lambda key_id: find_verification_key(deps, key_id),
-    )
+    """Verify the request's RFC 9421 signature against the caller's registered key, then
+    remember its nonce for the skew window so the same signed request cannot be replayed."""
+    skew = deps.settings.clock_skew_seconds
+    caller = verify_request(request, now=deps.clock.now(), skew_seconds=skew,
+                            find_key=lambda key_id: find_verification_key(deps, key_id))
+    if caller.nonce is not None:
+        pk, sk = keys.nonce(caller.key_id, caller.nonce)
+        try:
+            deps.table.put({"pk": pk, "sk": sk, "kind": "nonce",
+                            "ttl": caller.created + 2 * skew}, Condition(exists=False))
+        except ConditionFailedError as exc:
+            raise AuthenticationError("This signed request was already used.",
+                                      code="replayed") from exc
+    return caller

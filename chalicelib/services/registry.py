@@ -11,6 +11,13 @@ import secrets
 from dataclasses import dataclass
 
 from chalicelib.domain import keys
+from chalicelib.domain.algorithms import (
+    ALGORITHMS,
+    ASYMMETRIC,
+    HMAC_SHA256,
+    LEGACY_ONLY,
+    public_key_pem,
+)
 from chalicelib.domain.errors import (
     ConditionFailedError,
     ConflictError,
@@ -27,12 +34,12 @@ ACTIVE = "active"
 
 @dataclass(frozen=True)
 class IssuedCredentials:
-    """Shown once: the hub keeps only the sealed secret."""
+    """Shown once: the hub keeps only the sealed secret (None for RSA keys)."""
 
     unit: str
     app: str
     access_key: str
-    secret_key: str
+    secret_key: str | None
     algorithm: str
 
 
@@ -55,27 +62,54 @@ def get_unit(deps: Deps, code: str) -> Item | None:
     return deps.table.get(*keys.unit(code))
 
 
-def create_app(deps: Deps, unit_code: str, name: str) -> IssuedCredentials:
-    """Register an app of a unit and issue its HMAC-SHA256 key pair (R-JOIN-2, R-JOIN-3)."""
+def _key_item(deps: Deps, key_id: str, *, app_id: str, unit_code: str, algorithm: str,
+              secret: str | None, public_key: str | None, legacy: bool) -> Item:
+    """The access-key item: a sealed HMAC secret, or an RSA public key (never a private one)."""
+    if algorithm not in ALGORITHMS:
+        raise InvalidRequestError(f"Unknown algorithm {algorithm}; use one of "
+                                  f"{', '.join(sorted(ALGORITHMS))}.", code="invalid_algorithm")
+    if algorithm in LEGACY_ONLY and not legacy:
+        raise InvalidRequestError(f"{algorithm} is allowed only for apps flagged legacy.",
+                                  code="algorithm_not_allowed")
+    pk, sk = keys.access_key(key_id)
+    item: Item = {"pk": pk, "sk": sk, "kind": "access_key", "key_id": key_id, "app": app_id,
+                  "unit": unit_code, "algorithm": algorithm, "status": ACTIVE,
+                  "created_at": deps.clock.now()}
+    if algorithm in ASYMMETRIC:
+        if not public_key:
+            raise InvalidRequestError("An RSA key needs the app's public key (PEM or JWK).",
+                                      code="invalid_public_key")
+        item["public_key_pem"] = public_key_pem(public_key).decode()
+    else:
+        assert secret is not None
+        item["secret_sealed"] = deps.sealer.seal(secret.encode(), key_id)
+    return item
+
+
+def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_SHA256,
+               public_key: str | None = None, legacy: bool = False) -> IssuedCredentials:
+    """Register an app of a unit and issue its key pair (R-JOIN-2, R-JOIN-3).
+
+    HMAC: the hub generates the secret and returns it once. RSA: the app keeps its private
+    key and registers its public key. `legacy` allows HMAC-SHA1 (weak; old systems only).
+    """
     if get_unit(deps, unit_code) is None:
         raise NotFoundError(f"Unit {unit_code} does not exist.", code="unknown_unit")
     now = deps.clock.now()
     app_id = "app-" + deps.ids.new_id()
     key_id = "AK" + secrets.token_hex(10).upper()
-    secret = secrets.token_urlsafe(32)
-    algorithm = "hmac-sha256"
+    secret = None if algorithm in ASYMMETRIC else secrets.token_urlsafe(32)
+    key_item = _key_item(deps, key_id, app_id=app_id, unit_code=unit_code, algorithm=algorithm,
+                         secret=secret, public_key=public_key, legacy=legacy)
     app_pk, app_sk = keys.app(app_id)
     link_pk, link_sk = keys.unit_app(unit_code, app_id)
-    key_pk, key_sk = keys.access_key(key_id)
     deps.table.transact([
         Put({"pk": app_pk, "sk": app_sk, "kind": "app", "app": app_id, "unit": unit_code,
-             "name": name, "status": ACTIVE, "created_at": now}, Condition(exists=False)),
+             "name": name, "status": ACTIVE, "legacy": legacy, "created_at": now},
+            Condition(exists=False)),
         Put({"pk": link_pk, "sk": link_sk, "kind": "unit_app", "app": app_id, "name": name,
              "created_at": now}, Condition(exists=False)),
-        Put({"pk": key_pk, "sk": key_sk, "kind": "access_key", "key_id": key_id,
-             "app": app_id, "unit": unit_code, "algorithm": algorithm,
-             "secret_sealed": deps.sealer.seal(secret.encode(), key_id),
-             "status": ACTIVE, "created_at": now}, Condition(exists=False)),
+        Put(key_item, Condition(exists=False)),
     ])
     return IssuedCredentials(unit_code, app_id, key_id, secret, algorithm)
 
@@ -91,6 +125,8 @@ def find_verification_key(deps: Deps, key_id: str) -> VerificationKey | None:
     app = deps.table.get(*keys.app(item["app"]))
     active = (item["status"] == ACTIVE and unit is not None and unit["status"] == ACTIVE
               and app is not None and app["status"] == ACTIVE)
-    material = deps.sealer.open(item["secret_sealed"], key_id)
+    material = (item["public_key_pem"].encode() if "public_key_pem" in item
+                else deps.sealer.open(item["secret_sealed"], key_id))
     return VerificationKey(key_id=key_id, algorithm=item["algorithm"], material=material,
-                           unit=item["unit"], app=item["app"], active=active)
+                           unit=item["unit"], app=item["app"], active=active,
+                           legacy=bool(app and app.get("legacy")))

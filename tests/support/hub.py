@@ -58,15 +58,17 @@ class SignedClient:
         self.creds = creds
 
     def call(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] |
-             None = None, raw: bytes | None = None, signed: bool = True, skew: int = 0) -> Reply:
+             None = None, raw: bytes | None = None, signed: bool = True, skew: int = 0,
+             nonce: str | None = "", key: Any = None, algorithm: Any = None) -> Reply:
         data = raw if raw is not None else (
             json.dumps(body).encode() if body is not None else b"")
         hdrs = {"host": HOST, **({"content-type": "application/json"} if data else {}),
                 **(headers or {})}
         if signed:
             hdrs = sign(method, f"http://{HOST}{path}", key_id=self.creds.access_key,
-                        secret=self.creds.secret_key, body=data,
-                        created=self.deps.clock.now() + skew,
+                        secret=key if key is not None else self.creds.secret_key, body=data,
+                        created=self.deps.clock.now() + skew, nonce=nonce,
+                        **({"algorithm": algorithm} if algorithm else {}),
                         headers=hdrs, components=("@method", "@target-uri"))
         res = self.http.request(method, path, headers=hdrs, body=data)
         text = res.body.decode() if res.body else ""
