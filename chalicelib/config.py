@@ -51,7 +51,19 @@ class Settings(BaseModel):
     idempotency_seconds: int = 24 * 3600
     max_destinations: int = 40
 
+    operator_units: str = Field(
+        default="", description="Comma-separated unit codes whose apps act as operators "
+                                "(the province's IT department)")
+    session_seconds: int = Field(default=900, ge=60, le=900,
+                                 description="Lifetime of brokered session tokens (R-AUTH-2)")
+    key_overlap_seconds: int = Field(default=7 * 24 * 3600, ge=0,
+                                     description="How long a rotated-out key stays valid")
+
     version: str = "0.1.0"
+
+    @property
+    def operators(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.operator_units.split(",") if u.strip())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
