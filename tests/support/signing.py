@@ -23,7 +23,8 @@ def sign(method: str, url: str, *, key_id: str, secret: str | Any, body: bytes =
          created: int, headers: dict[str, str] | None = None,
          nonce: str | None = "",
          algorithm: type[algorithms.HTTPSignatureAlgorithm] = algorithms.HMAC_SHA256,
-         components: tuple[str, ...] = ("@method", "@target-uri")) -> dict[str, str]:
+         components: tuple[str, ...] = ("@method", "@target-uri"),
+         expires: datetime.datetime | None = None) -> dict[str, str]:
     """Headers of a request signed like `lgsp_client` signs it (`nonce=None`: none;
     `secret`: an HMAC secret string or an RSA private key)."""
     msg = Message(method, url, dict(headers or {}))
@@ -35,5 +36,6 @@ def sign(method: str, url: str, *, key_id: str, secret: str | Any, body: bytes =
                 created=datetime.datetime.fromtimestamp(created, datetime.UTC),
                 nonce=(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
                        if nonce == "" else nonce),
-                covered_component_ids=components, body=body if body else None)
+                covered_component_ids=components, body=body if body else None,
+                expires=expires)
     return msg.headers
