@@ -143,9 +143,7 @@ CASES: list[Case] = [
                                                   "lgsp=(("), "signature_invalid"),
     ("revoked key", lambda c: c.signed(key_id=c.revoked_key_id, secret=c.revoked_secret),
      "key_revoked"),
-    ("expired signature", lambda c: _expired(c), "signature_expired"),
+    ("expired signature", lambda c: c.signed(
+        expires=datetime.datetime.fromtimestamp(c.now - 10, datetime.UTC)),
+     "signature_expired"),
 ]
-
-
-def _expired(c: Ctx) -> Req:
-    return c.signed(expires=datetime.datetime.fromtimestamp(c.now - 10, datetime.UTC))
