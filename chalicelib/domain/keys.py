@@ -25,6 +25,11 @@ def access_key(key_id: str) -> tuple[str, str]:
     return f"KEY#{key_id}", META
 
 
+def app_key(app_id: str, key_id: str) -> tuple[str, str]:
+    """Link from an app to one of its access keys (the app's keys are one partition)."""
+    return f"APP#{app_id}", f"KEY#{key_id}"
+
+
 def message(message_id: str) -> tuple[str, str]:
     return f"MSG#{message_id}", META
 

@@ -23,13 +23,15 @@ from chalicelib.domain.errors import (
     ConflictError,
     InvalidRequestError,
     NotFoundError,
+    TransactionConflictError,
 )
-from chalicelib.domain.ports import Condition, Item, Put
+from chalicelib.domain.ports import Condition, Item, Put, Update
 from chalicelib.domain.signatures import VerificationKey
 from chalicelib.services.deps import Deps
 
 UNIT_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
-ACTIVE = "active"
+ACTIVE, RETIRING, REVOKED = "active", "retiring", "revoked"
+USE_RECORD_SECONDS = 3600  # last_used_at is written at most once per hour per key
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def _key_item(deps: Deps, key_id: str, *, app_id: str, unit_code: str, algorithm
     pk, sk = keys.access_key(key_id)
     item: Item = {"pk": pk, "sk": sk, "kind": "access_key", "key_id": key_id, "app": app_id,
                   "unit": unit_code, "algorithm": algorithm, "status": ACTIVE,
-                  "created_at": deps.clock.now()}
+                  "created_at": deps.clock.now(), "last_used_at": None}
     if algorithm in ASYMMETRIC:
         if not public_key:
             raise InvalidRequestError("An RSA key needs the app's public key (PEM or JWK).",
@@ -84,6 +86,26 @@ def _key_item(deps: Deps, key_id: str, *, app_id: str, unit_code: str, algorithm
         assert secret is not None
         item["secret_sealed"] = deps.sealer.seal(secret.encode(), key_id)
     return item
+
+
+def new_key_id() -> str:
+    return "AK" + secrets.token_hex(10).upper()
+
+
+def new_key(deps: Deps, *, app_id: str, unit_code: str, algorithm: str,
+            public_key: str | None, legacy: bool) -> tuple[IssuedCredentials, list[Put]]:
+    """A new access key of an app: the credentials to show once, and the two puts (the key
+    item and its `APP#`/`KEY#` link) to write in the caller's transaction."""
+    key_id = new_key_id()
+    secret = None if algorithm in ASYMMETRIC else secrets.token_urlsafe(32)
+    item = _key_item(deps, key_id, app_id=app_id, unit_code=unit_code, algorithm=algorithm,
+                     secret=secret, public_key=public_key, legacy=legacy)
+    link_pk, link_sk = keys.app_key(app_id, key_id)
+    link: Item = {"pk": link_pk, "sk": link_sk, "kind": "app_key", "key_id": key_id,
+                  "app": app_id, "algorithm": algorithm, "status": ACTIVE,
+                  "created_at": item["created_at"], "last_used_at": None}
+    return (IssuedCredentials(unit_code, app_id, key_id, secret, algorithm),
+            [Put(item, Condition(exists=False)), Put(link, Condition(exists=False))])
 
 
 def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_SHA256,
@@ -97,10 +119,8 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
         raise NotFoundError(f"Unit {unit_code} does not exist.", code="unknown_unit")
     now = deps.clock.now()
     app_id = "app-" + deps.ids.new_id()
-    key_id = "AK" + secrets.token_hex(10).upper()
-    secret = None if algorithm in ASYMMETRIC else secrets.token_urlsafe(32)
-    key_item = _key_item(deps, key_id, app_id=app_id, unit_code=unit_code, algorithm=algorithm,
-                         secret=secret, public_key=public_key, legacy=legacy)
+    issued, key_puts = new_key(deps, app_id=app_id, unit_code=unit_code, algorithm=algorithm,
+                               public_key=public_key, legacy=legacy)
     app_pk, app_sk = keys.app(app_id)
     link_pk, link_sk = keys.unit_app(unit_code, app_id)
     deps.table.transact([
@@ -109,13 +129,19 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
             Condition(exists=False)),
         Put({"pk": link_pk, "sk": link_sk, "kind": "unit_app", "app": app_id, "name": name,
              "created_at": now}, Condition(exists=False)),
-        Put(key_item, Condition(exists=False)),
+        *key_puts,
     ])
-    return IssuedCredentials(unit_code, app_id, key_id, secret, algorithm)
+    return issued
 
 
-def find_verification_key(deps: Deps, key_id: str) -> VerificationKey | None:
-    """The key the signature verifier needs, with the secret opened in memory only."""
+def key_usable(item: Item, now: int) -> bool:
+    """An active key, or a retiring one still inside its overlap (`now < valid_until`)."""
+    status = item.get("status")
+    return status == ACTIVE or (status == RETIRING and now < int(item.get("valid_until") or 0))
+
+
+def load_key(deps: Deps, key_id: str) -> tuple[VerificationKey, Item] | None:
+    """The key the signature verifier needs (secret opened in memory only) and its item."""
     if not key_id.isalnum() or len(key_id) > 64:
         return None
     item = deps.table.get(*keys.access_key(key_id))
@@ -123,10 +149,35 @@ def find_verification_key(deps: Deps, key_id: str) -> VerificationKey | None:
         return None
     unit = get_unit(deps, item["unit"])
     app = deps.table.get(*keys.app(item["app"]))
-    active = (item["status"] == ACTIVE and unit is not None and unit["status"] == ACTIVE
-              and app is not None and app["status"] == ACTIVE)
+    active = (key_usable(item, deps.clock.now()) and unit is not None
+              and unit["status"] == ACTIVE and app is not None and app["status"] == ACTIVE)
     material = (item["public_key_pem"].encode() if "public_key_pem" in item
                 else deps.sealer.open(item["secret_sealed"], key_id))
     return VerificationKey(key_id=key_id, algorithm=item["algorithm"], material=material,
                            unit=item["unit"], app=item["app"], active=active,
-                           legacy=bool(app and app.get("legacy")))
+                           legacy=bool(app and app.get("legacy"))), item
+
+
+def find_verification_key(deps: Deps, key_id: str) -> VerificationKey | None:
+    """The key the signature verifier needs; `active=False` once revoked, or retiring past
+    its `valid_until`, or when its app or unit is not active."""
+    found = load_key(deps, key_id)
+    return found[0] if found else None
+
+
+def record_key_use(deps: Deps, item: Item) -> None:
+    """Stamp `last_used_at` on a key (and its app link) at most once per hour: a conditional
+    write on the value read, so concurrent calls write once; losing the race is fine."""
+    now, last = deps.clock.now(), item.get("last_used_at")
+    if last is not None and now - int(last) < USE_RECORD_SECONDS:
+        return
+    cond = (Condition(equals={"last_used_at": last}) if "last_used_at" in item
+            else Condition(exists=True))
+    try:
+        deps.table.transact([
+            Update(*keys.access_key(item["key_id"]), set={"last_used_at": now}, condition=cond),
+            Update(*keys.app_key(item["app"], item["key_id"]), set={"last_used_at": now},
+                   condition=Condition(exists=True)),
+        ])
+    except (TransactionConflictError, ConditionFailedError):
+        return

@@ -24,6 +24,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from lgsp_client.algorithms import DEFAULT_ALGORITHM
 from lgsp_client.config import Credentials, normalise_endpoint
 from lgsp_client.errors import LgspApiError
 from lgsp_client.signing import LgspAuth, canonical_query
@@ -60,13 +61,15 @@ class LgspClient:
     """A signed session with one hub, safe to share between threads of one process."""
 
     def __init__(self, endpoint: str, access_key: str | None = None,
-                 secret_key: str | None = None, *, session: requests.Session | None = None,
+                 secret_key: str | None = None, *, algorithm: str = DEFAULT_ALGORITHM,
+                 private_key: bytes | None = None, session: requests.Session | None = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, attempts: int = 4,
                  max_backoff: float = 8.0, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time) -> None:
         self.endpoint = normalise_endpoint(endpoint)
-        self.auth = (LgspAuth(access_key, secret_key, clock=clock)
-                     if access_key and secret_key else None)
+        self.auth = (LgspAuth(access_key, secret_key, algorithm=algorithm,
+                              private_key=private_key, clock=clock)
+                     if access_key and (secret_key or private_key) else None)
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
         self.timeout = timeout
@@ -78,6 +81,7 @@ class LgspClient:
     @classmethod
     def from_credentials(cls, credentials: Credentials, **options: Any) -> LgspClient:
         return cls(credentials.endpoint, credentials.access_key, credentials.secret_key,
+                   algorithm=credentials.algorithm, private_key=credentials.private_key(),
                    **options)
 
     def __repr__(self) -> str:
@@ -208,6 +212,24 @@ class LgspClient:
     def reject(self, message_id: str, reason: str) -> JSON:
         return dict(self.call("POST", f"/v1/messages/{_quote(message_id)}/reject",
                               body={"reason": reason}))
+
+    # -- keys of the caller's app -------------------------------------------------------
+
+    def list_keys(self) -> JSON:
+        """`{"items": [{"key_id", "algorithm", "status", "created_at", "last_used_at", ...}]}`."""
+        return dict(self.call("GET", "/v1/keys"))
+
+    def rotate_key(self, *, algorithm: str | None = None,
+                   public_key: str | None = None) -> JSON:
+        """A new key (`secret_key` shown once for HMAC); the app's other active keys stay
+        valid until the overlap ends. Never retried: a retry would issue another key."""
+        body = {name: value for name, value in (("algorithm", algorithm),
+                                                ("public_key", public_key)) if value}
+        return dict(self.call("POST", "/v1/keys", body=body, retry=False))
+
+    def revoke_key(self, key_id: str) -> JSON:
+        """Revoke a key of the caller's app at once (revoking twice is harmless)."""
+        return dict(self.call("DELETE", f"/v1/keys/{_quote(key_id)}"))
 
 
 def _paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:

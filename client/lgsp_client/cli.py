@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
+from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
 from lgsp_client.config import load_credentials
 from lgsp_client.errors import ChecksumMismatchError, LgspError
 from lgsp_client.exchange import fetch_file, send_file
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("whoami", parents=[common], help="the unit and app of your access key")
     sub.add_parser("time", parents=[common], help="the hub's clock and yours")
+    add_key_commands(sub, common)
     return parser
 
 
@@ -187,6 +189,8 @@ def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:
     if command == "time":
         print_time(client, out)
         return 0
+    if command == "keys":
+        return run_keys(client, args, out)
     raise AssertionError(f"unhandled command {command}")
 
 
@@ -202,6 +206,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     args = build_parser().parse_args(argv)
     stdout = out or sys.stdout
     try:
+        if is_local(args):
+            return run_local(args, stdout)
         creds = load_credentials(profile=args.profile, endpoint=args.endpoint,
                                  require_keys=args.command not in SIGNED_FREE)
         return run(args, LgspClient.from_credentials(creds), stdout)

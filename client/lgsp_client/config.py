@@ -3,9 +3,14 @@
 Order, first found wins for each value:
 1. command-line options (`--endpoint`; `--profile NAME` picks a profile, whose values then
    beat the environment, because the user named it on purpose);
-2. environment variables `LGSP_ENDPOINT`, `LGSP_ACCESS_KEY`, `LGSP_SECRET_KEY`;
+2. environment variables `LGSP_ENDPOINT`, `LGSP_ACCESS_KEY`, `LGSP_SECRET_KEY`,
+   `LGSP_ALGORITHM`, `LGSP_PRIVATE_KEY_FILE`;
 3. the profile file `~/.lgsp/credentials` (or `LGSP_CREDENTIALS_FILE`), section
-   `LGSP_PROFILE` or `default`, keys `endpoint`, `access_key`, `secret_key`.
+   `LGSP_PROFILE` or `default`, keys `endpoint`, `access_key`, `secret_key`, `algorithm`,
+   `private_key_file`.
+
+`algorithm` defaults to hmac-sha256 (needs `secret_key`); rsa-pss-sha512 and
+rsa-v1_5-sha256 sign with the PEM private key in `private_key_file` instead.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lgsp_client.algorithms import DEFAULT_ALGORITHM, RSA_ALGORITHMS, check_algorithm
 from lgsp_client.errors import ConfigError
 
 DEFAULT_PROFILE = "default"
-FIELDS = ("endpoint", "access_key", "secret_key")
+FIELDS = ("endpoint", "access_key", "secret_key", "algorithm", "private_key_file")
 ENV_NAMES = {"endpoint": "LGSP_ENDPOINT", "access_key": "LGSP_ACCESS_KEY",
-             "secret_key": "LGSP_SECRET_KEY"}
+             "secret_key": "LGSP_SECRET_KEY", "algorithm": "LGSP_ALGORITHM",
+             "private_key_file": "LGSP_PRIVATE_KEY_FILE"}
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,25 @@ class Credentials:
     access_key: str | None = None
     secret_key: str | None = field(default=None, repr=False)
     profile: str | None = None
+    algorithm: str = DEFAULT_ALGORITHM
+    private_key_file: str | None = None
 
     @property
     def has_keys(self) -> bool:
-        return bool(self.access_key and self.secret_key)
+        material = self.private_key_file if self.algorithm in RSA_ALGORITHMS \
+            else self.secret_key
+        return bool(self.access_key and material)
+
+    def private_key(self) -> bytes | None:
+        """The PEM bytes of `private_key_file` (RSA algorithms only)."""
+        if self.algorithm not in RSA_ALGORITHMS or not self.private_key_file:
+            return None
+        path = Path(self.private_key_file).expanduser()
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the private key file {path}: "
+                              f"{exc.strerror or type(exc).__name__}") from exc
 
 
 def credentials_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -106,7 +128,9 @@ def load_credentials(*, profile: str | None = None, endpoint: str | None = None,
     values = {**from_env, **from_file} if explicit_profile else {**from_file, **from_env}
     if endpoint:
         values["endpoint"] = endpoint
-    needed = FIELDS if require_keys else ("endpoint",)
+    algorithm = check_algorithm(values.get("algorithm") or DEFAULT_ALGORITHM)
+    material = "private_key_file" if algorithm in RSA_ALGORITHMS else "secret_key"
+    needed = ("endpoint", "access_key", material) if require_keys else ("endpoint",)
     missing = [f for f in needed if not values.get(f)]
     if missing:
         hints = ", ".join(ENV_NAMES[f] for f in missing)
@@ -114,4 +138,5 @@ def load_credentials(*, profile: str | None = None, endpoint: str | None = None,
                           f"{', '.join(missing)} to [{name}] in {path}")
     return Credentials(endpoint=normalise_endpoint(values["endpoint"]),
                        access_key=values.get("access_key"), secret_key=values.get("secret_key"),
-                       profile=name if (parser is not None and from_file) else None)
+                       profile=name if (parser is not None and from_file) else None,
+                       algorithm=algorithm, private_key_file=values.get("private_key_file"))

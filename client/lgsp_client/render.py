@@ -95,3 +95,20 @@ def print_time(client: LgspClient, out: TextIO) -> None:
     offset = int(server["epoch"]) - round(local)
     print(f"server:  {server.get('iso')} ({server['epoch']})", file=out)
     print(f"offset:  {offset:+d} s (server minus this machine)", file=out)
+
+
+def _key_state(key: Mapping[str, Any]) -> str:
+    status = str(key.get("status", ""))
+    if status in ("retiring", "expired") and key.get("valid_until"):
+        return f"{status} (until {key['valid_until']})"
+    if status == "revoked" and key.get("revoked_at"):
+        return f"revoked ({key['revoked_at']})"
+    return status
+
+
+def print_keys(page: Mapping[str, Any], out: TextIO) -> None:
+    """One line per key of the app; `*` marks the key signing this call."""
+    table(["KEY_ID", "ALGORITHM", "STATUS", "CREATED_AT", "LAST_USED_AT"],
+          [[("* " if k.get("current") else "  ") + str(k.get("key_id")), k.get("algorithm"),
+            _key_state(k), k.get("created_at"), k.get("last_used_at")]
+           for k in page.get("items") or []], out)

@@ -1,6 +1,7 @@
 """RFC 9421 signing of hub calls as a `requests` auth hook.
 
-The canonicalisation and HMAC come from the `http-message-signatures` library; this module
+The canonicalisation and the cryptography come from the `http-message-signatures` library
+(HMAC-SHA256, HMAC-SHA1 for legacy apps, RSA-PSS-SHA512, RSA-v1_5-SHA256); this module
 only chooses what the hub requires: label `lgsp`, `keyid`, `created`, a random `nonce`,
 `alg`, and coverage of `@method`, `@target-uri` and (with a body) `content-digest`, the
 RFC 9530 header the library writes from the exact body bytes.
@@ -16,8 +17,11 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 
 import requests
-from http_message_signatures import HTTPMessageSigner, algorithms
+from cryptography.hazmat.primitives.asymmetric import rsa
+from http_message_signatures import HTTPMessageSigner
 from http_message_signatures.resolvers import MappingKeyResolver
+
+from lgsp_client.algorithms import ALGORITHMS, DEFAULT_ALGORITHM, check_algorithm, signing_key
 
 SIGNATURE_LABEL = "lgsp"
 COVERED_COMPONENTS = ("@method", "@target-uri")
@@ -46,22 +50,27 @@ def _body_bytes(body: object) -> bytes | None:
 class LgspAuth(requests.auth.AuthBase):
     """Signs each prepared request anew (fresh `created` and `nonce` on every attempt).
 
-    `clock_offset` (seconds, server minus local) corrects a skewed local clock after the
-    client has read `GET /v1/time`.
+    HMAC algorithms sign with `secret_key`, RSA ones with `private_key` (PEM bytes or a
+    loaded key). `clock_offset` (seconds, server minus local) corrects a skewed local clock
+    after the client has read `GET /v1/time`.
     """
 
-    def __init__(self, access_key: str, secret_key: str, *,
+    def __init__(self, access_key: str, secret_key: str | None = None, *,
+                 algorithm: str = DEFAULT_ALGORITHM,
+                 private_key: bytes | rsa.RSAPrivateKey | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.access_key = access_key
+        self.algorithm = check_algorithm(algorithm)
+        material = signing_key(self.algorithm, secret_key=secret_key, private_key=private_key)
         self._signer = HTTPMessageSigner(
-            signature_algorithm=algorithms.HMAC_SHA256,
+            signature_algorithm=ALGORITHMS[self.algorithm],
             key_resolver=MappingKeyResolver(public_keys={},
-                                            private_keys={access_key: secret_key.encode()}))
+                                            private_keys={access_key: material}))
         self._clock = clock
         self.clock_offset = 0
 
     def __repr__(self) -> str:
-        return f"LgspAuth(access_key={self.access_key!r})"
+        return f"LgspAuth(access_key={self.access_key!r}, algorithm={self.algorithm!r})"
 
     def now(self) -> int:
         """The hub's time as this client believes it (epoch seconds)."""

@@ -12,14 +12,16 @@ import base64
 import hashlib
 import itertools
 import json
+import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from http_message_signatures import HTTPMessageVerifier, algorithms
+from http_message_signatures import HTTPMessageVerifier
 from http_message_signatures.resolvers import MappingKeyResolver
 
+from lgsp_client.algorithms import ALGORITHMS
 from tests.client.server import Received, Reply
 
 SKEW = 300
@@ -62,6 +64,9 @@ class FakeHub:
     confirmations: list[tuple[str, str, bool]] = field(default_factory=list)
     signed_urls: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    rsa_keys: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    rotations: list[dict[str, Any]] = field(default_factory=list)
+    revoked: set[str] = field(default_factory=set)
 
     def now(self) -> int:
         return int(time.time()) + self.clock_offset
@@ -74,10 +79,13 @@ class FakeHub:
         canonical = urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)
         url = f"http://{r.headers['Host']}{path}" + (f"?{canonical}" if canonical else "")
         self.signed_urls.append(url)
+        found = re.search(r'keyid="([^"]+)"', r.headers.get("Signature-Input", ""))
+        alg, public = self.rsa_keys.get(found.group(1) if found else "", ("hmac-sha256", b""))
         verifier = _NoClockVerifier(
-            signature_algorithm=algorithms.HMAC_SHA256,
+            signature_algorithm=ALGORITHMS[alg],
             key_resolver=MappingKeyResolver(
-                public_keys={k: s.encode() for k, s in self.keys.items()}, private_keys={}))
+                public_keys={**{k: s.encode() for k, s in self.keys.items()},
+                             **{k: v[1] for k, v in self.rsa_keys.items()}}, private_keys={}))
         required = ["@method", "@target-uri"] + (["content-digest"] if r.body else [])
         try:
             result = verifier.verify(_Msg(r.method, url, r.headers), max_age=None,
@@ -86,6 +94,8 @@ class FakeHub:
             return _error(401, "signature_invalid")
         if abs(int(result.parameters["created"]) - self.now()) > SKEW:
             return _error(401, "clock_skew")
+        if result.parameters["keyid"] in self.revoked:
+            return _error(401, "key_revoked")
         return self.units[str(result.parameters["keyid"])]
 
     # -- routes -------------------------------------------------------------------------
@@ -102,6 +112,8 @@ class FakeHub:
         body = json.loads(r.body) if r.body else {}
         if (r.method, path) == ("GET", "/v1/whoami"):
             return _json(200, {"unit": caller, "app": "app", "key_id": "k", "algorithm": "h"})
+        if path.startswith("/v1/keys"):
+            return self._keys(r.method, path, body)
         if (r.method, path) == ("POST", "/v1/messages"):
             return self._create(caller, body, r.headers.get("Idempotency-Key"))
         if path in ("/v1/inbox", "/v1/outbox"):
@@ -117,6 +129,27 @@ class FakeHub:
         if r.method == "GET" and action == ["upload"]:
             return _json(200, self._plan(msg))
         return self._act(msg, caller, action[0], body)
+
+    def _keys(self, method: str, path: str, body: dict[str, Any]) -> Reply:
+        """Just enough of the key routes to drive the CLI (status from `revoked`)."""
+        views = [{"key_id": k, "algorithm": self.rsa_keys.get(k, ("hmac-sha256",))[0],
+                  "status": "revoked" if k in self.revoked else "active",
+                  "created_at": "t0", "last_used_at": None, "current": False}
+                 for k in [*self.keys, *self.rsa_keys]]
+        if method == "GET":
+            return _json(200, {"items": views})
+        if method == "POST":
+            self.rotations.append(body)
+            algorithm = body.get("algorithm", "hmac-sha256")
+            key = {**views[0], "key_id": "AKNEW", "algorithm": algorithm}
+            return _json(201, {"key": key, "retiring": [{**views[0], "status": "retiring",
+                                                         "valid_until": "t9"}],
+                               "secret_key": None if body.get("public_key") else "new-secret"})
+        key_id = path.rsplit("/", 1)[1]
+        if key_id not in self.keys and key_id not in self.rsa_keys:
+            return _error(404, "key_not_found", "no such key")
+        self.revoked.add(key_id)
+        return _json(200, {"key_id": key_id, "status": "revoked", "revoked_at": "t1"})
 
     def _create(self, caller: str, body: dict[str, Any], key: str | None) -> Reply:
         if key and key in self.idempotency:

@@ -1,0 +1,38 @@
+"""Key lifecycle routes (R-JOIN-2, R-COMP-4): an app lists, rotates and revokes its own keys."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api.http import Call, RouteSpec, api_route
+from chalicelib.domain.key_schemas import IssuedKey, KeyList, KeyView, RotateKeyRequest
+from chalicelib.services import keys as key_lifecycle
+
+keys_api = Blueprint(__name__)
+
+
+@api_route(keys_api, RouteSpec(
+    "GET", "/v1/keys", "The access keys of the caller's app, newest first (no secrets)",
+    KeyList, errors=(401,)))
+def list_keys(call: Call) -> KeyList:
+    return key_lifecycle.list_keys(call.deps, call.who)
+
+
+@api_route(keys_api, RouteSpec(
+    "POST", "/v1/keys", "Rotate: issue a new key; the app's other active keys stay valid "
+    "until the overlap ends", IssuedKey, status=201, request=RotateKeyRequest,
+    errors=(400, 401, 409)))
+def rotate_key(call: Call) -> IssuedKey:
+    body: RotateKeyRequest = call.body
+    issued = key_lifecycle.rotate_key(call.deps, call.who, algorithm=body.algorithm,
+                                      public_key=body.public_key)
+    call.headers["Location"] = f"/v1/keys/{issued.key.key_id}"
+    call.headers["Cache-Control"] = "no-store"
+    return issued
+
+
+@api_route(keys_api, RouteSpec(
+    "DELETE", "/v1/keys/{key_id}", "Revoke a key of the caller's app at once",
+    KeyView, errors=(401, 404, 409)))
+def revoke_key(call: Call, key_id: str) -> KeyView:
+    return key_lifecycle.revoke_key(call.deps, call.who, key_id)
