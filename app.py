@@ -15,12 +15,14 @@ from chalicelib.api.events import handle_object_created
 from chalicelib.api.exchange import exchange_api
 from chalicelib.api.keys import keys_api
 from chalicelib.api.meta import meta_api
+from chalicelib.api.sessions import sessions_api
 
 app = Chalice(app_name="lgsp")
 app.log.setLevel(logging.INFO)  # one JSON line per request: route, status, unit, ms
 app.register_blueprint(meta_api)
 app.register_blueprint(exchange_api)
 app.register_blueprint(keys_api)
+app.register_blueprint(sessions_api)
 
 
 @app.lambda_function(name="on_object_created")

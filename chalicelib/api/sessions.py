@@ -1,0 +1,78 @@
+"""Brokered service-to-service calls (R-AUTH-1..6): services, grants, sessions,
+introspection and the hub's public keys. Thin handlers over `chalicelib/services/`."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api.http import Call, RouteSpec, api_route
+from chalicelib.domain.session_schemas import (
+    CreateGrantRequest,
+    GrantView,
+    Introspection,
+    IntrospectRequest,
+    Jwks,
+    OpenSessionRequest,
+    RegisterServiceRequest,
+    ServiceList,
+    ServiceView,
+    SessionGrant,
+)
+from chalicelib.services import hub_signing, service_registry, sessions
+
+sessions_api = Blueprint(__name__)
+
+
+@api_route(sessions_api, RouteSpec(
+    "POST", "/v1/services", "Register a service the caller's unit exposes", ServiceView,
+    status=201, request=RegisterServiceRequest, errors=(400, 401, 409)))
+def register_service(call: Call) -> ServiceView:
+    view = service_registry.register_service(call.deps, call.who, call.body)
+    call.headers["Location"] = f"/v1/services/{view.id}"
+    return view
+
+
+@api_route(sessions_api, RouteSpec(
+    "GET", "/v1/services", "The services of the caller's unit", ServiceList, errors=(401,)))
+def list_services(call: Call) -> ServiceList:
+    return service_registry.list_services(call.deps, call.who)
+
+
+@api_route(sessions_api, RouteSpec(
+    "POST", "/v1/grants", "Operators: let a source unit (or app) call a service",
+    GrantView, status=201, request=CreateGrantRequest, errors=(400, 401, 403, 404, 409)))
+def create_grant(call: Call) -> GrantView:
+    return service_registry.create_grant(call.deps, call.who, call.body)
+
+
+@api_route(sessions_api, RouteSpec(
+    "DELETE", "/v1/grants/{grant_id}", "Operators: remove a grant (its sessions stop "
+    "introspecting as active)", GrantView, errors=(401, 403, 404)))
+def delete_grant(call: Call, grant_id: str) -> GrantView:
+    return service_registry.delete_grant(call.deps, call.who, grant_id)
+
+
+@api_route(sessions_api, RouteSpec(
+    "POST", "/v1/auth/sessions", "A session token to call a destination service "
+    "(R-AUTH-1/2)", SessionGrant, status=201, request=OpenSessionRequest,
+    errors=(400, 401, 403)))
+def open_session(call: Call) -> SessionGrant:
+    call.headers["Cache-Control"] = "no-store"
+    return sessions.open_session(call.deps, call.who, call.body)
+
+
+@api_route(sessions_api, RouteSpec(
+    "POST", "/v1/auth/introspect", "RFC 7662 introspection of a session token by the "
+    "destination service (R-AUTH-4/5)", Introspection, request=IntrospectRequest,
+    errors=(400, 401)))
+def introspect(call: Call) -> Introspection:
+    call.headers["Cache-Control"] = "no-store"
+    return sessions.introspect(call.deps, call.who, call.body.token, call.body.request)
+
+
+@api_route(sessions_api, RouteSpec(
+    "GET", "/.well-known/jwks.json", "The hub's public token-signing keys (RFC 7517)",
+    Jwks, signed=False))
+def jwks(call: Call) -> Jwks:
+    call.headers["Cache-Control"] = "max-age=300"
+    return Jwks(keys=hub_signing.jwks(call.deps))
