@@ -27,6 +27,8 @@ DEMO_UNITS = [
     ("000.00.31.H99", "Sở Tài chính (đơn vị thử nghiệm)"),
     ("000.00.32.H99", "Sở Nội vụ (đơn vị thử nghiệm)"),
 ]
+# The province's IT department: its apps act as operators (grants for brokered calls).
+OPERATOR_UNIT = ("000.00.30.H99", "Sở Thông tin và Truyền thông (vận hành, thử nghiệm)")
 
 
 class HostSettings(BaseModel):
@@ -81,7 +83,8 @@ class Backends:
             bucket=self.cfg.bucket, s3_endpoint=f"http://127.0.0.1:{self.cfg.s3_port}",
             s3_region="us-east-1", s3_access_key=s3["access_key"],
             s3_secret_key=s3["secret_key"], s3_path_style=True,
-            master_key=keys["master_key"], default_scheme="http")
+            master_key=keys["master_key"], default_scheme="http",
+            operator_units=OPERATOR_UNIT[0])
 
     def start(self) -> Deps:
         self.var.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -114,7 +117,7 @@ class Backends:
         if self.demo_credentials_path.exists():
             return
         apps = []
-        for code, name in DEMO_UNITS:
+        for code, name in [*DEMO_UNITS, OPERATOR_UNIT]:
             if registry.get_unit(deps, code) is None:
                 registry.create_unit(deps, code, name)
             issued = registry.create_app(deps, code, f"Ứng dụng thử nghiệm {code}")

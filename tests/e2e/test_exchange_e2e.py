@@ -53,7 +53,7 @@ def object_exists(hub: LocalHub, message_id: str) -> bool:
 
 
 def test_two_units_exchange_20_mib(local_hub: LocalHub, tmp_path: Path) -> None:
-    a, b = local_hub.apps
+    a, b = local_hub.apps[:2]
     data = os.urandom(20 * MiB)
     source = tmp_path / "hồ-sơ.pdf"
     source.write_bytes(data)
@@ -87,7 +87,7 @@ def test_two_units_exchange_20_mib(local_hub: LocalHub, tmp_path: Path) -> None:
 
 def test_the_store_refuses_bytes_other_than_declared(local_hub: LocalHub) -> None:
     """The SHA-256 is bound into the presigned PUT: other bytes never land (R-PROP-2)."""
-    a, b = local_hub.apps
+    a, b = local_hub.apps[:2]
     from lgsp_client.api import LgspClient  # the agency SDK, as an app would use it
 
     client = LgspClient(endpoint=local_hub.url, access_key=a["access_key"],
@@ -111,7 +111,7 @@ def test_the_store_refuses_bytes_other_than_declared(local_hub: LocalHub) -> Non
 
 
 def test_data_survives_a_restart(local_hub: LocalHub, tmp_path: Path) -> None:
-    a, b = local_hub.apps
+    a, b = local_hub.apps[:2]
     source = tmp_path / "note.txt"
     source.write_bytes(b"persisted across restarts")
     message_id = lgsp(local_hub, a, "--no-progress", "send", "--to", b["unit"], "--title",
@@ -123,3 +123,28 @@ def test_data_survives_a_restart(local_hub: LocalHub, tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     lgsp(local_hub, b, "--no-progress", "fetch", message_id, "-o", str(target))
     assert target.read_bytes() == b"persisted across restarts"
+
+
+
+def test_brokered_session_over_real_http(local_hub: LocalHub) -> None:
+    """The demo's operator grants A access to B's service; A opens a session; B introspects
+    the token with its own key (R-AUTH-1..5)."""
+    from lgsp_client.api import LgspClient
+
+    a, b, operator = local_hub.apps
+    assert operator["unit"] == "000.00.30.H99"
+
+    def client(app: dict[str, Any]) -> LgspClient:
+        return LgspClient(endpoint=local_hub.url, access_key=app["access_key"],
+                          secret_key=app["secret_key"])
+
+    client(b).call("POST", "/v1/services", body={
+        "id": "ho-so", "name": "Tra cứu hồ sơ", "base_url": "https://noivu.example/api"})
+    client(operator).call("POST", "/v1/grants", body={
+        "source_unit": a["unit"], "service": {"unit": b["unit"], "id": "ho-so"},
+        "scopes": ["read"]})
+    session = client(a).call("POST", "/v1/auth/sessions", body={"service": f"{b['unit']}/ho-so"})
+    seen = client(b).call("POST", "/v1/auth/introspect", body={"token": session["token"]})
+    assert seen["active"] is True and seen["sub"] == a["unit"] and seen["scope"] == "read"
+    assert client(a).call("POST", "/v1/auth/introspect",
+                          body={"token": session["token"]}) == {"active": False}

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def ctx(local_hub: LocalHub) -> Ctx:
-    a, b = local_hub.apps
+    a, b = local_hub.apps[:2]
     settings = Backends(HostSettings(var_dir=local_hub.var)).settings()
     deps = bootstrap.build(settings)  # the host's table file, opened from this process
     revoked = registry.create_app(deps, a["unit"], "revoked app")
