@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -31,11 +32,18 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def hub(aws: None, clock: FakeClock) -> Iterator[World]:
+def hub_overrides() -> dict[str, Any]:
+    """Settings a test module changes for its hub (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def hub(aws: None, clock: FakeClock, hub_overrides: dict[str, Any]) -> Iterator[World]:
     ddb = boto3.client("dynamodb", region_name="us-east-1")
     create_table(ddb, "lgsp")
     s3 = make_s3_client(endpoint_url=None, region="us-east-1", access_key=None,
                         secret_key=None, path_style=False)
     ensure_bucket(s3, BUCKET)
-    deps = make_deps(DynamoTable(ddb, "lgsp"), S3ObjectStore(s3, BUCKET), clock)
+    deps = make_deps(DynamoTable(ddb, "lgsp"), S3ObjectStore(s3, BUCKET), clock,
+                     **hub_overrides)
     yield from world(deps)

@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.adapters.objects_s3 import S3ObjectStore, ensure_bucket, make_s3_client
-from chalicelib.adapters.table_dynamo import DynamoTable, create_table
 from chalicelib.domain import keys
 from chalicelib.domain.ports import Update
 from chalicelib.services import registry
 from chalicelib.services.sessions import rotate_signing_key
-from tests.integration.conftest import BUCKET
 from tests.support.fakes import FakeClock
-from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, World, make_deps, world
+from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, World
 
 SERVICE = f"{UNIT_B}/land-records"
 
 
 @pytest.fixture
-def hub(aws: None, clock: FakeClock) -> Iterator[World]:
+def hub_overrides() -> dict[str, Any]:
     """The standard hub, with UNIT_C as the operator unit."""
-    ddb = boto3.client("dynamodb", region_name="us-east-1")
-    create_table(ddb, "lgsp")
-    s3 = make_s3_client(endpoint_url=None, region="us-east-1", access_key=None,
-                        secret_key=None, path_style=False)
-    ensure_bucket(s3, BUCKET)
-    deps = make_deps(DynamoTable(ddb, "lgsp"), S3ObjectStore(s3, BUCKET), clock,
-                     operator_units=UNIT_C)
-    yield from world(deps)
+    return {"operator_units": UNIT_C}
 
 
 def _service(hub: World) -> None:
