@@ -29,12 +29,9 @@ def build(cfg: Settings) -> Deps:
 
         table = SqliteTable(cfg.sqlite_path)
     else:
-        import boto3
+        from chalicelib.adapters.table_dynamo import DynamoTable, make_dynamo_client
 
-        from chalicelib.adapters.table_dynamo import DynamoTable
-
-        client = boto3.client("dynamodb", region_name=cfg.aws_region,
-                              endpoint_url=cfg.dynamodb_endpoint)
+        client = make_dynamo_client(region=cfg.aws_region, endpoint_url=cfg.dynamodb_endpoint)
         table = DynamoTable(client, cfg.table_name)
     s3 = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
                         access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key,

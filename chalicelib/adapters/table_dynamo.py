@@ -15,7 +15,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.table_checks import (
@@ -32,7 +34,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.ports import Condition, Delete, Item, Page, Put, TransactOp, Update
 
-__all__ = ["DynamoTable", "create_table"]
+__all__ = ["DynamoTable", "create_table", "make_dynamo_client"]
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -285,6 +287,14 @@ class DynamoTable:
 def _reason(reason: Mapping[str, Any]) -> str:
     code = str(reason.get("Code") or "")
     return "" if code == "None" else code
+
+
+def make_dynamo_client(*, region: str, endpoint_url: str | None) -> Any:
+    """A DynamoDB client for AWS or any DynamoDB-compatible endpoint (standard retries)."""
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5,
+                    read_timeout=10)
+    return boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url,
+                        config=config)
 
 
 def create_table(client: Any, table_name: str) -> None:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from http_message_signatures import algorithms
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
-from chalicelib.domain.errors import InvalidRequestError
+from .errors import InvalidRequestError
 
 HMAC_SHA256, HMAC_SHA1 = "hmac-sha256", "hmac-sha1"
 RSA_PSS_SHA512, RSA_V1_5_SHA256 = "rsa-pss-sha512", "rsa-v1_5-sha256"

@@ -13,12 +13,12 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chalicelib.domain.errors import (
+from .errors import (
     ContentMismatchError,
     InvalidRequestError,
     PayloadTooLargeError,
 )
-from chalicelib.domain.schemas import ContentDeclaration
+from .schemas import ContentDeclaration
 
 REQUESTED, VERIFIED, COMPLETED = "requested", "verified", "completed"
 PENDING, AVAILABLE, FETCHED, CONFIRMED, REJECTED = (

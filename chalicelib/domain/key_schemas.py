@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from chalicelib.domain.schemas import Strict
+from .schemas import Strict
 
 KeyStatus = Literal["active", "retiring", "expired", "revoked"]
 

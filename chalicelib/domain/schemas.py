@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.priority import Priority
+from .priority import Priority
 
 HEX64 = r"^[0-9a-f]{64}$"
 UNIT_CODE = r"^[0-9A-Za-z.]{3,32}$"

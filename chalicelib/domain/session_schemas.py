@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, model_serializer
 from pydantic.functional_serializers import SerializerFunctionWrapHandler
 
-from chalicelib.domain.schemas import UNIT_CODE, Strict
+from .schemas import UNIT_CODE, Strict
 
 SERVICE_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"
 SERVICE_REF = r"^[0-9A-Za-z.]{3,32}/[a-z0-9][a-z0-9-]{0,62}$"

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.errors import ForbiddenError, InvalidRequestError
+from .errors import ForbiddenError, InvalidRequestError
 
 ISSUER = "lgsp"
 SERVICE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

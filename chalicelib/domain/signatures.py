@@ -19,8 +19,8 @@ from http_message_signatures import HTTPMessageVerifier
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 from http_message_signatures.resolvers import HTTPSignatureKeyResolver
 
-from chalicelib.domain.algorithms import ALGORITHMS, LEGACY_ONLY
-from chalicelib.domain.errors import AuthenticationError
+from .algorithms import ALGORITHMS, LEGACY_ONLY
+from .errors import AuthenticationError
 
 SIGNATURE_LABEL = "lgsp"
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
