@@ -11,6 +11,7 @@ from typing import Any
 
 from chalice import Chalice
 
+from chalicelib.api.admin import admin_api
 from chalicelib.api.events import handle_object_created
 from chalicelib.api.exchange import exchange_api
 from chalicelib.api.keys import keys_api
@@ -23,6 +24,7 @@ app.register_blueprint(meta_api)
 app.register_blueprint(exchange_api)
 app.register_blueprint(keys_api)
 app.register_blueprint(sessions_api)
+app.register_blueprint(admin_api)
 
 
 @app.lambda_function(name="on_object_created")

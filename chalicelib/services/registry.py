@@ -26,8 +26,9 @@ from chalicelib.domain.errors import (
     TransactionConflictError,
 )
 from chalicelib.domain.ports import Condition, Item, Put, Update
-from chalicelib.domain.signatures import VerificationKey
+from chalicelib.domain.signatures import Caller, VerificationKey
 from chalicelib.services.deps import Deps
+from chalicelib.services.roles import require_operator
 
 UNIT_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 ACTIVE, RETIRING, REVOKED = "active", "retiring", "revoked"
@@ -181,3 +182,16 @@ def record_key_use(deps: Deps, item: Item) -> None:
         ])
     except (TransactionConflictError, ConditionFailedError):
         return
+
+
+def set_legacy(deps: Deps, caller: Caller, app_id: str, legacy: bool) -> Item:
+    """An operator flags an app legacy (allowing HMAC-SHA1 keys) or clears the flag; with
+    the flag cleared, the app's HMAC-SHA1 keys stop working at once."""
+    require_operator(deps, caller)
+    if not app_id.startswith("app-") or not app_id[4:].isalnum():
+        raise NotFoundError("No such app.", code="app_not_found")
+    try:
+        return deps.table.update(Update(*keys.app(app_id), set={"legacy": legacy},
+                                        condition=Condition(exists=True)))
+    except ConditionFailedError as exc:
+        raise NotFoundError("No such app.", code="app_not_found") from exc

@@ -10,7 +10,6 @@ from chalicelib.domain import keys, session_keys
 from chalicelib.domain.errors import (
     ConditionFailedError,
     ConflictError,
-    ForbiddenError,
     NotFoundError,
     TransactionConflictError,
 )
@@ -25,6 +24,7 @@ from chalicelib.domain.session_schemas import (
 )
 from chalicelib.domain.signatures import Caller
 from chalicelib.services.deps import Deps
+from chalicelib.services.roles import require_operator
 
 
 def service_view(item: Item) -> ServiceView:
@@ -68,11 +68,6 @@ def grants_for(deps: Deps, unit: str, service_id: str, source_unit: str) -> list
     page = deps.table.query(session_keys.grants_of(unit, service_id),
                             prefix=session_keys.grant_prefix(source_unit), limit=1000)
     return page.items
-
-
-def require_operator(deps: Deps, caller: Caller) -> None:
-    if caller.unit not in deps.settings.operators:
-        raise ForbiddenError("Only operator apps manage grants.", code="forbidden")
 
 
 def _grant_view(item: Item) -> GrantView:

@@ -125,3 +125,26 @@ def test_a_replayed_request_is_refused_and_does_nothing(hub: World) -> None:
     assert again.status_code == 401
     assert json.loads(again.body)["error"]["code"] == "replayed"
     assert len(hub.a.get("/v1/outbox").body["items"]) == 1
+
+
+def test_operators_flag_apps_legacy_through_the_api(hub: World) -> None:
+    from dataclasses import replace
+
+    from chalicelib import bootstrap
+
+    bootstrap.install(replace(hub.deps, settings=hub.deps.settings.model_copy(
+        update={"operator_units": UNIT_B})))
+    creds = registry.create_app(hub.deps, UNIT_A, "old app", algorithm="hmac-sha1",
+                                legacy=True)
+    path = f"/v1/admin/apps/{creds.app}/legacy"
+    refused = hub.a.call("PUT", path, {"legacy": False})
+    assert refused.status == 403 and refused.code == "forbidden"
+    cleared = hub.b.call("PUT", path, {"legacy": False})
+    assert cleared.status == 200 and cleared.body["legacy"] is False
+    res = hub.as_(creds).call("GET", "/v1/whoami", algorithm=HmacSha1)
+    assert res.status == 401 and res.code == "algorithm_not_allowed"
+    assert hub.b.call("PUT", path, {"legacy": True}).status == 200
+    assert hub.as_(creds).call("GET", "/v1/whoami", algorithm=HmacSha1).status == 200
+    missing = hub.b.call("PUT", "/v1/admin/apps/app-nosuchapp/legacy", {"legacy": True})
+    assert missing.status == 404 and missing.code == "app_not_found"
+    bootstrap.install(hub.deps)
