@@ -233,7 +233,8 @@ class FakeHub:
         _, message_id, name = path.strip("/").split("/")
         if r.method == "GET":
             data = self.messages[message_id]["data"]
-            return Reply(200, b"X" + data[1:] if self.corrupt_download else data)
+            return Reply(200, bytes([data[0] ^ 0xFF]) + data[1:] if self.corrupt_download
+                         else data)
         if self.refuse_puts > 0:
             self.refuse_puts -= 1
             return Reply(403, b"<Error><Code>AccessDenied</Code></Error>")

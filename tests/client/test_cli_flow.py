@@ -175,7 +175,7 @@ def test_fetch_mismatch_tells_the_hub_and_keeps_nothing(
     assert list(folder.iterdir()) == []
     [(message_id, sha256, ok)] = fake.confirmations
     assert (message_id, ok) == ("M0001", False)
-    assert sha256 == hashlib.sha256(b"X" + data[1:]).hexdigest()
+    assert sha256 == hashlib.sha256(bytes([data[0] ^ 0xFF]) + data[1:]).hexdigest()
     assert capsys.readouterr().err.startswith("error: checksum_mismatch: ")
 
 

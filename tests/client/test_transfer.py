@@ -155,7 +155,7 @@ def test_changed_file_is_refused_by_the_store(payload: tuple[Path, bytes],
                                               store: tuple[Store, Server]) -> None:
     path, data = payload
     plan = make_plan(store[1].url, data, len(data))
-    path.write_bytes(b"Z" + data[1:])
+    path.write_bytes(bytes([data[0] ^ 0xFF]) + data[1:])  # always a different first byte
     with pytest.raises(TransferError, match="BadDigest"):
         upload(path, plan, progress=False)
 
