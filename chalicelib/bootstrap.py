@@ -10,6 +10,7 @@ import base64
 import threading
 
 from chalicelib.config import Settings, settings
+from chalicelib.domain.ports import Topic
 from chalicelib.services.deps import Deps
 
 _lock = threading.Lock()
@@ -40,7 +41,19 @@ def build(cfg: Settings) -> Deps:
         raise RuntimeError("LGSP_MASTER_KEY is not set: the hub cannot open app secrets")
     return Deps(table=table, objects=S3ObjectStore(s3, cfg.bucket), clock=SystemClock(),
                 ids=TimeOrderedIds(), sealer=AesGcmSealer(base64.b64decode(cfg.master_key)),
-                settings=cfg)
+                settings=cfg, topic=_topic(cfg))
+
+
+def _topic(cfg: Settings) -> Topic:
+    """SNS when a topic ARN is configured, else the in-process topic."""
+    if cfg.topic_arn:
+        from chalicelib.adapters.topic_sns import SnsTopic, make_sns_client
+
+        return SnsTopic(make_sns_client(region=cfg.aws_region, endpoint_url=cfg.sns_endpoint),
+                        cfg.topic_arn)
+    from chalicelib.adapters.topic_local import LocalTopic
+
+    return LocalTopic()
 
 
 def deps() -> Deps:

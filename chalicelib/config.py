@@ -34,6 +34,9 @@ class Settings(BaseModel):
     s3_path_style: bool = False
 
     aws_region: str = "ap-southeast-1"
+    topic_arn: str | None = Field(default=None, description="SNS topic of events; unset: "
+                                                          "in-process fan-out")
+    sns_endpoint: str | None = None
     master_key: str | None = Field(
         default=None, description="base64 32-byte key that seals app secrets at rest")
 

@@ -198,3 +198,21 @@ class SecretSealer(Protocol):
     def seal(self, plaintext: bytes, context: str) -> str: ...
 
     def open(self, sealed: str, context: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Event:
+    """A state change told to one recipient unit: ids, priority and times, never content."""
+
+    type: str
+    recipient: str
+    message_id: str
+    priority: str
+    at: int
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Topic(Protocol):
+    """The pub/sub topic (SNS in the cloud, in-process fan-out locally)."""
+
+    def publish(self, event: Event) -> None: ...

@@ -42,7 +42,7 @@ class ContentDeclaration(Strict):
 
 
 def _default_outcomes() -> list[OutcomeName]:
-    return ["confirmed", "rejected", "expired", "undeliverable", "fetch_failed"]
+    return ["fetched", "fetch_failed", "confirmed", "rejected", "expired", "undeliverable"]
 
 
 class ExchangePolicy(Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
-from chalicelib.domain.ports import Clock, IdFactory, ObjectStore, SecretSealer, Table
+from chalicelib.domain.ports import Clock, IdFactory, ObjectStore, SecretSealer, Table, Topic
 
 
 @dataclass(frozen=True)
@@ -16,3 +16,4 @@ class Deps:
     ids: IdFactory
     sealer: SecretSealer
     settings: Settings
+    topic: Topic

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain import keys
+from chalicelib.domain import events, keys
 from chalicelib.domain.errors import (
     ConditionFailedError,
     ConflictError,
@@ -27,6 +27,7 @@ from chalicelib.services.records import (
     delivery_for_destination,
     delivery_view,
     history_put,
+    tell,
     trace_put,
 )
 from chalicelib.services.verify import finish_if_done
@@ -75,6 +76,8 @@ def fetch(deps: Deps, caller: Caller, message_id: str) -> FetchGrant:
         ])
     except TransactionConflictError as exc:
         raise ConflictError("The delivery changed meanwhile; retry.", code="conflict") from exc
+    if first:
+        tell(deps, [events.outcome(msg, "fetched", caller.unit, now)])
     return FetchGrant(method=grant.method, url=grant.url, headers=grant.headers,
                       expires_at=iso(now + ttl), size=msg["size"], sha256=msg["sha256"],
                       file_name=msg["file_name"], content_type=msg["content_type"])
@@ -114,6 +117,7 @@ def _finish_close(deps: Deps, caller: Caller, message_id: str, *, state: str,
         if delivery["state"] == state:
             return delivery_view(delivery)
         raise ConflictError("The delivery changed meanwhile; retry.", code="conflict") from exc
+    tell(deps, [events.outcome(msg, state, caller.unit, deps.clock.now())])
     finish_if_done(deps, message_id)
     current = deps.table.get(*keys.delivery(message_id, caller.unit))
     return delivery_view(current or delivery)
@@ -126,6 +130,7 @@ def confirm(deps: Deps, caller: Caller, message_id: str, sha256: str) -> Deliver
     if sha256 != msg["sha256"]:
         if delivery["state"] in OPEN_DELIVERY:
             _record_failed_fetch(deps, caller, message_id)
+            tell(deps, [events.outcome(msg, "fetch_failed", caller.unit, deps.clock.now())])
         raise ContentMismatchError("The SHA-256 you computed does not match the content "
                                    "that was sent; fetch it again.", code="checksum_mismatch")
     return _finish_close(deps, caller, message_id, state=CONFIRMED, close={},

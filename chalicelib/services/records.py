@@ -6,12 +6,13 @@ anyone else is told it does not exist (404, never 403).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.domain import keys
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.exchange import day, iso
-from chalicelib.domain.ports import Item, Put, Update
+from chalicelib.domain.ports import Event, Item, Put, Update
 from chalicelib.domain.schemas import DeliveryView, MessageView, TraceEvent
 from chalicelib.services.deps import Deps
 
@@ -111,3 +112,11 @@ def message_partition(deps: Deps, message_id: str) -> list[Item]:
         cursor = page.cursor
         if cursor is None:
             return items
+
+
+def tell(deps: Deps, events: Iterable[Event | None]) -> None:
+    """Publish events after the change they announce is committed (the lists stay the
+    truth; the events are the fast path)."""
+    for event in events:
+        if event is not None:
+            deps.topic.publish(event)

@@ -3,13 +3,13 @@ destination (R-SEND-4), and every destination done → content deleted (R-PROP-3
 
 from __future__ import annotations
 
-from chalicelib.domain import keys
+from chalicelib.domain import events, keys
 from chalicelib.domain.errors import TransactionConflictError
 from chalicelib.domain.exchange import AVAILABLE, COMPLETED, PENDING, REQUESTED, VERIFIED
 from chalicelib.domain.exchange import inbox_sort_key as sort_key
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import count, history_put, trace_put
+from chalicelib.services.records import count, history_put, tell, trace_put
 
 
 def verify_and_deliver(deps: Deps, msg: Item) -> Item:
@@ -47,6 +47,7 @@ def verify_and_deliver(deps: Deps, msg: Item) -> Item:
         if current is not None and current["state"] != REQUESTED:
             return current
         raise
+    tell(deps, (events.available(msg, unit, now) for unit in msg["to"]))
     return {**msg, "state": VERIFIED, "verified_at": now}
 
 

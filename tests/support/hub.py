@@ -13,6 +13,7 @@ from chalice.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.adapters.secretbox import AesGcmSealer
+from chalicelib.adapters.topic_local import LocalTopic
 from chalicelib.config import Settings
 from chalicelib.domain.ports import ObjectStore, Table
 from chalicelib.services import registry
@@ -35,6 +36,7 @@ def hub_settings(**overrides: Any) -> Settings:
 def make_deps(table: Table, objects: ObjectStore, clock: FakeClock | None = None,
               **overrides: Any) -> Deps:
     return Deps(table=table, objects=objects, clock=clock or FakeClock(), ids=CountingIds(),
+                topic=LocalTopic(),
                 sealer=AesGcmSealer(b"k" * 32), settings=hub_settings(**overrides))
 
 

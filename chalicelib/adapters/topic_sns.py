@@ -1,0 +1,33 @@
+"""Events on an SNS topic, with message attributes for subscription filter policies
+(`recipient`, `type`, `priority`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.domain.events import as_dict
+from chalicelib.domain.ports import Event
+
+
+def make_sns_client(*, region: str, endpoint_url: str | None) -> Any:
+    return boto3.client("sns", region_name=region, endpoint_url=endpoint_url,
+                        config=Config(retries={"mode": "standard", "max_attempts": 3}))
+
+
+class SnsTopic:
+    def __init__(self, client: Any, topic_arn: str) -> None:
+        self._client = client
+        self._arn = topic_arn
+
+    def publish(self, event: Event) -> None:
+        self._client.publish(
+            TopicArn=self._arn, Message=json.dumps(as_dict(event)),
+            MessageAttributes={
+                "recipient": {"DataType": "String", "StringValue": event.recipient},
+                "type": {"DataType": "String", "StringValue": event.type},
+                "priority": {"DataType": "String", "StringValue": event.priority},
+            })
