@@ -61,3 +61,10 @@ def check_ops(ops: Sequence[TransactOp]) -> None:
         raise ValueError("a transaction may touch each item only once")
     for op in ops:
         check_op(op)
+
+
+def check_query(limit: int, prefix: str | None, start: str | None, end: str | None) -> None:
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    if prefix and (start is not None or end is not None):
+        raise ValueError("query takes a prefix or a range, not both")

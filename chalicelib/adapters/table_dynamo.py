@@ -25,6 +25,7 @@ from chalicelib.adapters.table_checks import (
     check_condition,
     check_keys,
     check_ops,
+    check_query,
     check_update,
 )
 from chalicelib.domain.errors import (
@@ -180,10 +181,7 @@ class DynamoTable:
         descending: bool = False,
     ) -> Page:
         """One page, fetched with Limit=limit+1 so the last page has no cursor."""
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        if prefix and (start is not None or end is not None):
-            raise ValueError("query takes a prefix or a range, not both")
+        check_query(limit, prefix, start, end)
         if start is not None and end is not None and start > end:
             return Page([], None)
         expr = _Expr()

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from chalicelib.adapters.table_checks import check_op, check_ops, target
+from chalicelib.adapters.table_checks import check_op, check_ops, check_query, target
 from chalicelib.domain.errors import (
     ConditionFailedError,
     InvalidRequestError,
@@ -207,10 +207,7 @@ class SqliteTable:
         descending: bool = False,
     ) -> Page:
         """One page in `sk` order (SQLite's BINARY order is DynamoDB's UTF-8 byte order)."""
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        if prefix and (start is not None or end is not None):
-            raise ValueError("query takes a prefix or a range, not both")
+        check_query(limit, prefix, start, end)
         sql = f"SELECT sk, data FROM items WHERE pk = ? AND {_VISIBLE}"
         args: list[Any] = [pk, self._clock()]
         if prefix:
