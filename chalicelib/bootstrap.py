@@ -21,7 +21,7 @@ def build(cfg: Settings) -> Deps:
     """Real adapters for `cfg`: DynamoDB or SQLite, and the S3-compatible store."""
     from chalicelib.adapters.objects_s3 import S3ObjectStore, make_s3_client
     from chalicelib.adapters.secretbox import AesGcmSealer
-    from chalicelib.adapters.system import SystemClock, TimeOrderedIds
+    from chalicelib.adapters.system import OffsetClock, SystemClock, TimeOrderedIds
     from chalicelib.domain.ports import Table
 
     table: Table
@@ -37,11 +37,28 @@ def build(cfg: Settings) -> Deps:
     s3 = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
                         access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key,
                         path_style=cfg.s3_path_style)
+    from chalicelib.adapters.ws_management import ManagementApi
+
     if not cfg.master_key:
         raise RuntimeError("LGSP_MASTER_KEY is not set: the hub cannot open app secrets")
-    return Deps(table=table, objects=S3ObjectStore(s3, cfg.bucket), clock=SystemClock(),
-                ids=TimeOrderedIds(), sealer=AesGcmSealer(base64.b64decode(cfg.master_key)),
-                settings=cfg, topic=_topic(cfg))
+    clock = OffsetClock(cfg.clock_offset_file) if cfg.clock_offset_file else SystemClock()
+    built = Deps(table=table, objects=S3ObjectStore(s3, cfg.bucket), clock=clock,
+                 ids=TimeOrderedIds(), sealer=AesGcmSealer(base64.b64decode(cfg.master_key)),
+                 settings=cfg, topic=_topic(cfg),
+                 connections=ManagementApi(region=cfg.aws_region, access_key=cfg.ws_access_key,
+                                           secret_key=cfg.ws_secret_key))
+    subscribe_push(built)
+    return built
+
+
+def subscribe_push(built: Deps) -> None:
+    """With the in-process topic, this process fans events out to WebSocket connections
+    itself (in the cloud, SNS invokes the `on_event` function instead)."""
+    from chalicelib.adapters.topic_local import LocalTopic
+    from chalicelib.services import push
+
+    if isinstance(built.topic, LocalTopic):
+        built.topic.subscribe(lambda event: push.deliver(built, event))
 
 
 def _topic(cfg: Settings) -> Topic:

@@ -62,7 +62,45 @@ class Settings(BaseModel):
     key_overlap_seconds: int = Field(default=7 * 24 * 3600, ge=0,
                                      description="How long a rotated-out key stays valid")
 
+    ws_endpoint: str | None = Field(
+        default=None, description="Management API endpoint of the WebSocket gateway this "
+                                  "process serves (unset: https://{domain}/{stage} of the event)")
+    ws_access_key: str | None = Field(default=None, description="Credentials for a local "
+                                      "management API (unset: the function's own role)")
+    ws_secret_key: str | None = None
+    ws_public_url: str | None = Field(
+        default=None, description="WebSocket URL advertised to clients in /v1/health")
+    ws_path: str = Field(default="", description="Path of the WebSocket URL clients sign "
+                                                  "(unset: '/{stage}')")
+    ws_ticket_seconds: int = Field(default=60, ge=10, le=300,
+                                   description="Lifetime of a one-time WebSocket ticket")
+    heartbeat_seconds: int = Field(default=60, ge=5, description="How often connected apps "
+                                                                  "send a heartbeat")
+    presence_timeout_seconds: int = Field(
+        default=180, ge=10, description="A connection silent this long is dropped (offline)")
+    presence_history_days: int = Field(default=400, ge=1,
+                                       description="How long connect/disconnect history is kept")
+    offline_limit_seconds: int = Field(
+        default=2 * 3600, ge=60, description="Default for how long a destination may stay "
+                                             "offline with messages waiting before the "
+                                             "source is warned (R-PROP-9)")
+    abandon_after_seconds: int = Field(
+        default=24 * 3600, ge=600, description="A message whose content never arrived is "
+                                               "abandoned (and its upload purged) after this")
+    clock_offset_file: str | None = Field(
+        default=None, description="Tests and drills only: a file holding seconds to add to "
+                                  "the clock")
+    sweep_max_items: int = Field(default=500, ge=1, description="Due items one sweep handles")
+
     version: str = "0.1.0"
+
+    @property
+    def websocket_url(self) -> str | None:
+        """The URL clients open: as configured, else the local gateway's endpoint with its
+        scheme mapped (http → ws, https → wss)."""
+        if self.ws_public_url:
+            return self.ws_public_url
+        return "ws" + self.ws_endpoint[4:] if self.ws_endpoint else None
 
     @property
     def operators(self) -> frozenset[str]:

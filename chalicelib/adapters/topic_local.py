@@ -9,7 +9,7 @@ from collections.abc import Callable
 from chalicelib.domain.ports import Event
 
 log = logging.getLogger("lgsp.topic")
-Subscriber = Callable[[Event], None]
+Subscriber = Callable[[Event], object]
 
 
 class LocalTopic:

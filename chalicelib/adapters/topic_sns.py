@@ -26,8 +26,11 @@ class SnsTopic:
     def publish(self, event: Event) -> None:
         self._client.publish(
             TopicArn=self._arn, Message=json.dumps(as_dict(event)),
-            MessageAttributes={
-                "recipient": {"DataType": "String", "StringValue": event.recipient},
-                "type": {"DataType": "String", "StringValue": event.type},
-                "priority": {"DataType": "String", "StringValue": event.priority},
-            })
+            MessageAttributes=attributes(event))
+
+
+def attributes(event: Event) -> dict[str, Any]:
+    """Attributes for subscription filter policies; presence events have no priority."""
+    attrs = {"recipient": event.recipient, "type": event.type, "priority": event.priority}
+    return {name: {"DataType": "String", "StringValue": value}
+            for name, value in attrs.items() if value is not None}

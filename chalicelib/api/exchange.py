@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.http import Call, QueryParam, RouteSpec, api_route
-from chalicelib.domain.errors import InvalidRequestError
+from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
 from chalicelib.domain.schemas import (
     CompleteRequest,
     ConfirmRequest,
@@ -23,22 +22,8 @@ from chalicelib.services import receive, send, status
 
 exchange_api = Blueprint(__name__)
 
-PAGING = (
-    QueryParam("limit", "Items per page (1-200, default 50).",
-               {"type": "integer", "minimum": 1, "maximum": 200}),
-    QueryParam("cursor", "Opaque cursor from the previous page's next_cursor.",
-               {"type": "string"}),
-)
 IDEMPOTENCY = QueryParam("Idempotency-Key", "Retries with the same key return the same "
                          "message.", {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"})
-
-
-def _limit(call: Call) -> int:
-    raw = call.query("limit") or "50"
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise InvalidRequestError("limit must be an integer from 1 to 200.",
-                                  code="invalid_limit")
-    return int(raw)
 
 
 @api_route(exchange_api, RouteSpec(
@@ -83,14 +68,14 @@ def message_status(call: Call, message_id: str) -> MessageStatus:
     "GET", "/v1/inbox", "Messages waiting for the caller's unit, by priority then age "
     "(R-RECV-1)", InboxPage, query=PAGING, errors=(400, 401)))
 def inbox(call: Call) -> InboxPage:
-    return receive.inbox(call.deps, call.who, limit=_limit(call), cursor=call.query("cursor"))
+    return receive.inbox(call.deps, call.who, limit=page_limit(call), cursor=call.query("cursor"))
 
 
 @api_route(exchange_api, RouteSpec(
     "GET", "/v1/outbox", "Messages the caller's unit sent, newest first (R-SEND-1)",
     OutboxPage, query=PAGING, errors=(400, 401)))
 def outbox(call: Call) -> OutboxPage:
-    return status.outbox(call.deps, call.who, limit=_limit(call), cursor=call.query("cursor"))
+    return status.outbox(call.deps, call.who, limit=page_limit(call), cursor=call.query("cursor"))
 
 
 @api_route(exchange_api, RouteSpec(

@@ -64,6 +64,12 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+PAGING = (
+    QueryParam("limit", "Items per page (1-200, default 50).",
+               {"type": "integer", "minimum": 1, "maximum": 200}),
+    QueryParam("cursor", "Opaque cursor from the previous page's next_cursor.",
+               {"type": "string"}),
+)
 
 
 @dataclass
@@ -85,6 +91,14 @@ class Call:
     def query(self, name: str) -> str | None:
         params = self.request.query_params
         return params.get(name) if params else None
+
+
+def page_limit(call: Call) -> int:
+    raw = call.query("limit") or "50"
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise InvalidRequestError("limit must be an integer from 1 to 200.",
+                                  code="invalid_limit")
+    return int(raw)
 
 
 def error_response(err: LgspError) -> Response:

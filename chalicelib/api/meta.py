@@ -16,7 +16,8 @@ meta_api = Blueprint(__name__)
 
 @api_route(meta_api, RouteSpec("GET", "/v1/health", "Liveness", Health, signed=False))
 def health(call: Call) -> Health:
-    return Health(status="ok", version=call.deps.settings.version)
+    s = call.deps.settings
+    return Health(status="ok", version=s.version, websocket_url=s.websocket_url)
 
 
 @api_route(meta_api, RouteSpec("GET", "/v1/time", "The hub's clock, for clients to "

@@ -71,3 +71,7 @@ class TransactionConflictError(Exception):
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         super().__init__(message)
         self.reasons = reasons or []
+
+
+class ConnectionGoneError(Exception):
+    """A WebSocket connection no longer exists at its gateway (raised by adapters)."""

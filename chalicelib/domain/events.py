@@ -10,11 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from .ports import Event
+from .priority import Priority
 
 AVAILABLE = "message.available"
 OUTCOMES = {"fetched": "message.fetched", "fetch_failed": "message.fetch_failed",
             "confirmed": "message.confirmed", "rejected": "message.rejected",
-            "expired": "message.expired", "undeliverable": "message.undeliverable"}
+            "expired": "message.expired", "undeliverable": "message.undeliverable",
+            "waiting": "message.waiting"}
+ONLINE, OFFLINE = "unit.online", "unit.offline"
+PRESENCE = (ONLINE, OFFLINE)
 
 
 def available(msg: dict[str, Any], unit: str, at: int) -> Event:
@@ -24,15 +28,41 @@ def available(msg: dict[str, Any], unit: str, at: int) -> Event:
                   "confirm_by": msg["confirm_by"]})
 
 
-def outcome(msg: dict[str, Any], outcome_name: str, unit: str, at: int) -> Event | None:
-    """Tell the source what happened at destination `unit`, if its policy asks for it."""
+def outcome(msg: dict[str, Any], outcome_name: str, unit: str, at: int,
+            **details: Any) -> Event | None:
+    """Tell the source what happened at destination `unit`, if its policy asks for it.
+    `details` (a reason, a time) carry no content either."""
     if outcome_name not in msg["policy"].get("notify_on", []):
         return None
     return Event(OUTCOMES[outcome_name], msg["source"], msg["id"], msg["priority"], at,
-                 {"destination": unit})
+                 {"destination": unit, **details})
+
+
+def presence(kind: str, unit: str, at: int) -> Event:
+    """A unit came online (its first live connection) or went offline (its last one)."""
+    return Event(kind, unit, None, None, at, {"unit": unit})
 
 
 def as_dict(event: Event) -> dict[str, Any]:
-    """The event's JSON body, the same on every transport."""
-    return {"type": event.type, "recipient": event.recipient, "message_id": event.message_id,
-            "priority": event.priority, "at": event.at, **dict(event.data)}
+    """The event's JSON body, the same on every transport (absent ids are left out)."""
+    body: dict[str, Any] = {"type": event.type, "recipient": event.recipient}
+    if event.message_id is not None:
+        body["message_id"] = event.message_id
+    if event.priority is not None:
+        body["priority"] = event.priority
+    return {**body, "at": event.at, **dict(event.data)}
+
+
+def from_dict(body: dict[str, Any]) -> Event:
+    """The event back from its JSON body (the topic subscriber's side)."""
+    fixed = {"type", "recipient", "message_id", "priority", "at"}
+    return Event(str(body["type"]), str(body["recipient"]), body.get("message_id"),
+                 body.get("priority"), int(body["at"]),
+                 {k: v for k, v in body.items() if k not in fixed})
+
+
+def push_order(event: Event) -> tuple[int, int]:
+    """Order of pushes handled together: Hỏa tốc first, then oldest (R-PROP-4); presence
+    events after message events of the same second."""
+    ranks = {p.value: p.rank for p in Priority}
+    return (ranks.get(event.priority or "", len(ranks)), event.at)

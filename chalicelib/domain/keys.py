@@ -67,3 +67,39 @@ def idempotency(app_id: str, key: str) -> tuple[str, str]:
 def nonce(key_id: str, value: str) -> tuple[str, str]:
     """A nonce seen with a key, remembered (with a TTL) for the clock-skew window."""
     return f"NONCE#{key_id}#{value}", META
+
+
+def connection(unit_code: str, connection_id: str) -> tuple[str, str]:
+    """A live WebSocket connection of a unit (fan-out queries the unit's partition)."""
+    return f"CONN#{unit_code}", connection_id
+
+
+def connection_owner(connection_id: str) -> tuple[str, str]:
+    """Which unit holds a connection: `$disconnect` and messages carry only its id."""
+    return f"WS#{connection_id}", META
+
+
+ONLINE = "ONLINE"
+
+
+def online(unit_code: str) -> tuple[str, str]:
+    """Index of units online now (one partition: the sweeper and operators query it)."""
+    return ONLINE, unit_code
+
+
+def presence(unit_code: str) -> tuple[str, str]:
+    """A unit's presence state: online or offline, and since when."""
+    return f"UNIT#{unit_code}", "PRESENCE"
+
+
+def presence_history(unit_code: str, at: int, event_id: str, event: str) -> tuple[str, str]:
+    """Connect/disconnect and online/offline history of a unit (R-PROP-12)."""
+    return f"PRES#{unit_code}", f"{at:012d}#{event_id}#{event}"
+
+
+def due(day_text: str, due_at: int, kind: str, message_id: str) -> tuple[str, str]:
+    """Work the sweeper must do at `due_at`, one partition per UTC day ('2026-11-29')."""
+    return f"DUE#{day_text}", f"{due_at:012d}#{kind}#{message_id}"
+
+
+SWEEP_CURSOR = ("SWEEP", "CURSOR")

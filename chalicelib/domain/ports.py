@@ -202,12 +202,13 @@ class SecretSealer(Protocol):
 
 @dataclass(frozen=True)
 class Event:
-    """A state change told to one recipient unit: ids, priority and times, never content."""
+    """A state change told to one recipient unit: ids, priority and times, never content.
+    Presence events (`unit.online`, `unit.offline`) have no message and no priority."""
 
     type: str
     recipient: str
-    message_id: str
-    priority: str
+    message_id: str | None
+    priority: str | None
     at: int
     data: Mapping[str, Any] = field(default_factory=dict)
 
@@ -216,3 +217,16 @@ class Topic(Protocol):
     """The pub/sub topic (SNS in the cloud, in-process fan-out locally)."""
 
     def publish(self, event: Event) -> None: ...
+
+
+class Connections(Protocol):
+    """The WebSocket gateway's management API (`@connections`), addressed by the endpoint
+    of the gateway that holds the connection (API Gateway, or a local host process)."""
+
+    def post(self, endpoint: str, connection_id: str, data: bytes) -> None:
+        """Send one frame; raise `ConnectionGoneError` if the connection is gone."""
+        ...
+
+    def close(self, endpoint: str, connection_id: str) -> None:
+        """Close the connection (no error if it is already gone)."""
+        ...

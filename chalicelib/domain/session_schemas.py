@@ -124,3 +124,10 @@ class Introspection(BaseModel):
 
 class Jwks(BaseModel):
     keys: list[dict[str, Any]]
+
+
+class WsTicket(BaseModel):
+    ticket: str = Field(description="Pass as `?ticket=` when opening the WebSocket; "
+                                    "valid once, for a minute.")
+    expires_at: str
+    websocket_url: str | None = None

@@ -139,12 +139,12 @@ def _check_key(key: VerificationKey | None, params: dict[str, Any]) -> Verificat
     return key
 
 
-def _check_nonce(params: dict[str, Any], method: str) -> str | None:
+def _check_nonce(params: dict[str, Any], method: str, required: bool) -> str | None:
     nonce = params.get("nonce")
     if nonce is not None and (not isinstance(nonce, str) or not NONCE.match(nonce)):
         raise _fail("signature_invalid", "The nonce must be 16-128 characters of "
                                          "A-Z a-z 0-9 _ -.")
-    if nonce is None and method.upper() in NEEDS_NONCE:
+    if nonce is None and (required or method.upper() in NEEDS_NONCE):
         raise _fail("nonce_required", "Requests that change something must carry a signed "
                                       "nonce.")
     return nonce
@@ -156,12 +156,14 @@ def verify_request(
     now: int,
     skew_seconds: int,
     find_key: Callable[[str], VerificationKey | None],
+    require_nonce: bool = False,
 ) -> Caller:
     """Authenticate `request` or raise `AuthenticationError` with a stable code.
 
     Required: one signature labelled `lgsp` with `keyid` and `created`, covering `@method`,
     `@target-uri`, and `content-digest` whenever there is a body (checked against the body);
-    a `nonce` on methods that change something. The caller remembers nonces (replays).
+    a `nonce` on methods that change something (and wherever `require_nonce`, such as a
+    WebSocket handshake). The caller remembers nonces (replays).
     """
     components, params = _signature_input(request.headers)
     key_id = params.get("keyid")
@@ -172,7 +174,7 @@ def verify_request(
     if any(c not in components for c in required):
         raise _fail("signature_invalid", "The signature must cover " + ", ".join(required) + ".")
     key = _check_key(find_key(key_id), params)
-    nonce = _check_nonce(params, request.method)
+    nonce = _check_nonce(params, request.method, require_nonce)
     verifier = _PolicyVerifier(signature_algorithm=ALGORITHMS[key.algorithm],
                                key_resolver=_OneKey(key.material))
     message = _Message(request)

@@ -10,7 +10,7 @@ from chalicelib.services.deps import Deps
 from chalicelib.services.registry import load_key, record_key_use
 
 
-def authenticate(deps: Deps, request: SignedRequest) -> Caller:
+def authenticate(deps: Deps, request: SignedRequest, *, require_nonce: bool = False) -> Caller:
     """Verify the request's RFC 9421 signature against the caller's registered key, then
     remember its nonce for the skew window so the same signed request cannot be replayed.
     Only then is the key's use recorded (at most hourly), so a forged call never counts."""
@@ -24,7 +24,8 @@ def authenticate(deps: Deps, request: SignedRequest) -> Caller:
         seen.append(found[1])
         return found[0]
 
-    caller = verify_request(request, now=deps.clock.now(), skew_seconds=skew, find_key=find_key)
+    caller = verify_request(request, now=deps.clock.now(), skew_seconds=skew, find_key=find_key,
+                            require_nonce=require_nonce)
     if caller.nonce is not None:
         pk, sk = keys.nonce(caller.key_id, caller.nonce)
         try:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
-from chalicelib.domain.ports import Clock, IdFactory, ObjectStore, SecretSealer, Table, Topic
+from chalicelib.domain.ports import (
+    Clock,
+    Connections,
+    IdFactory,
+    ObjectStore,
+    SecretSealer,
+    Table,
+    Topic,
+)
 
 
 @dataclass(frozen=True)
@@ -17,3 +25,4 @@ class Deps:
     sealer: SecretSealer
     settings: Settings
     topic: Topic
+    connections: Connections

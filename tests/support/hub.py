@@ -15,11 +15,11 @@ from chalicelib import bootstrap
 from chalicelib.adapters.secretbox import AesGcmSealer
 from chalicelib.adapters.topic_local import LocalTopic
 from chalicelib.config import Settings
-from chalicelib.domain.ports import ObjectStore, Table
+from chalicelib.domain.ports import Connections, ObjectStore, Table
 from chalicelib.services import registry
 from chalicelib.services.deps import Deps
 from chalicelib.services.registry import IssuedCredentials
-from tests.support.fakes import CountingIds, FakeClock
+from tests.support.fakes import CountingIds, FakeClock, FakeConnections
 from tests.support.signing import sign
 
 HOST = "lgsp.test"
@@ -34,10 +34,12 @@ def hub_settings(**overrides: Any) -> Settings:
 
 
 def make_deps(table: Table, objects: ObjectStore, clock: FakeClock | None = None,
-              **overrides: Any) -> Deps:
-    return Deps(table=table, objects=objects, clock=clock or FakeClock(), ids=CountingIds(),
-                topic=LocalTopic(),
+              connections: Connections | None = None, **overrides: Any) -> Deps:
+    deps = Deps(table=table, objects=objects, clock=clock or FakeClock(), ids=CountingIds(),
+                topic=LocalTopic(), connections=connections or FakeConnections(),
                 sealer=AesGcmSealer(b"k" * 32), settings=hub_settings(**overrides))
+    bootstrap.subscribe_push(deps)
+    return deps
 
 
 @dataclass
