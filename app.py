@@ -9,21 +9,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from chalice import Chalice
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, WebsocketEvent
 
+from chalicelib.api import events, websocket
 from chalicelib.api.admin import admin_api
-from chalicelib.api.events import handle_object_created
 from chalicelib.api.exchange import exchange_api
 from chalicelib.api.keys import keys_api
 from chalicelib.api.meta import meta_api
+from chalicelib.api.presence import presence_api
 from chalicelib.api.sessions import sessions_api
 
 app = Chalice(app_name="lgsp")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.log.setLevel(logging.INFO)  # one JSON line per request: route, status, unit, ms
 app.register_blueprint(meta_api)
 app.register_blueprint(exchange_api)
 app.register_blueprint(keys_api)
 app.register_blueprint(sessions_api)
+app.register_blueprint(presence_api)
 app.register_blueprint(admin_api)
 
 
@@ -31,4 +35,32 @@ app.register_blueprint(admin_api)
 def on_object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 ObjectCreated notification: verify and announce an upload whose client never
     called `complete` (wired to the bucket in infra/aws/resources.yaml)."""
-    return handle_object_created(event)
+    return events.handle_object_created(event)
+
+
+@app.lambda_function(name="on_event")
+def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The topic's subscriber: push each event to the recipient's live WebSocket
+    connections (subscribed to the SNS topic in infra/aws/resources.yaml)."""
+    return events.handle_topic_event(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep")
+def sweep(event: CloudWatchEvent) -> dict[str, Any]:
+    """Presence, deadlines, offline destinations, abandoned uploads (idempotent)."""
+    return events.handle_sweep()
+
+
+@app.on_ws_connect(name="ws_connect")
+def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
+    return websocket.handle_connect(event.to_dict())
+
+
+@app.on_ws_message(name="ws_message")
+def ws_message(event: WebsocketEvent) -> dict[str, Any]:
+    return websocket.handle_message(event.to_dict())
+
+
+@app.on_ws_disconnect(name="ws_disconnect")
+def ws_disconnect(event: WebsocketEvent) -> dict[str, Any]:
+    return websocket.handle_disconnect(event.to_dict())

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import urllib.parse
 from typing import Any
 
 from chalicelib.bootstrap import deps
+from chalicelib.domain import events
 from chalicelib.domain.errors import LgspError
-from chalicelib.services import send
+from chalicelib.services import push, send, sweeper
 
 log = logging.getLogger("lgsp.events")
 OBJECT_KEY = re.compile(r"^exchange/([0-9a-f]{1,64})/content$")
@@ -33,3 +35,16 @@ def handle_object_created(event: dict[str, Any]) -> dict[str, Any]:
             continue
         done.append(f"{message_id}:{msg['state']}")
     return {"processed": done}
+
+
+def handle_topic_event(event: dict[str, Any]) -> dict[str, Any]:
+    """SNS delivery of one or more hub events: push them, most urgent first. A failure
+    raises, so SNS retries the delivery (pushes are idempotent for the receiver: frames
+    carry the message id)."""
+    batch = [events.from_dict(json.loads(record["Sns"]["Message"]))
+             for record in event.get("Records", [])]
+    return {"frames": push.deliver_all(deps(), batch)}
+
+
+def handle_sweep() -> dict[str, Any]:
+    return sweeper.sweep(deps()).as_dict()

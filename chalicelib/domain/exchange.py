@@ -2,8 +2,10 @@
 
 Message states: `requested` (space allocated, waiting for the content) → `verified`
 (content checked by the hub, available to every destination) → `completed` (every
-destination confirmed or rejected; content deleted). Delivery states per destination:
-`pending` → `available` → `fetched` → `confirmed` | `rejected`.
+destination confirmed, rejected or expired; content deleted), or `abandoned` (the content
+never arrived; the upload was purged). Delivery states per destination:
+`pending` → `available` → `fetched` → `confirmed` | `rejected` | `expired` (deadline
+passed), and `pending` → `abandoned`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from .errors import (
 )
 from .schemas import ContentDeclaration
 
-REQUESTED, VERIFIED, COMPLETED = "requested", "verified", "completed"
-PENDING, AVAILABLE, FETCHED, CONFIRMED, REJECTED = (
-    "pending", "available", "fetched", "confirmed", "rejected")
+REQUESTED, VERIFIED, COMPLETED, ABANDONED = "requested", "verified", "completed", "abandoned"
+PENDING, AVAILABLE, FETCHED, CONFIRMED, REJECTED, EXPIRED = (
+    "pending", "available", "fetched", "confirmed", "rejected", "expired")
 OPEN_DELIVERY = (AVAILABLE, FETCHED)
 S3_MIN_PART = 5 * 1024 * 1024
 S3_MAX_SINGLE = 5 * 1024 * 1024 * 1024

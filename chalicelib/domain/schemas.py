@@ -17,7 +17,7 @@ UNIT_CODE = r"^[0-9A-Za-z.]{3,32}$"
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 OutcomeName = Literal["fetched", "fetch_failed", "confirmed", "rejected", "expired",
-                      "undeliverable"]
+                      "undeliverable", "waiting"]
 
 
 class Strict(BaseModel):
@@ -42,7 +42,8 @@ class ContentDeclaration(Strict):
 
 
 def _default_outcomes() -> list[OutcomeName]:
-    return ["fetched", "fetch_failed", "confirmed", "rejected", "expired", "undeliverable"]
+    return ["fetched", "fetch_failed", "confirmed", "rejected", "expired", "undeliverable",
+            "waiting"]
 
 
 class ExchangePolicy(Strict):
@@ -51,6 +52,10 @@ class ExchangePolicy(Strict):
     notify_on: list[OutcomeName] = Field(
         default_factory=_default_outcomes,
         description="Outcomes the source wants to be told of.")
+    offline_limit_seconds: int | None = Field(
+        default=None, ge=60, le=90 * 24 * 3600,
+        description="Warn the source (`message.waiting`) when a destination stays offline "
+                    "this long while the message waits; default: the hub's setting.")
 
 
 class CreateMessageRequest(Strict):
@@ -211,6 +216,7 @@ class ServerTime(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+    websocket_url: str | None = None
 
 
 class ErrorBody(BaseModel):

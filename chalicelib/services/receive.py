@@ -12,6 +12,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.exchange import (
     AVAILABLE,
     CONFIRMED,
+    EXPIRED,
     FETCHED,
     OPEN_DELIVERY,
     REJECTED,
@@ -50,6 +51,9 @@ def _check_open(msg: Item, delivery: Item) -> None:
         raise ConflictError("This message was already confirmed.", code="already_confirmed")
     if delivery["state"] == REJECTED:
         raise ConflictError("This message was already rejected.", code="already_rejected")
+    if delivery["state"] == EXPIRED:
+        raise ConflictError("The deadline of this message passed; its content is deleted.",
+                            code="expired")
     if msg["state"] != VERIFIED or delivery["state"] not in OPEN_DELIVERY:
         raise ConflictError("The content of this message is not available.",
                             code="not_available")

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.domain import keys
+from chalicelib.domain.deadlines import day_of
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.exchange import day, iso
 from chalicelib.domain.ports import Event, Item, Put, Update
@@ -61,6 +62,14 @@ def history_put(deps: Deps, unit: str, message_id: str, event: str, *, peer: lis
     pk, sk = keys.history(unit, day(at)[:7], at, message_id, event)
     return Put({"pk": pk, "sk": sk, "kind": "history", "at": at, "message": message_id,
                 "event": event, "peer": peer, "size": size})
+
+
+def due_put(kind: str, due_at: int, message_id: str) -> Put:
+    """Work for the sweeper at `due_at`, written in the same transaction as the change
+    that schedules it (see chalicelib/domain/deadlines.py)."""
+    pk, sk = keys.due(day_of(due_at), due_at, kind, message_id)
+    return Put({"pk": pk, "sk": sk, "kind": "due", "work": kind, "due_at": due_at,
+                "message_id": message_id})
 
 
 def count(deps: Deps, unit: str, **counters: int) -> Update:

@@ -135,6 +135,21 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
     return issued
 
 
+def has_receiving_app(deps: Deps, unit_code: str) -> bool:
+    """Whether any active app of the unit can receive (R-PROP-9: a destination with none
+    cannot be found on the network, and its source is told)."""
+    cursor: str | None = None
+    while True:
+        page = deps.table.query(f"UNIT#{unit_code}", prefix="APP#", limit=50, cursor=cursor)
+        for link in page.items:
+            app = deps.table.get(*keys.app(link["app"]))
+            if app is not None and app["status"] == ACTIVE:
+                return True
+        cursor = page.cursor
+        if cursor is None:
+            return False
+
+
 def key_usable(item: Item, now: int) -> bool:
     """An active key, or a retiring one still inside its overlap (`now < valid_until`)."""
     status = item.get("status")

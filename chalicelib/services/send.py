@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from chalicelib.domain import keys
+from chalicelib.domain.deadlines import UPLOAD, upload_due
 from chalicelib.domain.errors import (
     ConditionFailedError,
     ConflictError,
@@ -17,6 +18,7 @@ from chalicelib.domain.errors import (
     TransactionConflictError,
 )
 from chalicelib.domain.exchange import (
+    ABANDONED,
     PENDING,
     REQUESTED,
     ContentPlan,
@@ -35,7 +37,13 @@ from chalicelib.domain.schemas import (
 )
 from chalicelib.domain.signatures import Caller
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import count, message_for_source, message_view, trace_put
+from chalicelib.services.records import (
+    count,
+    due_put,
+    message_for_source,
+    message_view,
+    trace_put,
+)
 from chalicelib.services.registry import ACTIVE, get_unit
 from chalicelib.services.verify import verify_and_deliver
 
@@ -149,12 +157,14 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
     for unit in destinations:
         pk, sk = keys.delivery(message_id, unit)
         ops.append(Put({"pk": pk, "sk": sk, "kind": "delivery", "unit": unit, "state": PENDING,
-                        "fetch_count": 0, "failed_fetches": 0}))
+                        "fetch_count": 0, "failed_fetches": 0, "warned": False}))
     pk, sk = keys.outbox(caller.unit, now, message_id)
     ops.append(Put({"pk": pk, "sk": sk, "kind": "outbox", "id": message_id, "to": destinations,
                     "title": body.title, "priority": body.priority.value, "state": REQUESTED,
                     "created_at": now}))
     ops.append(trace_put(deps, message_id, "requested", unit=caller.unit))
+    ops.append(due_put(UPLOAD, upload_due(now, msg["confirm_by"], s.abandon_after_seconds),
+                       message_id))
     if idem_key is not None:
         pk, sk = keys.idempotency(caller.app, idem_key)
         ops.append(Put({"pk": pk, "sk": sk, "kind": "idempotency", "message_id": message_id,
@@ -183,6 +193,7 @@ def _abandon(deps: Deps, object_key: str, upload_id: str | None) -> None:
 def upload_plan(deps: Deps, caller: Caller, message_id: str) -> UploadPlan:
     """Fresh presigned URLs for a message still waiting for its content (resume)."""
     msg = message_for_source(deps, message_id, caller.unit)
+    _refuse_abandoned(msg)
     if msg["state"] != REQUESTED:
         raise ConflictError("The content of this message is already verified.",
                             code="already_verified")
@@ -195,6 +206,12 @@ def upload_plan(deps: Deps, caller: Caller, message_id: str) -> UploadPlan:
             deps.objects.abort_multipart(msg["object_key"], upload_id)
             raise ConflictError("The message changed; retry.", code="conflict") from exc
     return _presign(deps, msg)
+
+
+def _refuse_abandoned(msg: Item) -> None:
+    if msg["state"] == ABANDONED:
+        raise ConflictError("The content never arrived in time and the message was "
+                            "abandoned; send it again as a new message.", code="abandoned")
 
 
 def _set_upload_id(message_id: str, upload_id: str) -> Update:
@@ -210,6 +227,7 @@ def complete(deps: Deps, caller: Caller | None, message_id: str,
            else deps.table.get(*keys.message(message_id)))
     if msg is None:
         raise NotFoundError("No such message.", code="message_not_found")
+    _refuse_abandoned(msg)
     if msg["state"] != REQUESTED:
         return msg
     if msg["upload_mode"] == "multipart":

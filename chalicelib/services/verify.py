@@ -4,12 +4,14 @@ destination (R-SEND-4), and every destination done → content deleted (R-PROP-3
 from __future__ import annotations
 
 from chalicelib.domain import events, keys
+from chalicelib.domain.deadlines import DEADLINE, WAITING
 from chalicelib.domain.errors import TransactionConflictError
 from chalicelib.domain.exchange import AVAILABLE, COMPLETED, PENDING, REQUESTED, VERIFIED
 from chalicelib.domain.exchange import inbox_sort_key as sort_key
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import count, history_put, tell, trace_put
+from chalicelib.services.records import count, due_put, history_put, tell, trace_put
+from chalicelib.services.registry import has_receiving_app
 
 
 def verify_and_deliver(deps: Deps, msg: Item) -> Item:
@@ -40,6 +42,10 @@ def verify_and_deliver(deps: Deps, msg: Item) -> Item:
     ops.append(history_put(deps, msg["source"], message_id, "sent", peer=msg["to"],
                            size=msg["size"]))
     ops.append(count(deps, msg["source"], sent=1, bytes_sent=msg["size"]))
+    ops.append(due_put(DEADLINE, msg["confirm_by"], message_id))
+    limit = msg["policy"].get("offline_limit_seconds") or deps.settings.offline_limit_seconds
+    if now + limit < msg["confirm_by"]:
+        ops.append(due_put(WAITING, now + limit, message_id))
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
@@ -48,6 +54,8 @@ def verify_and_deliver(deps: Deps, msg: Item) -> Item:
             return current
         raise
     tell(deps, (events.available(msg, unit, now) for unit in msg["to"]))
+    tell(deps, (events.outcome(msg, "undeliverable", unit, now, reason="no_receiving_app")
+                for unit in msg["to"] if not has_receiving_app(deps, unit)))
     return {**msg, "state": VERIFIED, "verified_at": now}
 
 
