@@ -157,7 +157,9 @@ def post(deps: Deps, conn: Item, frame: bytes) -> bool:
         return True
     except ConnectionGoneError:
         close_connection(deps, conn["connection_id"], "gone")
-        return False
+    except Exception:  # a gateway unreachable: best effort, the pull lists stay the truth
+        log.warning("push to connection %s failed", conn["connection_id"], exc_info=True)
+    return False
 
 
 def drop_stale(deps: Deps) -> int:
