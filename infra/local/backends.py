@@ -2,7 +2,8 @@
 
 - `var/seaweed/`: SeaweedFS (S3 API on loopback, S3 credentials required).
 - `var/table.sqlite3`: the table (SQLite behind the same port as DynamoDB).
-- `var/master.key`, `var/s3-credentials.json`: generated once, mode 0600.
+- `var/master.key`, `var/s3-credentials.json`, `var/ws-credentials.json` (the key of the
+  WebSocket management API): generated once, mode 0600.
 - `var/demo-credentials.json`: two demo units with one app each, created on first start.
 """
 
@@ -32,7 +33,8 @@ OPERATOR_UNIT = ("000.00.30.H99", "Sở Thông tin và Truyền thông (vận h�
 
 
 class HostSettings(BaseModel):
-    """Settings of the host process (`LGSP_PORT`, `LGSP_VAR_DIR`, `LGSP_S3_PORT`)."""
+    """Settings of the host process (`LGSP_PORT`, `LGSP_VAR_DIR`, `LGSP_S3_PORT`,
+    `LGSP_SWEEP_SECONDS`: how often the sweeper runs, as the schedule does on AWS)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -40,6 +42,7 @@ class HostSettings(BaseModel):
     var_dir: Path = Path("var")
     s3_port: int = 8333
     bucket: str = "lgsp-exchange"
+    sweep_seconds: float = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> HostSettings:
@@ -78,18 +81,33 @@ class Backends:
         s3 = _secret_file(self.var / "s3-credentials.json",
                           {"access_key": "LGSP" + secrets.token_hex(8).upper(),
                            "secret_key": secrets.token_urlsafe(30)})
-        return Settings(
-            table_backend="sqlite", sqlite_path=str(self.var / "table.sqlite3"),
-            bucket=self.cfg.bucket, s3_endpoint=f"http://127.0.0.1:{self.cfg.s3_port}",
-            s3_region="us-east-1", s3_access_key=s3["access_key"],
-            s3_secret_key=s3["secret_key"], s3_path_style=True,
-            master_key=keys["master_key"], default_scheme="http",
-            operator_units=OPERATOR_UNIT[0])
+        ws = self.ws_environment()
+        embedded = {
+            "table_backend": "sqlite", "sqlite_path": str(self.var / "table.sqlite3"),
+            "bucket": self.cfg.bucket, "s3_endpoint": f"http://127.0.0.1:{self.cfg.s3_port}",
+            "s3_region": "us-east-1", "s3_access_key": s3["access_key"],
+            "s3_secret_key": s3["secret_key"], "s3_path_style": True,
+            "master_key": keys["master_key"], "default_scheme": "http",
+            "operator_units": OPERATOR_UNIT[0], "ws_endpoint": ws["LGSP_WS_ENDPOINT"],
+            "ws_access_key": ws["LGSP_WS_ACCESS_KEY"], "ws_secret_key": ws["LGSP_WS_SECRET_KEY"]}
+        # Any other LGSP_* setting of the environment applies too (limits, timeouts, ...).
+        return Settings.model_validate(
+            {**embedded, **Settings.from_env().model_dump(exclude_unset=True)})
+
+    def ws_environment(self) -> dict[str, str]:
+        """Where and with which key the app reaches this host's WebSocket management API
+        (`LGSP_WS_*`); the key is generated once, like the S3 credentials."""
+        ws = _secret_file(self.var / "ws-credentials.json",
+                          {"access_key": "LGSPWS" + secrets.token_hex(8).upper(),
+                           "secret_key": secrets.token_urlsafe(30)})
+        return {"LGSP_WS_ENDPOINT": f"http://127.0.0.1:{self.cfg.port}/ws",
+                "LGSP_WS_ACCESS_KEY": ws["access_key"], "LGSP_WS_SECRET_KEY": ws["secret_key"]}
 
     def start(self) -> Deps:
         self.var.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.var.chmod(0o700)  # secrets, table and exchange spaces: the operator's only
         cfg = self.settings()
+        os.environ.update(self.ws_environment())  # the host's management API checks them
         assert cfg.s3_access_key and cfg.s3_secret_key
         self.seaweed = SeaweedServer(self.var / "seaweed", s3_port=self.cfg.s3_port,
                                      access_key=cfg.s3_access_key,

@@ -6,6 +6,8 @@ backends under `./var/` (SeaweedFS for the exchange spaces, SQLite for the table
 
 The same Chalice app that runs on Lambda answers every request: this host only turns
 HTTP into API Gateway events (chalice's LocalGateway) and starts/stops the backends.
+The WebSocket API, which `chalice local` cannot serve, is on the same port at `/ws`, with
+its management API (`/ws/@connections/{id}`) beside it (`ws_gateway`).
 """
 
 from __future__ import annotations
@@ -20,22 +22,33 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from chalice import Chalice
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 
+from chalicelib.services import sweeper
+from chalicelib.services.deps import Deps
 from infra.local.backends import Backends, HostSettings
+from infra.local.ws_gateway import WebSocketGateway
+from infra.local.ws_sigv4 import ManagementAuth
 
 log = logging.getLogger("lgsp.host")
 
 
 class _Handler(BaseHTTPRequestHandler):
     gateway: LocalGateway
+    websockets: WebSocketGateway
     protocol_version = "HTTP/1.1"
     server_version = "lgsp"
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+        if self.websockets.owns(self.command, self.path):
+            reply = self.websockets.handle(self, body or b"")
+            if reply is not None:
+                self._write(reply.status, reply.headers, reply.body)
+            return
         headers = dict(self.headers.items())
         try:
             response = self.gateway.handle_request(self.command, self.path, headers, body)
@@ -45,7 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
                 payload = base64.b64decode(payload)
         except LocalGatewayException as exc:
             status, out_headers, payload = exc.CODE, dict(exc.headers), exc.body or b""
-        data = payload.encode() if isinstance(payload, str) else payload
+        self._write(status, out_headers, payload.encode() if isinstance(payload, str) else payload)
+
+    def _write(self, status: int, out_headers: dict[str, str], data: bytes) -> None:
         self.send_response(status)
         for name, value in out_headers.items():
             if name.lower() not in ("content-length", "connection"):
@@ -61,14 +76,44 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
-def make_server(port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """An HTTP server that hands every request to the Chalice app."""
-    from app import app
+class HubServer(ThreadingHTTPServer):
+    """The threaded HTTP server, whose `shutdown()` also closes every open WebSocket
+    (1001, Going away) so each one's `$disconnect` runs before the backends stop."""
 
-    handler = type("Handler", (_Handler,), {"gateway": LocalGateway(app, Config())})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    daemon_threads = True
+    websockets: WebSocketGateway
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        self.websockets.close_all()
+
+
+def make_server(port: int, host: str = "127.0.0.1", app: Chalice | None = None, *,
+                ws_auth: ManagementAuth | None = None, ws_close_timeout: float = 2.0
+                ) -> HubServer:
+    """An HTTP server that hands every request to the Chalice app (`app.py`'s unless
+    given), WebSockets and the management API included. `ws_auth` defaults to the
+    `LGSP_WS_*` keys of the environment, which the backends export."""
+    if app is None:
+        from app import app as hub_app
+
+        app = hub_app
+    websockets = WebSocketGateway(app, ws_auth or ManagementAuth.from_env(os.environ),
+                                  close_timeout=ws_close_timeout)
+    handler = type("Handler", (_Handler,), {"gateway": LocalGateway(app, Config()),
+                                            "websockets": websockets})
+    server = HubServer((host, port), handler)
+    server.websockets = websockets
     return server
+
+
+def _sweep_every(deps: Deps, seconds: float, stop: threading.Event) -> None:
+    """The sweeper on its schedule, as `@app.schedule` runs it on AWS."""
+    while not stop.wait(seconds):
+        try:
+            sweeper.sweep(deps)
+        except Exception:  # the next run retries; the host keeps serving
+            log.exception("sweep failed")
 
 
 def main() -> int:
@@ -82,17 +127,21 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    backends.start()
+    deps = backends.start()
     try:
-        server = make_server(cfg.port)
+        auth = ManagementAuth.from_env(os.environ, region=deps.settings.aws_region)
+        server = make_server(cfg.port, ws_auth=auth)
         thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
         thread.start()
+        threading.Thread(target=_sweep_every, args=(deps, cfg.sweep_seconds, stop),
+                         name="sweeper", daemon=True).start()
         creds = backends.demo_credentials_path
-        print(json.dumps({"hub": f"http://127.0.0.1:{cfg.port}", "data": str(backends.var),
+        print(json.dumps({"hub": f"http://127.0.0.1:{cfg.port}",
+                          "websocket": f"ws://127.0.0.1:{cfg.port}/ws", "data": str(backends.var),
                           "demo_credentials": str(creds)}), flush=True)
         print(f"LGSP hub listening on http://127.0.0.1:{cfg.port} (Ctrl-C stops)", flush=True)
         stop.wait()
-        server.shutdown()
+        server.shutdown()  # and every WebSocket, each with its $disconnect
         server.server_close()
     finally:
         backends.stop()
