@@ -31,6 +31,7 @@ from chalicelib.services.records import tell
 log = logging.getLogger("lgsp.presence")
 ONLINE, OFFLINE = "online", "offline"
 BACKSTOP_SECONDS = 24 * 3600  # a record no sweep removed vanishes by TTL after a day
+OPENING_SECONDS = 5
 
 
 def _history(deps: Deps, unit: str, event: str, *, connection_id: str | None = None,
@@ -156,7 +157,10 @@ def post(deps: Deps, conn: Item, frame: bytes) -> bool:
         deps.connections.post(conn["endpoint"], conn["connection_id"], frame)
         return True
     except ConnectionGoneError:
-        close_connection(deps, conn["connection_id"], "gone")
+        # A connection whose `$connect` is still running cannot be posted to yet; only an
+        # older one that answers "gone" really is (its `$disconnect` cleans up otherwise).
+        if deps.clock.now() - conn.get("connected_at", 0) >= OPENING_SECONDS:
+            close_connection(deps, conn["connection_id"], "gone")
     except Exception:  # a gateway unreachable: best effort, the pull lists stay the truth
         log.warning("push to connection %s failed", conn["connection_id"], exc_info=True)
     return False

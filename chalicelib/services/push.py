@@ -29,11 +29,11 @@ def frame(body: dict[str, Any]) -> bytes:
 
 
 def audience(deps: Deps, event: Event) -> list[str]:
-    """Who hears an event: its recipient; presence changes also reach the operators."""
-    units = [event.recipient]
+    """Who hears an event: its recipient; a presence change goes to the operators (the unit
+    itself knows: its first connection is still opening, its last one is closed)."""
     if event.type in events.PRESENCE:
-        units += sorted(deps.settings.operators - {event.recipient})
-    return units
+        return sorted(deps.settings.operators - {event.recipient})
+    return [event.recipient]
 
 
 def deliver(deps: Deps, event: Event) -> int:

@@ -165,7 +165,7 @@ def test_the_unit_stays_online_until_its_last_connection_closes(hub: World) -> N
     operator_unit = registry.create_unit(hub.deps, OPERATOR, "Sở TT&TT")["code"]
     operator = connected(hub, registry.create_app(hub.deps, operator_unit, "console"))
     first, second = connected(hub, hub.b.creds), connected(hub, hub.b.creds)
-    assert operator.types().count("unit.online") == 2  # the operator itself, then B
+    assert operator.types().count("unit.online") == 1  # B's (not the operator's own)
     first.disconnect()
     assert hub.b.get("/v1/presence").body["state"] == "online"
     second.disconnect()
@@ -183,6 +183,9 @@ def test_the_unit_stays_online_until_its_last_connection_closes(hub: World) -> N
 def test_a_gone_connection_is_forgotten_when_a_push_finds_it(hub: World) -> None:
     ws = connected(hub, hub.b.creds)
     gateway(hub).gone.add(ws.connection_id)
+    send(hub, b"too early", [UNIT_B])  # still opening: "gone" proves nothing yet
+    assert hub.deps.table.get(*keys.connection_owner(ws.connection_id)) is not None
+    hub.deps.clock.advance(5)  # type: ignore[attr-defined]
     send(hub, b"to nobody", [UNIT_B])
     assert hub.deps.table.get(*keys.connection_owner(ws.connection_id)) is None
     assert hub.b.get("/v1/presence").body["state"] == "offline"

@@ -1,0 +1,116 @@
+"""Real-time notification and presence over a real WebSocket against the `make run` host
+(R-COMP-5, R-SEND-1, R-RECV-1, R-PROP-9, R-PROP-12): pushes, the on-connect summary,
+heartbeats that lapse, and a moved clock that drives the sweeper's warnings and expiry."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from tests.e2e.conftest import ROOT, LocalHub, free_port
+from tests.e2e.realtime import HubApp, OffsetFile
+
+pytestmark = pytest.mark.e2e
+SOURCE, DEST, OPERATOR = "000.00.31.H99", "000.00.32.H99", "000.00.30.H99"
+
+
+def app_of(hub: LocalHub, unit: str, clock: Any = None) -> HubApp:
+    found = next(a for a in hub.apps if a["unit"] == unit)
+    return HubApp(hub.url, found, clock or (lambda: int(time.time())))
+
+
+def test_a_connected_destination_is_pushed_a_message_sent_by_another_unit(
+        local_hub: LocalHub) -> None:
+    with app_of(local_hub, DEST).websocket() as dest:
+        dest.send("sync")
+        assert dest.wait_for("summary")["unit"] == DEST
+        message_id = app_of(local_hub, SOURCE).send(b"cong van moi", DEST)
+        pushed = dest.wait_for("message.available", message_id=message_id)
+        assert pushed["source"] == SOURCE and pushed["priority"] == "khan"
+
+
+def test_a_destination_that_was_offline_finds_it_in_the_summary(local_hub: LocalHub) -> None:
+    message_id = app_of(local_hub, SOURCE).send(b"gui khi vang mat", DEST)
+    with app_of(local_hub, DEST).websocket() as dest:
+        dest.send("sync")
+        summary = dest.wait_for("summary")
+        assert message_id in [i["id"] for i in summary["inbox"]["items"]]
+
+
+def test_an_unsigned_handshake_is_refused_with_401(local_hub: LocalHub) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        connect(local_hub.url.replace("http://", "ws://") + "/ws", open_timeout=10)
+    assert refused.value.response.status_code == 401
+
+
+@pytest.fixture(scope="module")
+def timed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalHub,
+                                                                           OffsetFile]]:
+    """A host of its own whose clock the test moves, with a fast sweeper."""
+    var = tmp_path_factory.mktemp("timed") / "var"
+    offset = OffsetFile(var.parent / "clock-offset")
+    port = free_port()
+    env = {**os.environ, "LGSP_PORT": str(port), "LGSP_S3_PORT": str(free_port()),
+           "LGSP_VAR_DIR": str(var), "LGSP_CLOCK_OFFSET_FILE": str(offset.path),
+           "LGSP_SWEEP_SECONDS": "0.3", "LGSP_PRESENCE_TIMEOUT_SECONDS": "180",
+           "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'client'}"}
+    hub = LocalHub(f"http://127.0.0.1:{port}", var, env)
+    hub.start()
+    try:
+        yield hub, offset
+    finally:
+        if hub.proc is not None:
+            hub.stop()
+
+
+def test_lapsed_heartbeats_make_the_unit_offline_with_history(
+        timed_hub: tuple[LocalHub, OffsetFile]) -> None:
+    hub, clock = timed_hub
+    with app_of(hub, OPERATOR, clock.now).websocket() as operator, \
+            app_of(hub, DEST, clock.now).websocket() as dest:
+        operator.send("sync")
+        operator.wait_for("summary")
+        operator.wait_for("unit.online", unit=DEST)
+        clock.advance(100)
+        operator.heartbeat()  # the operator keeps its connection alive, the destination not
+        clock.advance(100)
+        offline = operator.wait_for("unit.offline", unit=DEST)
+        assert offline["at"] >= clock.now() - 5
+        with pytest.raises(ConnectionClosed):  # the hub closed the silent connection
+            dest.wait_for("never", timeout=10)
+    status, history = app_of(hub, OPERATOR, clock.now).call(
+        "GET", f"/v1/presence/history?unit={DEST}")
+    assert status == 200
+    assert [(h["event"], h["detail"]) for h in history["items"][:4]] == [
+        ("offline", None), ("disconnected", "heartbeat_missed"), ("online", None),
+        ("connected", None)]
+
+
+def test_a_moved_clock_drives_the_waiting_warning_and_the_expiry(
+        timed_hub: tuple[LocalHub, OffsetFile]) -> None:
+    hub, clock = timed_hub
+    source_app = app_of(hub, SOURCE, clock.now)
+    with source_app.websocket() as source:
+        source.send("sync")
+        source.wait_for("summary")
+        message_id = source_app.send(b"can xu ly gap", DEST, confirm_within_seconds=600,
+                                     offline_limit_seconds=60)
+        clock.advance(61)
+        source.heartbeat()
+        warning = source.wait_for("message.waiting", message_id=message_id)
+        assert (warning["destination"], warning["reason"]) == (DEST, "destination_offline")
+        for _ in range(4):  # past the deadline, in steps the source's heartbeats cover
+            clock.advance(150)
+            source.heartbeat()
+        expired = source.wait_for("message.expired", message_id=message_id)
+        assert expired["destination"] == DEST
+    status, body = source_app.call("GET", f"/v1/messages/{message_id}")
+    assert status == 200 and body["message"]["state"] == "completed"
+    assert body["message"]["content_deleted_at"] is not None
+    assert [d["state"] for d in body["deliveries"]] == ["expired"]
