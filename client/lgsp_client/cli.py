@@ -1,7 +1,8 @@
 """`lgsp`: send, receive and follow documents through the LGSP hub from a shell.
 
-Exit codes: 0 done, 1 error (printed as `error: <code>: <message>`), 2 usage error,
-3 the downloaded content did not match its SHA-256 (the hub was told; nothing was kept).
+Exit codes: 0 done, 1 error (printed as `error: <code>: <message>`; for `watch` also a
+refused handshake, such as 401 `signature_invalid`), 2 usage error, 3 the downloaded
+content did not match its SHA-256 (the hub was told; nothing was kept).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,7 +18,7 @@ from typing import Any, TextIO
 from lgsp_client.api import LgspClient
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
 from lgsp_client.config import load_credentials
-from lgsp_client.errors import ChecksumMismatchError, LgspError
+from lgsp_client.errors import ChecksumMismatchError, LgspError, describe
 from lgsp_client.exchange import fetch_file, send_file
 from lgsp_client.options import (
     parse_duration,
@@ -24,6 +26,7 @@ from lgsp_client.options import (
     parse_priority,
 )
 from lgsp_client.render import (
+    fetched_line,
     print_inbox,
     print_outbox,
     print_status,
@@ -31,6 +34,7 @@ from lgsp_client.render import (
     print_whoami,
 )
 from lgsp_client.transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE
+from lgsp_client.watch import MAX_BACKOFF, Watcher
 
 EXIT_ERROR, EXIT_USAGE, EXIT_CHECKSUM = 1, 2, 3
 SIGNED_FREE = {"time"}
@@ -58,6 +62,13 @@ def _page_size(value: str) -> int:
     number = int(value)
     if not 1 <= number <= 200:
         raise ValueError(f"must be 1 to 200: {value}")
+    return number
+
+
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not 1 <= number <= 3600:
+        raise ValueError(f"must be 1 to 3600 seconds: {value}")
     return number
 
 
@@ -124,10 +135,27 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("id", metavar="ID")
     reject.add_argument("--reason", required=True)
 
+    _add_watch(sub, common)
     sub.add_parser("whoami", parents=[common], help="the unit and app of your access key")
     sub.add_parser("time", parents=[common], help="the hub's clock and yours")
     add_key_commands(sub, common)
     return parser
+
+
+def _add_watch(sub: Any, common: argparse.ArgumentParser) -> None:
+    watch = sub.add_parser("watch", parents=[common],
+                           help="live notifications over a WebSocket (Ctrl-C to stop)")
+    watch.add_argument("--json", action="store_true",
+                       help="each frame from the hub as one JSON line")
+    watch.add_argument("--auto-fetch", type=Path, metavar="DIR",
+                       help="download, verify and confirm each new message into DIR")
+    watch.add_argument("--ws-url", metavar="URL",
+                       help="WebSocket URL (default: the hub's health, else ENDPOINT/ws)")
+    watch.add_argument("--max-backoff", type=_arg_type(_seconds, "seconds"),
+                       default=MAX_BACKOFF, metavar="SECONDS",
+                       help=f"longest pause between reconnects (default {MAX_BACKOFF:g})")
+    watch.add_argument("--once", action="store_true",
+                       help="connect, print the summary (fetch it with --auto-fetch), exit")
 
 
 def _note(text: str) -> None:
@@ -150,18 +178,42 @@ def _send(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 
 def _fetch(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     result = fetch_file(client, args.id, args.output, progress=not args.no_progress)
-    print(f"{result.file.path} {result.file.size} sha256:{result.file.sha256} "
-          f"{result.delivery.get('state', 'confirmed')}", file=out)
+    print(fetched_line(result), file=out)
     return 0
+
+
+def _watch(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
+    """Run a `Watcher` whose two threads (socket, downloads) share stdout and stderr,
+    one whole line at a time, flushed at once for pipes."""
+    if args.auto_fetch is not None and not args.auto_fetch.is_dir():
+        raise LgspError(f"the directory {args.auto_fetch} does not exist",
+                        code="no_such_directory")
+    lock = threading.Lock()
+
+    def emit(line: str) -> None:
+        with lock:
+            print(line, file=out, flush=True)
+
+    def note(line: str) -> None:
+        with lock:
+            print(line, file=sys.stderr, flush=True)
+
+    return Watcher(client, emit=emit, note=note, as_json=args.json, ws_url=args.ws_url,
+                   auto_fetch=args.auto_fetch, once=args.once, max_backoff=args.max_backoff,
+                   progress=not args.no_progress).run()
+
+
+Handler = Callable[[LgspClient, argparse.Namespace, TextIO], int]
+HANDLERS: dict[str, Handler] = {"send": _send, "fetch": _fetch, "watch": _watch,
+                                "keys": run_keys}
 
 
 def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:
     """Carry out one parsed command."""
     command = args.command
-    if command == "send":
-        return _send(client, args, out)
-    if command == "fetch":
-        return _fetch(client, args, out)
+    handler = HANDLERS.get(command)
+    if handler is not None:
+        return handler(client, args, out)
     if command in ("inbox", "outbox"):
         call = client.inbox if command == "inbox" else client.outbox
         page = call(cursor=args.cursor, limit=args.limit)
@@ -189,8 +241,6 @@ def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:
     if command == "time":
         print_time(client, out)
         return 0
-    if command == "keys":
-        return run_keys(client, args, out)
     raise AssertionError(f"unhandled command {command}")
 
 
@@ -212,11 +262,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
                                  require_keys=args.command not in SIGNED_FREE)
         return run(args, LgspClient.from_credentials(creds), stdout)
     except ChecksumMismatchError as exc:
-        print(f"error: {exc.code}: {exc.message}; the hub was told, nothing was kept",
-              file=sys.stderr)
+        print(f"error: {describe(exc)}", file=sys.stderr)
         return EXIT_CHECKSUM
     except LgspError as exc:
-        print(f"error: {exc.code}: {exc.message}{_hint(exc)}", file=sys.stderr)
+        print(f"error: {describe(exc)}{_hint(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
         print(f"error: io: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),

@@ -53,3 +53,11 @@ class ChecksumMismatchError(LgspError):
         self.expected = expected
         self.actual = actual
         self.size = size
+
+
+def describe(exc: LgspError) -> str:
+    """`<code>: <message>` as the CLI prints it, saying for a checksum mismatch that the
+    hub was told and nothing was kept (so the user knows not to look for a file)."""
+    if isinstance(exc, ChecksumMismatchError):
+        return f"{exc.code}: {exc.message}; the hub was told, nothing was kept"
+    return f"{exc.code}: {exc.message}"

@@ -160,15 +160,25 @@ class FetchResult:
     delivery: JSON
 
 
+def beside(path: Path, message_id: str) -> Path:
+    """`a/report.pdf` -> `a/report.<message id>.pdf`: a second name for a taken one."""
+    tag = safe_file_name(message_id, "content")
+    return path.with_name(f"{path.stem}.{tag}{path.suffix}")
+
+
 def fetch_file(client: LgspClient, message_id: str, dest: Path | None = None, *,
-               progress: bool = True) -> FetchResult:
+               progress: bool = True, keep_both: bool = False) -> FetchResult:
     """Fetch grant, streamed download with SHA-256, atomic rename, confirm with the hash.
 
     On a mismatch the partial file is deleted, the hub is still told the computed hash (so
-    it records the failed fetch), and `ChecksumMismatchError` is raised.
+    it records the failed fetch), and `ChecksumMismatchError` is raised. `keep_both`: when
+    the sender's file name is taken, write `beside` it rather than refuse, for unattended
+    fetching, where two messages often carry the same file name.
     """
     grant = client.fetch(message_id)
     target, named = target_path(dest, str(grant.get("file_name") or ""), message_id)
+    if not named and target.exists() and keep_both:
+        target = beside(target, message_id)
     if not named and target.exists():
         raise LgspError(f"{target} already exists; choose a path with -o", code="file_exists")
     try:

@@ -1,15 +1,21 @@
-"""Plain-text tables for the CLI (the `--json` flags print the hub's answers as they are)."""
+"""Plain-text tables and lines for the CLI (the `--json` flags print the hub's answers as
+they are)."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
+from lgsp_client.exchange import FetchResult
 from lgsp_client.options import human_size, priority_label
 
 TITLE_WIDTH = 48
+EVENT_WIDTH = len("message.undeliverable")
 
 
 def _text(value: Any) -> str:
@@ -112,3 +118,70 @@ def print_keys(page: Mapping[str, Any], out: TextIO) -> None:
           [[("* " if k.get("current") else "  ") + str(k.get("key_id")), k.get("algorithm"),
             _key_state(k), k.get("created_at"), k.get("last_used_at")]
            for k in page.get("items") or []], out)
+
+
+def fetched_line(result: FetchResult) -> str:
+    """`PATH SIZE sha256:HEX STATE`, the one line `fetch` and `watch --auto-fetch` print."""
+    return (f"{result.file.path} {result.file.size} sha256:{result.file.sha256} "
+            f"{result.delivery.get('state', 'confirmed')}")
+
+
+def fetched_record(message_id: str, result: FetchResult) -> dict[str, Any]:
+    """The same as a JSON object, for `watch --json --auto-fetch`."""
+    return {"type": "fetched", "message_id": message_id, "path": str(result.file.path),
+            "size": result.file.size, "sha256": result.file.sha256,
+            "state": result.delivery.get("state", "confirmed")}
+
+
+def when(at: Any) -> str:
+    """Epoch seconds as ISO-8601 UTC (the hub's own format); text as it is."""
+    if isinstance(at, int | float) and not isinstance(at, bool):
+        moment = datetime.datetime.fromtimestamp(at, datetime.UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _text(at)
+
+
+def _compact(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_line(event: Mapping[str, Any]) -> str:
+    """One line per pushed event: time, type, message id, priority, the other unit; a type
+    this client does not know is shown with its fields rather than dropped."""
+    kind = _text(event.get("type"))
+    head = f"{when(event.get('at'))}  {kind:<{EVENT_WIDTH}}"
+    if kind in ("unit.online", "unit.offline") and event.get("unit"):
+        return f"{head}  {event['unit']}"
+    if not event.get("message_id"):
+        rest = {k: v for k, v in event.items() if k not in ("type", "at")}
+        return f"{head}  {_compact(rest)}"
+    parts = [head, str(event["message_id"]), priority_label(str(event.get("priority") or ""))]
+    if event.get("source"):
+        parts.append(f"from {event['source']}")
+    if event.get("destination"):
+        parts.append(f"to {event['destination']}")
+    if isinstance(event.get("size"), int):
+        parts.append(human_size(event["size"]))
+    if event.get("reason"):
+        parts.append(f"reason: {event['reason']}")
+    return "  ".join(p for p in parts if p)
+
+
+def summary_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The summary a connection opens with: who is connected, what waits (in delivery
+    order), and the states of what was sent lately."""
+    inbox, outbox = summary.get("inbox") or {}, summary.get("outbox") or {}
+    waiting, sent = inbox.get("items") or [], outbox.get("items") or []
+    lines = [f"{when(summary.get('server_time'))}  connected as {_text(summary.get('unit'))} "
+             f"(app {_text(summary.get('app'))})"]
+    more = "+" if inbox.get("more") else ""
+    lines.append(f"{len(waiting)}{more} waiting" + (":" if waiting else ""))
+    lines += ["  " + "  ".join([_text(i.get("id")), priority_label(str(i.get("priority") or "")),
+                                f"from {_text(i.get('source'))}",
+                                _short(str(i.get("title") or "")),
+                                human_size(int(i.get("size") or 0))]) for i in waiting]
+    states = Counter(str(i.get("state") or "?") for i in sent)
+    more = "+" if outbox.get("more") else ""
+    lines.append(f"{len(sent)}{more} sent recently" + (": " + ", ".join(
+        f"{n} {state}" for state, n in sorted(states.items())) if sent else ""))
+    return lines

@@ -5,6 +5,10 @@ The canonicalisation and the cryptography come from the `http-message-signatures
 only chooses what the hub requires: label `lgsp`, `keyid`, `created`, a random `nonce`,
 `alg`, and coverage of `@method`, `@target-uri` and (with a body) `content-digest`, the
 RFC 9530 header the library writes from the exact body bytes.
+
+`LgspAuth` signs `requests` calls; `LgspAuth.sign_headers` gives the same headers for a
+request another library sends, such as a WebSocket handshake (an HTTP GET, so its
+`@target-uri` is its URL with `ws` mapped to `http` and `wss` to `https`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from lgsp_client.algorithms import ALGORITHMS, DEFAULT_ALGORITHM, check_algorith
 
 SIGNATURE_LABEL = "lgsp"
 COVERED_COMPONENTS = ("@method", "@target-uri")
+SIGNATURE_HEADERS = ("Signature-Input", "Signature", "Content-Digest")
+HTTP_SCHEME_OF = {"ws": "http", "wss": "https"}
 
 
 def new_nonce() -> str:
@@ -35,6 +41,16 @@ def new_nonce() -> str:
 def canonical_query(items: Iterable[tuple[str, str]]) -> str:
     """The query string the hub rebuilds: pairs sorted by name (then value), %-encoded."""
     return urllib.parse.urlencode(sorted(items), quote_via=urllib.parse.quote)
+
+
+def http_target(url: str) -> str:
+    """The `@target-uri` the hub rebuilds for `url`: a WebSocket URL's scheme mapped to
+    http(s), because the handshake is an HTTP GET, and the query in canonical order."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    query = canonical_query(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    return urllib.parse.urlunsplit((HTTP_SCHEME_OF.get(scheme, scheme), parts.netloc,
+                                    parts.path, query, ""))
 
 
 def _body_bytes(body: object) -> bytes | None:
@@ -80,10 +96,21 @@ class LgspAuth(requests.auth.AuthBase):
         body = _body_bytes(r.body)
         if body == b"":
             body = None
-        for name in ("Signature", "Signature-Input", "Content-Digest"):
+        for name in SIGNATURE_HEADERS:
             r.headers.pop(name, None)
         created = datetime.datetime.fromtimestamp(self.now(), datetime.UTC)
         self._signer.sign(r, key_id=self.access_key, label=SIGNATURE_LABEL, created=created,
                           nonce=new_nonce(), include_alg=True,
                           covered_component_ids=COVERED_COMPONENTS, body=body)
         return r
+
+    def sign_headers(self, method: str, url: str, body: bytes | str | None = None
+                     ) -> dict[str, str]:
+        """The signature headers for a request sent by something other than `requests`
+        (a WebSocket handshake): the same signer, a fresh `created` and `nonce` per call,
+        over `http_target(url)`. Call it again for every attempt: the hub refuses a
+        nonce it has seen."""
+        request = requests.Request(method.upper(), http_target(url), data=body).prepare()
+        self(request)
+        return {name: str(request.headers[name]) for name in SIGNATURE_HEADERS
+                if name in request.headers}

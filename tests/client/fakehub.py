@@ -67,6 +67,7 @@ class FakeHub:
     rsa_keys: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     rotations: list[dict[str, Any]] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
+    websocket_url: str | None = None
 
     def now(self) -> int:
         return int(time.time()) + self.clock_offset
@@ -106,6 +107,9 @@ class FakeHub:
             return self._store(r, path)
         if path == "/v1/time":
             return _json(200, {"epoch": self.now(), "iso": "now"})
+        if path == "/v1/health":
+            return _json(200, {"status": "ok", "version": "test",
+                               "websocket_url": self.websocket_url})
         caller = self._caller(r)
         if isinstance(caller, Reply):
             return caller
