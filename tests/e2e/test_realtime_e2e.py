@@ -4,7 +4,11 @@ heartbeats that lapse, and a moved clock that drives the sweeper's warnings and 
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -114,3 +118,39 @@ def test_a_moved_clock_drives_the_waiting_warning_and_the_expiry(
     assert status == 200 and body["message"]["state"] == "completed"
     assert body["message"]["content_deleted_at"] is not None
     assert [d["state"] for d in body["deliveries"]] == ["expired"]
+
+
+def test_lgsp_watch_auto_fetches_a_pushed_message(local_hub: LocalHub, tmp_path: Any) -> None:
+    """The CLI end to end: `lgsp watch --auto-fetch` downloads, verifies and confirms a
+    message pushed to it, and Ctrl-C ends it cleanly."""
+    dest_app = next(a for a in local_hub.apps if a["unit"] == DEST)
+    env = {**local_hub.env, "LGSP_ENDPOINT": local_hub.url,
+           "LGSP_ACCESS_KEY": dest_app["access_key"], "LGSP_SECRET_KEY": dest_app["secret_key"],
+           "LGSP_CREDENTIALS_FILE": "/nonexistent"}
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "lgsp_client", "watch", "--json", "--no-progress",
+         "--auto-fetch", str(inbox)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        assert watch.stdout is not None
+        first = json.loads(watch.stdout.readline())  # the summary: it is connected
+        assert first["type"] == "summary"
+        source = app_of(local_hub, SOURCE)
+        message_id = source.send(b"tu dong nhan", DEST)
+        for line in watch.stdout:
+            if json.loads(line).get("message_id") == message_id:
+                break
+        end = time.monotonic() + 30
+        while time.monotonic() < end:  # the worker confirms after the download
+            status, body = source.call("GET", f"/v1/messages/{message_id}")
+            if body["deliveries"][0]["state"] == "confirmed":
+                break
+            time.sleep(0.2)  # polling a condition, bounded by the deadline
+        assert body["deliveries"][0]["state"] == "confirmed"
+        assert b"tu dong nhan" in {p.read_bytes() for p in inbox.iterdir()}
+    finally:
+        watch.send_signal(signal.SIGINT)
+        _, err = watch.communicate(timeout=30)
+    assert watch.returncode == 0, err
