@@ -9,7 +9,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import signatures
+from bench import push, signatures
 
 
 def main() -> int:
@@ -22,10 +22,17 @@ def main() -> int:
     print(f"{'algorithm':<18}{'verifications/s (median)':>26}{'ratio to hmac-sha256':>22}")
     for alg, row in sig.items():
         print(f"{alg:<18}{row['per_second_median']:>26}{row['ratio_to_hmac_sha256']:>22}")
+    latency = push.run(messages=3 if args.quick else 30)
+    med = latency["median_ms"]
+    print(f"\npush latency over {latency['messages']} messages (median ms): push "
+          f"{med['push_ms']}, complete round trip {med['complete_ms']}, frame after the "
+          f"complete answer {med['after_complete_ms']}, one inbox poll {med['poll_ms']}; "
+          f"push/complete {latency['push_over_complete']}, push/poll "
+          f"{latency['push_over_poll']}")
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform()},
-              "signature_verification": sig, "quick": args.quick}
+              "signature_verification": sig, "push_latency": latency, "quick": args.quick}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

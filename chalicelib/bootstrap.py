@@ -62,7 +62,8 @@ def subscribe_push(built: Deps) -> None:
 
 
 def _topic(cfg: Settings) -> Topic:
-    """SNS when a topic ARN is configured, else the in-process topic."""
+    """SNS when a topic ARN is configured, else the in-process topic, delivering on its
+    own thread as SNS would."""
     if cfg.topic_arn:
         from chalicelib.adapters.topic_sns import SnsTopic, make_sns_client
 
@@ -70,7 +71,7 @@ def _topic(cfg: Settings) -> Topic:
                         cfg.topic_arn)
     from chalicelib.adapters.topic_local import LocalTopic
 
-    return LocalTopic()
+    return LocalTopic(background=True)
 
 
 def deps() -> Deps:

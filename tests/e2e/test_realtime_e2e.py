@@ -5,7 +5,6 @@ heartbeats that lapse, and a moved clock that drives the sweeper's warnings and 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.e2e.conftest import ROOT, LocalHub, free_port
+from tests.e2e.conftest import ROOT, LocalHub, host_in
 from tests.e2e.realtime import HubApp, OffsetFile
 
 pytestmark = pytest.mark.e2e
@@ -59,12 +58,8 @@ def timed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalH
     """A host of its own whose clock the test moves, with a fast sweeper."""
     var = tmp_path_factory.mktemp("timed") / "var"
     offset = OffsetFile(var.parent / "clock-offset")
-    port = free_port()
-    env = {**os.environ, "LGSP_PORT": str(port), "LGSP_S3_PORT": str(free_port()),
-           "LGSP_VAR_DIR": str(var), "LGSP_CLOCK_OFFSET_FILE": str(offset.path),
-           "LGSP_SWEEP_SECONDS": "0.3", "LGSP_PRESENCE_TIMEOUT_SECONDS": "180",
-           "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'client'}"}
-    hub = LocalHub(f"http://127.0.0.1:{port}", var, env)
+    hub = host_in(var, LGSP_CLOCK_OFFSET_FILE=str(offset.path), LGSP_SWEEP_SECONDS="0.3",
+                  LGSP_PRESENCE_TIMEOUT_SECONDS="180")
     hub.start()
     try:
         yield hub, offset

@@ -1,0 +1,82 @@
+"""Start a single-machine host (`python -m infra.local.host`) in a subprocess on free
+loopback ports with its own `var/`, and stop it: for end-to-end tests and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LocalHub:
+    url: str
+    var: Path
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def apps(self) -> list[dict[str, Any]]:
+        data: dict[str, Any] = json.loads((self.var / "demo-credentials.json").read_text())
+        return list(data["apps"])
+
+    def start(self, deadline_s: float = 120) -> None:
+        log = open(self.var.parent / f"{self.var.name}-host.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen([sys.executable, "-m", "infra.local.host"], cwd=ROOT,
+                                     env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"host exited with {self.proc.returncode}: {self.log()}")
+            try:
+                if requests.get(f"{self.url}/v1/health", timeout=1).status_code == 200 and \
+                        (self.var / "demo-credentials.json").exists():
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)  # readiness polling, bounded by the deadline
+        self.stop()
+        raise RuntimeError(f"host not ready in {deadline_s} s: {self.log()}")
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            code = self.proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc = None
+        return code
+
+    def log(self) -> str:
+        path = self.var.parent / f"{self.var.name}-host.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+
+def host_in(var: Path, **settings: str) -> LocalHub:
+    """A host (not started) keeping its data under `var`, on free ports, with extra
+    `LGSP_*` settings."""
+    port = free_port()
+    env = {**os.environ, "LGSP_PORT": str(port), "LGSP_S3_PORT": str(free_port()),
+           "LGSP_VAR_DIR": str(var), "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'client'}",
+           **settings}
+    return LocalHub(f"http://127.0.0.1:{port}", var, env)
