@@ -26,7 +26,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ports import Condition, Delete, Item, Put, Update
 from chalicelib.domain.signatures import Caller
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import tell
+from chalicelib.services.records import every_item, tell
 
 log = logging.getLogger("lgsp.presence")
 ONLINE, OFFLINE = "online", "offline"
@@ -140,15 +140,8 @@ def _presence_changed(deps: Deps, unit: str, state: str, now: int) -> None:
 
 
 def unit_connections(deps: Deps, unit: str) -> list[Item]:
-    """Every live connection of a unit (one partition, paged)."""
-    items: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = deps.table.query(f"CONN#{unit}", limit=100, cursor=cursor)
-        items.extend(page.items)
-        cursor = page.cursor
-        if cursor is None:
-            return items
+    """Every live connection of a unit."""
+    return every_item(deps, f"CONN#{unit}")
 
 
 def post(deps: Deps, conn: Item, frame: bytes) -> bool:

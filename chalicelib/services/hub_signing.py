@@ -15,6 +15,7 @@ from chalicelib.domain import session_keys
 from chalicelib.domain.errors import ConditionFailedError
 from chalicelib.domain.ports import Condition, Item, Update
 from chalicelib.services.deps import Deps
+from chalicelib.services.records import every_item
 
 CURRENT, RETIRED = "current", "retired"
 
@@ -27,15 +28,7 @@ class SigningKey:
 
 def _all_keys(deps: Deps) -> list[Item]:
     """Every hub key item, newest first (kids are time-ordered ids)."""
-    items: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = deps.table.query(session_keys.HUBKEY, prefix="KID#", cursor=cursor,
-                                descending=True)
-        items.extend(page.items)
-        cursor = page.cursor
-        if cursor is None:
-            return items
+    return every_item(deps, session_keys.HUBKEY, prefix="KID#", descending=True)
 
 
 def _create(deps: Deps) -> tuple[SigningKey, Item]:

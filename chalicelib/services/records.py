@@ -111,16 +111,23 @@ def trace_view(item: Item) -> TraceEvent:
                       detail=item.get("detail"))
 
 
-def message_partition(deps: Deps, message_id: str) -> list[Item]:
-    """Every item of one message (meta, deliveries, trace): one partition, paged."""
+def every_item(deps: Deps, pk: str, *, prefix: str | None = None,
+               descending: bool = False) -> list[Item]:
+    """Every item of one (small, bounded) partition, page after page."""
     items: list[Item] = []
     cursor: str | None = None
     while True:
-        page = deps.table.query(f"MSG#{message_id}", limit=200, cursor=cursor)
+        page = deps.table.query(pk, prefix=prefix, limit=200, cursor=cursor,
+                                descending=descending)
         items.extend(page.items)
         cursor = page.cursor
         if cursor is None:
             return items
+
+
+def message_partition(deps: Deps, message_id: str) -> list[Item]:
+    """Every item of one message (meta, deliveries, trace)."""
+    return every_item(deps, f"MSG#{message_id}")
 
 
 def tell(deps: Deps, events: Iterable[Event | None]) -> None:
