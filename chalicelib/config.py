@@ -87,6 +87,13 @@ class Settings(BaseModel):
     abandon_after_seconds: int = Field(
         default=24 * 3600, ge=600, description="A message whose content never arrived is "
                                                "abandoned (and its upload purged) after this")
+    province_domain: str = Field(default="lgsp.gov.vn", description="Units' accounts are "
+                                 "<code>@<province_domain>")
+    public_holidays: str = Field(
+        default="", description="Comma-separated YYYY-MM-DD days off added to the built-in "
+                                "list of Vietnamese public holidays")
+    request_due_working_days: int = Field(default=5, ge=1, description="Working days the "
+                                          "operator has to answer a complete request")
     clock_offset_file: str | None = Field(
         default=None, description="Tests and drills only: a file holding seconds to add to "
                                   "the clock")

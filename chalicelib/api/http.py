@@ -102,7 +102,9 @@ def page_limit(call: Call) -> int:
 
 
 def error_response(err: LgspError) -> Response:
-    body = {"error": {"code": err.code, "message": err.message}}
+    # Details name what was wrong (a unit, a part of a code, candidates), never a secret.
+    extra = {k: v for k, v in err.details.items() if k != "server_time"}
+    body = {"error": {"code": err.code, "message": err.message, **extra}}
     headers: dict[str, str | list[str]] = {"Content-Type": JSON}
     if "server_time" in err.details:
         headers["LGSP-Server-Time"] = str(err.details["server_time"])

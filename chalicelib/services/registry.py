@@ -6,7 +6,6 @@ capability; here is what the exchange and the single-machine host need.)
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -20,17 +19,16 @@ from chalicelib.domain.algorithms import (
 )
 from chalicelib.domain.errors import (
     ConditionFailedError,
-    ConflictError,
     InvalidRequestError,
     NotFoundError,
     TransactionConflictError,
 )
 from chalicelib.domain.ports import Condition, Item, Put, Update
 from chalicelib.domain.signatures import Caller, VerificationKey
+from chalicelib.services import units
 from chalicelib.services.deps import Deps
-from chalicelib.services.roles import require_operator
+from chalicelib.services.roles import APP, ROLES, require_operator
 
-UNIT_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 ACTIVE, RETIRING, REVOKED = "active", "retiring", "revoked"
 USE_RECORD_SECONDS = 3600  # last_used_at is written at most once per hour per key
 
@@ -47,22 +45,12 @@ class IssuedCredentials:
 
 
 def create_unit(deps: Deps, code: str, name: str, *, status: str = ACTIVE) -> Item:
-    """Register a unit under its national identifier code (QCVN 102 shape)."""
-    if not UNIT_CODE.match(code):
-        raise InvalidRequestError(f"'{code}' is not a unit code of the form DDD.CC.BB.Lxx.",
-                                  code="invalid_unit_code")
-    pk, sk = keys.unit(code)
-    item: Item = {"pk": pk, "sk": sk, "kind": "unit", "code": code, "name": name,
-                  "status": status, "created_at": deps.clock.now()}
-    try:
-        deps.table.put(item, Condition(exists=False))
-    except ConditionFailedError as exc:
-        raise ConflictError(f"Unit {code} already exists.", code="unit_exists") from exc
-    return item
+    """Register a unit (see `services.units` for the whole unit model)."""
+    return units.create_unit(deps, code, name, status=status)
 
 
 def get_unit(deps: Deps, code: str) -> Item | None:
-    return deps.table.get(*keys.unit(code))
+    return units.get_unit(deps, code)
 
 
 def _key_item(deps: Deps, key_id: str, *, app_id: str, unit_code: str, algorithm: str,
@@ -110,7 +98,8 @@ def new_key(deps: Deps, *, app_id: str, unit_code: str, algorithm: str,
 
 
 def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_SHA256,
-               public_key: str | None = None, legacy: bool = False) -> IssuedCredentials:
+               public_key: str | None = None, legacy: bool = False,
+               role: str = APP) -> IssuedCredentials:
     """Register an app of a unit and issue its key pair (R-JOIN-2, R-JOIN-3).
 
     HMAC: the hub generates the secret and returns it once. RSA: the app keeps its private
@@ -118,6 +107,9 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
     """
     if get_unit(deps, unit_code) is None:
         raise NotFoundError(f"Unit {unit_code} does not exist.", code="unknown_unit")
+    if role not in ROLES:
+        raise InvalidRequestError(f"Role must be one of {', '.join(ROLES)}.",
+                                  code="invalid_role")
     now = deps.clock.now()
     app_id = "app-" + deps.ids.new_id()
     issued, key_puts = new_key(deps, app_id=app_id, unit_code=unit_code, algorithm=algorithm,
@@ -126,7 +118,8 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
     link_pk, link_sk = keys.unit_app(unit_code, app_id)
     deps.table.transact([
         Put({"pk": app_pk, "sk": app_sk, "kind": "app", "app": app_id, "unit": unit_code,
-             "name": name, "status": ACTIVE, "legacy": legacy, "created_at": now},
+             "name": name, "status": ACTIVE, "legacy": legacy, "role": role,
+             "created_at": now},
             Condition(exists=False)),
         Put({"pk": link_pk, "sk": link_sk, "kind": "unit_app", "app": app_id, "name": name,
              "created_at": now}, Condition(exists=False)),
