@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-UPLOAD, DEADLINE, WAITING = "upload", "deadline", "waiting"
+UPLOAD, DEADLINE, WAITING, REORG = "upload", "deadline", "waiting", "reorg"
 FIRST_LOOK_BACK_DAYS = 30  # with no cursor yet, the first sweep looks this far back
 
 

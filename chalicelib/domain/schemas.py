@@ -60,7 +60,8 @@ class ExchangePolicy(Strict):
 
 class CreateMessageRequest(Strict):
     to: list[str] = Field(min_length=1, max_length=40,
-                          description="Destination unit codes (one or many).")
+                          description="Destination unit codes (one or many), or "
+                                      "`group:<id>` for every active member of a named group.")
     title: str = Field(min_length=1, max_length=500)
     priority: Priority = Priority.THUONG
     data_type: str = Field(default="document", pattern=SLUG,
@@ -140,6 +141,8 @@ class MessageView(BaseModel):
     created_at: str
     verified_at: str | None = None
     completed_at: str | None = None
+    rerouted: dict[str, str] = Field(default_factory=dict, description="Addressed codes "
+                                     "whose successors received the message (R-JOIN-5)")
     content_deleted_at: str | None = None
     confirm_by: str
 

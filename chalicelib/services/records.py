@@ -91,7 +91,7 @@ def message_view(msg: Item) -> MessageView:
         created_at=iso(msg["created_at"]), verified_at=_opt_iso(msg.get("verified_at")),
         completed_at=_opt_iso(msg.get("completed_at")),
         content_deleted_at=_opt_iso(msg.get("content_deleted_at")),
-        confirm_by=iso(msg["confirm_by"]),
+        confirm_by=iso(msg["confirm_by"]), rerouted=msg.get("rerouted") or {},
     )
 
 

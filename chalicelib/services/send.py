@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from chalicelib.domain import keys
+from chalicelib.domain import keys, reorg
 from chalicelib.domain.deadlines import UPLOAD, upload_due
 from chalicelib.domain.errors import (
     ConditionFailedError,
@@ -44,7 +44,7 @@ from chalicelib.services.records import (
     message_view,
     trace_put,
 )
-from chalicelib.services.registry import ACTIVE, get_unit
+from chalicelib.services.registry import get_unit
 from chalicelib.services.verify import verify_and_deliver
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -56,21 +56,41 @@ class Created:
     replayed: bool
 
 
-def _check_destinations(deps: Deps, codes: list[str]) -> list[str]:
-    unique = list(dict.fromkeys(codes))
+GROUP_PREFIX = "group:"
+
+
+def _expand(deps: Deps, entries: list[str]) -> list[str]:
+    """Unit codes as written, with each `group:<id>` replaced by its active members at
+    the time of sending (R-PROP-7)."""
+    from chalicelib.services import groups
+
+    codes: list[str] = []
+    for entry in entries:
+        if entry.startswith(GROUP_PREFIX):
+            codes.extend(groups.resolve_group(deps, entry[len(GROUP_PREFIX):]))
+        else:
+            codes.append(entry)
+    return list(dict.fromkeys(codes))
+
+
+def _check_destinations(deps: Deps, entries: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The units that receive, and which addressed codes their successors stand for
+    (R-JOIN-5: a message to a merged or renamed unit goes to its successor)."""
+    addressed = _expand(deps, entries)
+    rerouted: dict[str, str] = {}
+    for code in addressed:
+        target = reorg.route(code, lambda c: get_unit(deps, c))
+        if target != code:
+            rerouted[code] = target
+    unique = list(dict.fromkeys(rerouted.get(code, code) for code in addressed))
+    if not unique:
+        raise InvalidRequestError("The groups addressed have no active member.",
+                                  code="no_destination")
     if len(unique) > deps.settings.max_destinations:
         raise InvalidRequestError(
-            f"At most {deps.settings.max_destinations} destinations per message.",
-            code="too_many_destinations")
-    for code in unique:
-        unit = get_unit(deps, code)
-        if unit is None:
-            raise InvalidRequestError(f"Destination {code} is not a registered unit.",
-                                      code="unknown_destination", unit=code)
-        if unit["status"] != ACTIVE:
-            raise InvalidRequestError(f"Destination {code} is {unit['status']}.",
-                                      code="inactive_destination", unit=code)
-    return unique
+            f"At most {deps.settings.max_destinations} destinations per message "
+            f"({len(unique)} after expanding groups).", code="too_many_destinations")
+    return unique, rerouted
 
 
 def _plan_of(msg: Item) -> ContentPlan:
@@ -131,7 +151,7 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
     fingerprint = _fingerprint(body)
     if idem_key is not None and (replay := _replay(deps, caller, idem_key, fingerprint)):
         return replay
-    destinations = _check_destinations(deps, body.to)
+    destinations, rerouted = _check_destinations(deps, body.to)
     s = deps.settings
     plan = plan_content(body.content, single_max=s.single_upload_max_bytes,
                         min_part=s.min_part_bytes, max_total=s.max_content_bytes)
@@ -150,7 +170,7 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
         "object_key": object_key, "upload_mode": plan.mode, "upload_id": upload_id or "",
         "parts": [{"n": p.number, "offset": p.offset, "size": p.size,
                    "sha256_b64": p.sha256_b64} for p in plan.parts],
-        "remaining": len(destinations),
+        "remaining": len(destinations), "addressed": body.to, "rerouted": rerouted,
     }
     mpk, msk = keys.message(message_id)
     ops: list[TransactOp] = [Put({"pk": mpk, "sk": msk, **msg}, Condition(exists=False))]
@@ -163,6 +183,8 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
                     "title": body.title, "priority": body.priority.value, "state": REQUESTED,
                     "created_at": now}))
     ops.append(trace_put(deps, message_id, "requested", unit=caller.unit))
+    ops += [trace_put(deps, message_id, "rerouted", unit=new, detail=f"{old} → {new}")
+            for old, new in rerouted.items()]
     ops.append(due_put(UPLOAD, upload_due(now, msg["confirm_by"], s.abandon_after_seconds),
                        message_id))
     if idem_key is not None:

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from chalicelib.domain import deadlines, events, keys
-from chalicelib.domain.deadlines import DEADLINE, UPLOAD, WAITING
+from chalicelib.domain.deadlines import DEADLINE, REORG, UPLOAD, WAITING
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.exchange import (
     ABANDONED,
@@ -27,7 +27,7 @@ from chalicelib.domain.exchange import (
     iso,
 )
 from chalicelib.domain.ports import Condition, Delete, Item, TransactOp, Update
-from chalicelib.services import connections
+from chalicelib.services import connections, reorg
 from chalicelib.services.deps import Deps
 from chalicelib.services.records import (
     count,
@@ -106,6 +106,10 @@ def _move_cursor(deps: Deps, current: Item | None, day: str) -> None:
 
 
 def _handle(deps: Deps, due: Item) -> None:
+    if due["work"] == REORG:  # a re-organisation whose effective day has come
+        reorg.apply(deps, due["message_id"])
+        deps.table.delete(due["pk"], due["sk"])
+        return
     msg = deps.table.get(*keys.message(due["message_id"]))
     work = {UPLOAD: _abandon, DEADLINE: _expire, WAITING: _check_waiting}[due["work"]]
     if msg is not None:

@@ -9,9 +9,9 @@ from chalicelib.domain.errors import TransactionConflictError
 from chalicelib.domain.exchange import AVAILABLE, COMPLETED, PENDING, REQUESTED, VERIFIED
 from chalicelib.domain.exchange import inbox_sort_key as sort_key
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
+from chalicelib.services import reorg
 from chalicelib.services.deps import Deps
 from chalicelib.services.records import count, due_put, history_put, tell, trace_put
-from chalicelib.services.registry import has_receiving_app
 
 
 def verify_and_deliver(deps: Deps, msg: Item) -> Item:
@@ -54,8 +54,7 @@ def verify_and_deliver(deps: Deps, msg: Item) -> Item:
             return current
         raise
     tell(deps, (events.available(msg, unit, now) for unit in msg["to"]))
-    tell(deps, (events.outcome(msg, "undeliverable", unit, now, reason="no_receiving_app")
-                for unit in msg["to"] if not has_receiving_app(deps, unit)))
+    reorg.follow(deps, {**msg, "state": VERIFIED})
     return {**msg, "state": VERIFIED, "verified_at": now}
 
 

@@ -1,0 +1,102 @@
+"""Operator routes for the unit registry: units, bulk import, re-organisation
+(R-JOIN-1, R-JOIN-5). Thin handlers over `chalicelib/services/`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.http import PAGING, Call, RouteSpec, api_route, page_limit
+from chalicelib.domain.exchange import iso
+from chalicelib.domain.ports import Item
+from chalicelib.domain.reorg import Reorganisation, ReorgView
+from chalicelib.domain.unit_schemas import (
+    ChangeUnit,
+    CreateUnit,
+    ImportRequest,
+    ReorgList,
+    UnitHistory,
+    UnitHistoryLine,
+    UnitView,
+)
+from chalicelib.services import reorg, unit_import, units
+from chalicelib.services.roles import require_operator
+from chalicelib.services.unit_import import ImportReport
+
+units_admin_api = Blueprint(__name__)
+
+
+def unit_view(item: Item) -> UnitView:
+    return UnitView(code=item["code"], name=item["name"],
+                    short_name=item.get("short_name") or item["name"],
+                    level=item.get("level", 0), parent=item.get("parent"),
+                    status=item["status"], account=item.get("account", ""),
+                    contact=item.get("contact") or {}, successors=item.get("successors") or [],
+                    created_at=iso(item["created_at"]),
+                    changed_at=iso(int(item.get("changed_at") or item["created_at"])))
+
+
+@api_route(units_admin_api, RouteSpec(
+    "POST", "/v1/admin/units", "Operators: register a unit", UnitView, status=201,
+    request=CreateUnit, errors=(400, 401, 403, 409)))
+def create_unit(call: Call) -> UnitView:
+    require_operator(call.deps, call.who)
+    body: CreateUnit = call.body
+    item = units.create_unit(call.deps, body.code, body.name, short_name=body.short_name,
+                             contact=body.contact.model_dump(exclude_none=True),
+                             actor=call.who.app)
+    return unit_view(item)
+
+
+@api_route(units_admin_api, RouteSpec(
+    "PATCH", "/v1/admin/units/{code}", "Operators: change a unit's names, contact or "
+    "status (active / suspended)", UnitView, request=ChangeUnit,
+    errors=(400, 401, 403, 404, 409)))
+def change_unit(call: Call, code: str) -> UnitView:
+    require_operator(call.deps, call.who)
+    changes: dict[str, Any] = call.body.model_dump(exclude_none=True)
+    item = units.update_unit(call.deps, code, changes, actor=call.who.app)
+    return unit_view(item)
+
+
+@api_route(units_admin_api, RouteSpec(
+    "GET", "/v1/admin/units/{code}/history", "Operators: a unit's changes, newest first",
+    UnitHistory, query=PAGING, errors=(400, 401, 403)))
+def unit_history(call: Call, code: str) -> UnitHistory:
+    require_operator(call.deps, call.who)
+    page = units.unit_history(call.deps, code, limit=page_limit(call),
+                              cursor=call.query("cursor"))
+    return UnitHistory(code=code, next_cursor=page.cursor, items=[UnitHistoryLine(
+        at=iso(i["at"]), event=i["event"], actor=i.get("actor"), detail=i.get("detail") or {})
+        for i in page.items])
+
+
+@api_route(units_admin_api, RouteSpec(
+    "POST", "/v1/admin/units/import", "Operators: import a unit list (CSV or JSON); a dry "
+    "run reports every bad row, and nothing is imported unless every row is good",
+    ImportReport, request=ImportRequest, errors=(400, 401, 403, 422)))
+def import_units(call: Call) -> ImportReport:
+    body: ImportRequest = call.body
+    report = unit_import.import_units(call.deps, call.who, fmt=body.format, data=body.data,
+                                      dry_run=body.dry_run)
+    if not report.valid and not body.dry_run:
+        call.status = 422
+    return report
+
+
+@api_route(units_admin_api, RouteSpec(
+    "POST", "/v1/admin/reorganisations", "Operators: rename, merge, split or dissolve "
+    "units, with the legal basis and effective date (R-JOIN-5)", ReorgView, status=201,
+    request=Reorganisation, errors=(400, 401, 403, 404, 409)))
+def reorganise(call: Call) -> ReorgView:
+    return reorg.reorganise(call.deps, call.who, call.body)
+
+
+@api_route(units_admin_api, RouteSpec(
+    "GET", "/v1/admin/reorganisations", "Operators: re-organisations, newest first",
+    ReorgList, query=PAGING, errors=(400, 401, 403)))
+def list_reorganisations(call: Call) -> ReorgList:
+    items, cursor = reorg.list_reorgs(call.deps, call.who, limit=page_limit(call),
+                                      cursor=call.query("cursor"))
+    return ReorgList(items=[i.model_dump(mode="json") for i in items], next_cursor=cursor)

@@ -1,0 +1,69 @@
+"""Wire shapes of the unit registry (R-JOIN-1, R-JOIN-5)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .schemas import Strict
+
+
+class Contact(Strict):
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
+    address: str | None = Field(default=None, max_length=300)
+
+
+class CreateUnit(Strict):
+    code: str = Field(min_length=3, max_length=32, description="DDD.CC.BB.Lxx")
+    name: str = Field(min_length=1, max_length=300)
+    short_name: str | None = Field(default=None, min_length=1, max_length=120)
+    contact: Contact = Field(default_factory=Contact)
+
+
+class ChangeUnit(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    short_name: str | None = Field(default=None, min_length=1, max_length=120)
+    contact: Contact | None = None
+    status: Literal["active", "suspended"] | None = Field(
+        default=None, description="Dissolving is a re-organisation (POST "
+                                  "/v1/admin/reorganisations)")
+
+
+class UnitView(BaseModel):
+    code: str
+    name: str
+    short_name: str
+    level: int
+    parent: str | None
+    status: str
+    account: str
+    contact: dict[str, str]
+    successors: list[str]
+    created_at: str
+    changed_at: str
+
+
+class UnitHistoryLine(BaseModel):
+    at: str
+    event: str
+    actor: str | None
+    detail: dict[str, object]
+
+
+class UnitHistory(BaseModel):
+    code: str
+    items: list[UnitHistoryLine]
+    next_cursor: str | None = None
+
+
+class ImportRequest(Strict):
+    format: Literal["csv", "json"]
+    data: str = Field(max_length=20 * 1024 * 1024, description="The file's UTF-8 text")
+    dry_run: bool = True
+
+
+class ReorgList(BaseModel):
+    items: list[object]
+    next_cursor: str | None = None

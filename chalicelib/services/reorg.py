@@ -1,0 +1,234 @@
+"""Re-organisation of units (R-JOIN-5): rename, merge, split, dissolve, each an operator
+action with its legal basis and effective date.
+
+Applying one changes the units in one transaction (predecessors `dissolved` with their
+successors, successors created if new), then deals with what was in flight:
+- a merged or renamed unit's open deliveries move to its successor (inbox and delivery,
+  the source's message names the new destination), so nothing is lost;
+- a split or dissolved unit's open deliveries stay, and their sources are told
+  (`message.undeliverable`, with the candidate successors) so they can decide.
+A future effective date is scheduled and applied by the sweeper on that day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain import events, keys
+from chalicelib.domain.deadlines import REORG
+from chalicelib.domain.errors import (
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    TransactionConflictError,
+)
+from chalicelib.domain.exchange import AVAILABLE, FETCHED, VERIFIED, iso
+from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Update
+from chalicelib.domain.reorg import Reorganisation, ReorgView, route
+from chalicelib.domain.signatures import Caller
+from chalicelib.services import units
+from chalicelib.services.deps import Deps
+from chalicelib.services.records import due_put, every_item, tell, trace_put
+from chalicelib.services.registry import has_receiving_app
+from chalicelib.services.roles import require_operator
+
+PROVINCE_TZ = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
+MOVED = "moved"
+
+
+def _key(reorg_id: str) -> tuple[str, str]:
+    return f"REORG#{reorg_id}", "META"
+
+
+def _start_of(day: date) -> int:
+    """Midnight of `day` in the province, as epoch seconds."""
+    return int((datetime(day.year, day.month, day.day, tzinfo=UTC) - PROVINCE_TZ).timestamp())
+
+
+def view(item: Item) -> ReorgView:
+    return ReorgView(
+        id=item["id"], kind=item["kind"], state=item["state"], units=item["units"],
+        successors=[s["code"] for s in item["successors"]], legal_basis=item["legal_basis"],
+        effective_date=item["effective_date"], created_by=item["created_by"],
+        created_at=iso(item["created_at"]),
+        applied_at=iso(item["applied_at"]) if item.get("applied_at") else None,
+        moved_deliveries=item.get("moved_deliveries", 0),
+        sources_told=item.get("sources_told", 0))
+
+
+def reorganise(deps: Deps, caller: Caller, body: Reorganisation) -> ReorgView:
+    """Record the action; apply it now if its day has come, else schedule it."""
+    require_operator(deps, caller)
+    for code in body.units:
+        unit = units.require_unit(deps, code)
+        if unit["status"] == units.DISSOLVED:
+            raise ConflictError(f"Unit {code} is already dissolved.", code="unit_dissolved",
+                                unit=code)
+    for successor in body.successors:
+        if units.get_unit(deps, successor.code) is None and successor.name is None:
+            raise NotFoundError(f"Successor {successor.code} does not exist; give its "
+                                "name to create it.", code="unknown_unit", unit=successor.code)
+    now, reorg_id = deps.clock.now(), deps.ids.new_id()
+    effective_at = _start_of(body.effective_date)
+    item: Item = {**dict(zip(("pk", "sk"), _key(reorg_id), strict=True)), "kind": "reorg",
+                  "id": reorg_id, **body.model_dump(mode="json"), "state": "scheduled",
+                  "effective_at": effective_at, "created_by": caller.app, "created_at": now}
+    ops: list[TransactOp] = [Put(item, Condition(exists=False)),
+                             Put({"pk": "REORGS", "sk": f"{now:012d}#{reorg_id}",
+                                  "kind": "reorg_entry", "id": reorg_id})]
+    if effective_at > now:
+        ops.append(due_put(REORG, effective_at, reorg_id))
+    deps.table.transact(ops)
+    return view(apply(deps, reorg_id) if effective_at <= now else item)
+
+
+def apply(deps: Deps, reorg_id: str) -> Item:
+    """Apply a recorded action (the sweeper calls this on its day). Idempotent: the unit
+    changes happen once; what was in flight is handled again harmlessly."""
+    item = deps.table.get(*_key(reorg_id))
+    if item is None:
+        raise NotFoundError("No such re-organisation.", code="reorg_not_found")
+    if item["state"] == "scheduled":
+        _change_units(deps, item)
+        item = deps.table.get(*_key(reorg_id)) or item
+    moved = told = 0
+    for code in item["units"]:
+        m, t = _handle_in_flight(deps, code)
+        moved, told = moved + m, told + t
+    deps.table.update(Update(*_key(reorg_id), set={"moved_deliveries": moved,
+                                                   "sources_told": told}))
+    return {**item, "moved_deliveries": moved, "sources_told": told}
+
+
+def _change_units(deps: Deps, item: Item) -> None:
+    now, actor = deps.clock.now(), item["created_by"]
+    detail = {"reorg": item["id"], "kind": item["kind"], "legal_basis": item["legal_basis"]}
+    successors = [s["code"] for s in item["successors"]]
+    ops: list[TransactOp] = [Update(*_key(item["id"]), set={"state": "applied",
+                                                            "applied_at": now},
+                                    condition=Condition(equals={"state": "scheduled"}))]
+    for new in item["successors"]:
+        if units.get_unit(deps, new["code"]) is None:
+            unit = units.new_unit_item(deps, new["code"], new["name"],
+                                       short_name=new.get("short_name"))
+            ops += units.creation_ops(deps, unit, actor=actor)
+    for code in item["units"]:
+        unit = units.require_unit(deps, code)
+        if item["kind"] == "rename" and not successors:
+            changes: dict[str, Any] = {"name": item["new_name"],
+                                       "short_name": item.get("new_short_name")
+                                       or item["new_name"]}
+        else:
+            changes = {"status": units.DISSOLVED, "successors": successors}
+        ops += units.change_ops(deps, unit, changes, event=item["kind"], actor=actor,
+                                detail={**detail, **changes})
+    ops.append(units.bump_directory())
+    try:
+        deps.table.transact(ops)
+    except TransactionConflictError as exc:
+        raise ConflictError("The units changed meanwhile; retry.", code="conflict") from exc
+
+
+def _handle_in_flight(deps: Deps, code: str) -> tuple[int, int]:
+    """Move the open deliveries of a merged or renamed unit to its successor, or tell
+    the sources of a split or dissolved unit's (moved, told)."""
+    try:
+        target: str | None = route(code, lambda c: units.get_unit(deps, c))
+        candidates: list[str] = []
+    except ConflictError as err:  # split
+        target, candidates = None, list(err.details.get("candidates", []))
+    except InvalidRequestError:  # dissolved without successor
+        target, candidates = None, []
+    moved = told = 0
+    for entry in every_item(deps, f"INBOX#{code}"):
+        if target is not None and target != code:
+            moved += move_delivery(deps, entry["id"], code, target)
+        elif target is None:
+            told += _tell_undeliverable(deps, entry["id"], code, candidates)
+    return moved, told
+
+
+def move_delivery(deps: Deps, message_id: str, old: str, new: str) -> bool:
+    """Hand `old`'s open delivery of a message to its successor `new`, in one transaction;
+    False if there was nothing open to move (already moved, done, or expired)."""
+    msg = deps.table.get(*keys.message(message_id))
+    delivery = deps.table.get(*keys.delivery(message_id, old))
+    if msg is None or delivery is None or msg["state"] != VERIFIED or \
+            delivery["state"] not in (AVAILABLE, FETCHED):
+        return False
+    duplicate = new in msg["to"]
+    new_to = list(dict.fromkeys(new if u == old else u for u in msg["to"]))
+    entry = deps.table.get(*keys.inbox(old, delivery["inbox_sk"]))
+    ops: list[TransactOp] = [
+        Update(*keys.message(message_id), set={"to": new_to},
+               add={"remaining": -1} if duplicate else {},
+               condition=Condition(equals={"state": VERIFIED, "to": msg["to"]})),
+        Update(*keys.delivery(message_id, old), set={"state": MOVED, "moved_to": new},
+               condition=Condition(equals={"state": delivery["state"]})),
+        Delete(*keys.inbox(old, delivery["inbox_sk"])),
+        trace_put(deps, message_id, "rerouted", unit=new, detail=f"{old} → {new}"),
+    ]
+    if not duplicate:
+        dpk, dsk = keys.delivery(message_id, new)
+        ops.append(Put({**delivery, "pk": dpk, "sk": dsk, "unit": new, "addressed_to": old},
+                       Condition(exists=False)))
+        if entry is not None:
+            ipk, isk = keys.inbox(new, delivery["inbox_sk"])
+            ops.append(Put({**entry, "pk": ipk, "sk": isk, "addressed_to": old}))
+    try:
+        deps.table.transact(ops)
+    except TransactionConflictError:
+        return False
+    if duplicate:  # the successor was addressed too: one delivery fewer to wait for
+        from chalicelib.services.verify import finish_if_done
+
+        finish_if_done(deps, message_id)
+    else:
+        tell(deps, [events.available({**msg, "to": new_to}, new, deps.clock.now())])
+    return True
+
+
+def _tell_undeliverable(deps: Deps, message_id: str, code: str, candidates: list[str]
+                        ) -> bool:
+    msg = deps.table.get(*keys.message(message_id))
+    if msg is None or msg["state"] != VERIFIED:
+        return False
+    reason = "unit_split" if candidates else "unit_dissolved"
+    tell(deps, [events.outcome(msg, "undeliverable", code, deps.clock.now(), reason=reason,
+                               candidates=candidates)])
+    return True
+
+
+def list_reorgs(deps: Deps, caller: Caller, *, limit: int, cursor: str | None
+                ) -> tuple[list[ReorgView], str | None]:
+    require_operator(deps, caller)
+    page = deps.table.query("REORGS", limit=limit, cursor=cursor, descending=True)
+    found = [deps.table.get(*_key(e["id"])) for e in page.items]
+    return [view(i) for i in found if i is not None], page.cursor
+
+
+def follow(deps: Deps, msg: Item) -> None:
+    """Right after delivery: a destination re-organised since the message was requested
+    hands its delivery to its successor, or its source is told (R-JOIN-5); an active
+    destination without any app to receive is reported (R-PROP-9)."""
+    now = deps.clock.now()
+    for code in msg["to"]:
+        unit = units.get_unit(deps, code)
+        if unit is not None and unit["status"] == units.DISSOLVED:
+            _handle_one(deps, msg["id"], code)
+        elif not has_receiving_app(deps, code):
+            tell(deps, [events.outcome(msg, "undeliverable", code, now,
+                                       reason="no_receiving_app")])
+
+
+def _handle_one(deps: Deps, message_id: str, code: str) -> None:
+    try:
+        target = route(code, lambda c: units.get_unit(deps, c))
+    except ConflictError as err:
+        _tell_undeliverable(deps, message_id, code, list(err.details.get("candidates", [])))
+        return
+    except InvalidRequestError:
+        _tell_undeliverable(deps, message_id, code, [])
+        return
+    move_delivery(deps, message_id, code, target)

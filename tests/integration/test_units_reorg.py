@@ -1,0 +1,161 @@
+"""The unit registry (R-JOIN-1, R-JOIN-5): units with level/parent/account, bulk import
+with a dry run, and re-organisation that addresses follow (merge → successor, split →
+refused naming the candidates), with nothing in flight lost."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.domain import keys
+from chalicelib.services import registry, sweeper
+from tests.integration.test_events import recorded
+from tests.integration.test_exchange_flow import receive, send
+from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, SignedClient, World, content_request
+
+OPERATOR = "000.00.30.H99"
+BASIS = {"decision_number": "1234/QĐ-UBND", "decision_date": "2026-11-20"}
+
+
+@pytest.fixture
+def hub_overrides() -> dict[str, Any]:
+    return {"operator_units": OPERATOR, "province_domain": "tinh.gov.vn"}
+
+
+@pytest.fixture
+def op(hub: World) -> SignedClient:
+    registry.create_unit(hub.deps, OPERATOR, "Sở Thông tin và Truyền thông")
+    return hub.as_(registry.create_app(hub.deps, OPERATOR, "console"))
+
+
+def today(hub: World) -> str:
+    return str(date.fromtimestamp(hub.deps.clock.now() + 7 * 3600))
+
+
+def reorganise(op: SignedClient, hub: World, **body: Any) -> Any:
+    answer = op.post("/v1/admin/reorganisations", {
+        "legal_basis": BASIS, "effective_date": today(hub), **body})
+    return answer
+
+
+def test_a_unit_has_level_parent_account_and_history(hub: World, op: SignedClient) -> None:
+    created = op.post("/v1/admin/units", {"code": "001.12.31.H99", "name": "Trường Tiểu học "
+                                          "Kim Liên", "contact": {"phone": "024 3852 0000"}})
+    assert created.status == 201, created.body
+    assert (created.body["level"], created.body["parent"], created.body["account"]) == (
+        4, "000.12.31.H99", "001.12.31.H99@tinh.gov.vn")
+    changed = op.call("PATCH", "/v1/admin/units/001.12.31.H99", {"status": "suspended"})
+    assert changed.body["status"] == "suspended"
+    history = op.get("/v1/admin/units/001.12.31.H99/history").body["items"]
+    assert [h["event"] for h in history] == ["changed", "created"]
+    bad = op.post("/v1/admin/units", {"code": "000.05.00.H99", "name": "x"})
+    assert bad.status == 400 and bad.body["error"]["part"] == "level2"
+    assert hub.a.post("/v1/admin/units", {"code": "000.00.44.H99", "name": "x"}).status == 403
+
+
+def test_an_import_dry_run_reports_every_bad_row_and_imports_nothing(
+        hub: World, op: SignedClient) -> None:
+    csv_text = ("code,name,short_name,email\n"
+                "000.00.00.H98,Ủy ban nhân dân tỉnh Thử,UBND tỉnh,ubnd@tinh.gov.vn\n"
+                "000.00.05.H98,Sở Tài chính,STC,\n"
+                "000.05.00.H98,Sai mã,,\n"
+                "000.00.05.H98,Trùng mã,,\n"
+                "000.01.07.H98,Không có cha,,\n"
+                f"{UNIT_A},Đã có,,\n"
+                "000.00.06.H98,,,\n")
+    report = op.post("/v1/admin/units/import", {"format": "csv", "data": csv_text})
+    assert report.status == 200 and report.body["valid"] is False
+    assert [(e["row"], e["error"]) for e in report.body["errors"]] == [
+        (3, "invalid_unit_code"), (4, "duplicate_code"), (5, "unknown_parent"),
+        (6, "unit_exists"), (6, "unknown_parent"), (7, "invalid_name")]
+    refused = op.post("/v1/admin/units/import", {"format": "csv", "data": csv_text,
+                                                 "dry_run": False})
+    assert refused.status == 422 and refused.body["imported"] == 0
+    assert registry.get_unit(hub.deps, "000.00.00.H98") is None
+    good = "\n".join(csv_text.splitlines()[:3])
+    done = op.post("/v1/admin/units/import", {"format": "csv", "data": good,
+                                              "dry_run": False})
+    assert done.body == {"dry_run": False, "rows": 2, "valid": True, "imported": 2,
+                         "errors": []}
+    assert registry.get_unit(hub.deps, "000.00.05.H98")["parent"] == "000.00.00.H98"
+    as_json = op.post("/v1/admin/units/import", {"format": "json", "dry_run": True, "data":
+                      '[{"code": "000.00.07.H98", "name": "Sở Nội vụ"}]'})
+    assert as_json.body["valid"] is True and as_json.body["imported"] == 0
+
+
+def test_after_a_merge_a_message_to_the_old_code_reaches_the_successor(
+        hub: World, op: SignedClient) -> None:
+    in_flight = send(hub, b"dang gui", [UNIT_B])
+    merged = reorganise(op, hub, kind="merge", units=[UNIT_B, UNIT_C],
+                        successors=[{"code": "000.00.09.H99", "name": "Sở Hợp nhất"}])
+    assert merged.status == 201, merged.body
+    assert merged.body["state"] == "applied" and merged.body["moved_deliveries"] == 1
+    successor = hub.as_(registry.create_app(hub.deps, "000.00.09.H99", "app"))
+    assert [i["id"] for i in successor.get("/v1/inbox").body["items"]] == [in_flight]
+    data = b"sau hop nhat"
+    created = hub.a.post("/v1/messages", content_request(data, [UNIT_B]))
+    assert created.status == 201
+    assert created.body["message"]["to"] == ["000.00.09.H99"]
+    assert created.body["message"]["rerouted"] == {UNIT_B: "000.00.09.H99"}
+    body = receive(successor, in_flight)
+    confirmed = successor.post(f"/v1/messages/{in_flight}/confirm",
+                               {"sha256": hashlib.sha256(body).hexdigest()})
+    assert confirmed.status == 200
+    status = hub.a.get(f"/v1/messages/{in_flight}").body
+    assert {d["unit"]: d["state"] for d in status["deliveries"]} == {
+        UNIT_B: "moved", "000.00.09.H99": "confirmed"}
+    assert status["message"]["state"] == "completed"
+    assert hub.b.get("/v1/whoami").status == 401  # the old unit's apps stop working
+
+
+def test_a_split_unit_is_refused_naming_its_successors(hub: World, op: SignedClient) -> None:
+    seen = recorded(hub)
+    in_flight = send(hub, b"x", [UNIT_C])
+    split = reorganise(op, hub, kind="split", units=[UNIT_C], successors=[
+        {"code": "000.00.11.H99", "name": "Sở Một"}, {"code": "000.00.12.H99",
+                                                     "name": "Sở Hai"}])
+    assert split.status == 201 and split.body["sources_told"] == 1
+    told = [e for e in seen if e.type == "message.undeliverable"]
+    assert [(e.message_id, e.data["reason"], e.data["candidates"]) for e in told] == [
+        (in_flight, "unit_split", ["000.00.11.H99", "000.00.12.H99"])]
+    refused = hub.a.post("/v1/messages", content_request(b"y", [UNIT_C]))
+    assert refused.status == 409 and refused.code == "unit_split"
+    assert refused.body["error"]["candidates"] == ["000.00.11.H99", "000.00.12.H99"]
+
+
+def test_a_rename_keeps_the_code_and_a_dissolved_unit_is_refused(
+        hub: World, op: SignedClient) -> None:
+    renamed = reorganise(op, hub, kind="rename", units=[UNIT_B], new_name="Sở Nội vụ mới")
+    assert renamed.status == 201
+    assert registry.get_unit(hub.deps, UNIT_B)["name"] == "Sở Nội vụ mới"
+    assert hub.b.get("/v1/whoami").status == 200
+    assert reorganise(op, hub, kind="dissolve", units=[UNIT_C]).status == 201
+    refused = hub.a.post("/v1/messages", content_request(b"z", [UNIT_C]))
+    assert refused.status == 400 and refused.code == "inactive_destination"
+    again = reorganise(op, hub, kind="dissolve", units=[UNIT_C])
+    assert again.status == 409 and again.code == "unit_dissolved"
+    wrong = reorganise(op, hub, kind="merge", units=[UNIT_B], successors=[])
+    assert wrong.status == 400
+    assert hub.a.post("/v1/admin/reorganisations", {
+        "kind": "dissolve", "units": [UNIT_B], "legal_basis": BASIS,
+        "effective_date": today(hub)}).status == 403
+
+
+def test_a_future_reorganisation_is_applied_by_the_sweeper_on_its_day(
+        hub: World, op: SignedClient) -> None:
+    tomorrow = str(date.fromisoformat(today(hub)) + timedelta(days=1))
+    scheduled = op.post("/v1/admin/reorganisations", {
+        "kind": "merge", "units": [UNIT_B, UNIT_C], "legal_basis": BASIS,
+        "effective_date": tomorrow, "successors": [{"code": "000.00.09.H99",
+                                                    "name": "Sở Hợp nhất"}]})
+    assert scheduled.body["state"] == "scheduled"
+    assert registry.get_unit(hub.deps, UNIT_B)["status"] == "active"
+    hub.deps.clock.advance(2 * 86400)  # type: ignore[attr-defined]
+    sweeper.sweep(hub.deps)
+    assert registry.get_unit(hub.deps, UNIT_B)["successors"] == ["000.00.09.H99"]
+    listed = op.get("/v1/admin/reorganisations").body["items"]
+    assert [r["state"] for r in listed] == ["applied"]
+    assert hub.deps.table.get(*keys.unit("000.00.09.H99")) is not None

@@ -1,0 +1,52 @@
+"""Agency identifier codes (QCVN 102:2016/BTTTT; R-JOIN-1): valid codes with their level
+and parent chain, invalid ones with the part at fault."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain import identifiers
+from chalicelib.domain.errors import InvalidRequestError
+
+
+@pytest.mark.parametrize(("code", "level", "chain"), [
+    ("000.00.00.H30", 1, []),
+    ("000.00.00.G14", 1, []),
+    ("000.00.04.G14", 2, ["000.00.00.G14"]),
+    ("000.00.31.H99", 2, ["000.00.00.H99"]),
+    ("000.12.31.H30", 3, ["000.00.31.H30", "000.00.00.H30"]),
+    ("001.02.03.H30", 4, ["000.02.03.H30", "000.00.03.H30", "000.00.00.H30"]),
+])
+def test_valid_codes_give_level_and_parent_chain(code: str, level: int,
+                                                 chain: list[str]) -> None:
+    parsed = identifiers.parse(code)
+    assert (parsed.level, parsed.chain()) == (level, chain)
+    assert parsed.parent == (chain[0] if chain else None)
+
+
+@pytest.mark.parametrize(("code", "part", "reason"), [
+    ("", "format", "four parts"),
+    ("000.00.00", "format", "four parts"),
+    ("000.00.00.H30.1", "format", "four parts"),
+    ("000.00.00.h30", "level1", "capital letter"),
+    ("000.00.00.H3", "level1", "capital letter"),
+    ("000.00.00.330", "level1", "capital letter"),
+    ("000.00.0A.H30", "level2", "2 digits"),
+    ("000.00.1.H30", "level2", "2 digits"),
+    ("000.001.01.H30", "level3", "2 digits"),
+    ("00.01.01.H30", "level4", "3 digits"),
+    ("000.05.00.H30", "level2", "non-zero level 2"),
+    ("001.00.03.H30", "level3", "non-zero level 3"),
+    ("001.02.00.H30", "level2", "non-zero level 2"),
+    ("000.00.٣١.H30", "level2", "2 digits"),  # non-ASCII digits
+])
+def test_invalid_codes_name_the_faulty_part(code: str, part: str, reason: str) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        identifiers.parse(code)
+    assert refused.value.code == "invalid_unit_code"
+    assert refused.value.details["part"] == part
+    assert reason in refused.value.message
+
+
+def test_the_account_is_the_code_at_the_province_domain() -> None:
+    assert identifiers.account("000.00.31.H99", "hanoi.gov.vn") == "000.00.31.H99@hanoi.gov.vn"
