@@ -9,7 +9,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import push, signatures
+from bench import directory, push, signatures
 
 
 def main() -> int:
@@ -29,10 +29,18 @@ def main() -> int:
           f"complete answer {med['after_complete_ms']}, one inbox poll {med['poll_ms']}; "
           f"push/complete {latency['push_over_complete']}, push/poll "
           f"{latency['push_over_poll']}")
+    search = directory.run(units=1000, queries=100) if args.quick else directory.run()
+    print(f"\ndirectory search over {search['units']} units: "
+          f"{search['per_second_median']['service_search']} searches/s through the service "
+          f"(median); one search costs "
+          f"{search['dict_lookups_per_index_search']} dict lookups in memory, "
+          f"{search['dict_lookups_per_service_search']} through the service; index build "
+          f"{search['build_over_page']}x the paging of the directory partition")
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform()},
-              "signature_verification": sig, "push_latency": latency, "quick": args.quick}
+              "signature_verification": sig, "push_latency": latency, "directory_search": search,
+              "quick": args.quick}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

@@ -159,3 +159,21 @@ def test_a_future_reorganisation_is_applied_by_the_sweeper_on_its_day(
     listed = op.get("/v1/admin/reorganisations").body["items"]
     assert [r["state"] for r in listed] == ["applied"]
     assert hub.deps.table.get(*keys.unit("000.00.09.H99")) is not None
+
+
+def test_a_group_address_fans_out_to_its_active_members_at_sending(
+        hub: World, op: SignedClient) -> None:
+    """R-PROP-7: `group:<id>` reaches every active member as of the send."""
+    for code, name in [("000.00.00.H97", "UBND huyện Thử"), ("000.01.05.H97", "UBND xã A"),
+                       ("000.00.05.H97", "UBND thị trấn"), ("000.02.05.H97", "UBND xã B"),
+                       ("000.03.05.H97", "UBND xã C")]:
+        assert op.post("/v1/admin/units", {"code": code, "name": name}).status == 201
+    made = op.post("/v1/groups", {"id": "xa-huyen-thu", "name": "Các xã của huyện Thử",
+                                  "rule": {"parent": "000.00.05.H97", "level": 3}})
+    assert made.status == 201, made.body
+    op.call("PATCH", "/v1/admin/units/000.03.05.H97", {"status": "suspended"})
+    created = hub.a.post("/v1/messages", content_request(b"thong bao", ["group:xa-huyen-thu"]))
+    assert created.status == 201, created.body
+    assert created.body["message"]["to"] == ["000.01.05.H97", "000.02.05.H97"]
+    unknown = hub.a.post("/v1/messages", content_request(b"x", ["group:khong-co"]))
+    assert unknown.status == 404 and unknown.code == "unknown_group"

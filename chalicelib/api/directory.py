@@ -1,0 +1,138 @@
+"""The smart directory and named groups over REST (R-PROP-7).
+
+Thin handlers: query parameters are checked here, everything else is in
+`services.directory` and `services.groups`. Every route is signed; reading is open to any
+authenticated app, changing groups to operators.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
+from chalicelib.domain import identifiers
+from chalicelib.domain.directory import MAX_QUERY_CHARS
+from chalicelib.domain.directory_schemas import (
+    DirectoryEntry,
+    GroupDeleted,
+    GroupList,
+    GroupRequest,
+    GroupView,
+    SearchPage,
+    SubtreePage,
+)
+from chalicelib.domain.errors import InvalidRequestError
+from chalicelib.services import directory, groups, units
+
+directory_api = Blueprint(__name__)
+
+SEARCH_QUERY = (
+    QueryParam("q", "Words of a name, short name, code or account; diacritics and case "
+               "ignored, the start of a word is enough (`so tai ch`).",
+               {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+    QueryParam("account", "Look one unit up by `<code>@<domain>` (no other parameter).",
+               {"type": "string"}),
+    QueryParam("parent", "Only units below this unit (its whole subtree, not itself).",
+               {"type": "string"}),
+    QueryParam("level", "Only units of this level.", {"type": "integer", "minimum": 1,
+                                                       "maximum": 4}),
+    QueryParam("status", "Only units in this status (default: every status).",
+               {"type": "string", "enum": list(units.STATUSES)}),
+    QueryParam("limit", "Results (1-100, default 20).", {"type": "integer", "minimum": 1,
+                                                         "maximum": 100}),
+    QueryParam("cursor", "Listing without `q`: next_cursor of the previous page.",
+               {"type": "string"}),
+)
+
+
+def _level(call: Call) -> int | None:
+    raw = call.query("level")
+    if raw is None:
+        return None
+    if raw not in {"1", "2", "3", "4"}:
+        raise InvalidRequestError("level must be 1, 2, 3 or 4.", code="invalid_level")
+    return int(raw)
+
+
+def _status(call: Call) -> str | None:
+    raw = call.query("status")
+    if raw is not None and raw not in units.STATUSES:
+        raise InvalidRequestError(f"status must be one of {', '.join(units.STATUSES)}.",
+                                  code="invalid_status")
+    return raw
+
+
+def _limit(call: Call) -> int:
+    raw = call.query("limit") or "20"
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise InvalidRequestError("limit must be an integer from 1 to 100.",
+                                  code="invalid_limit")
+    return int(raw)
+
+
+def _parent(call: Call) -> str | None:
+    raw = call.query("parent")
+    return None if raw is None else identifiers.parse(raw).code
+
+
+@api_route(directory_api, RouteSpec(
+    "GET", "/v1/directory", "Search the directory, list it by filters, or look a unit up "
+    "by account (R-PROP-7)", SearchPage, query=SEARCH_QUERY, errors=(400, 401, 404)))
+def search_directory(call: Call) -> SearchPage:
+    account = call.query("account")
+    if account is not None:
+        names: set[str] = set(call.request.query_params or ())
+        if names - {"account"}:
+            raise InvalidRequestError("account cannot be combined with other parameters.",
+                                      code="invalid_request")
+        return directory.by_account(call.deps, account)
+    query = call.query("q")
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise InvalidRequestError(f"q is longer than {MAX_QUERY_CHARS} characters.",
+                                  code="invalid_query")
+    return directory.search(call.deps, query, parent=_parent(call), level=_level(call),
+                            status=_status(call), limit=_limit(call),
+                            cursor=call.query("cursor"))
+
+
+@api_route(directory_api, RouteSpec(
+    "GET", "/v1/directory/{code}", "One unit of the directory by code (R-PROP-7)",
+    DirectoryEntry, errors=(400, 401, 404)))
+def get_directory_entry(call: Call, code: str) -> DirectoryEntry:
+    return directory.get_entry(call.deps, code)
+
+
+@api_route(directory_api, RouteSpec(
+    "GET", "/v1/directory/{code}/subtree", "The unit and every unit below it, each right "
+    "after its parent, paged (R-PROP-7)", SubtreePage, query=PAGING, errors=(400, 401, 404)))
+def directory_subtree(call: Call, code: str) -> SubtreePage:
+    return directory.subtree(call.deps, code, limit=page_limit(call),
+                             cursor=call.query("cursor"))
+
+
+@api_route(directory_api, RouteSpec(
+    "POST", "/v1/groups", "Operators: create a named group, a destination `group:<id>` "
+    "(R-PROP-7)", GroupView, status=201, request=GroupRequest, errors=(400, 401, 403, 409)))
+def create_group(call: Call) -> GroupView:
+    return groups.create_group(call.deps, call.who, call.body)
+
+
+@api_route(directory_api, RouteSpec(
+    "GET", "/v1/groups", "Named groups in id order (R-PROP-7)", GroupList, query=PAGING,
+    errors=(400, 401)))
+def list_groups(call: Call) -> GroupList:
+    return groups.list_groups(call.deps, limit=page_limit(call), cursor=call.query("cursor"))
+
+
+@api_route(directory_api, RouteSpec(
+    "GET", "/v1/groups/{group_id}", "A group with the active units it reaches now "
+    "(R-PROP-7)", GroupView, errors=(401, 404)))
+def get_group(call: Call, group_id: str) -> GroupView:
+    return groups.get_group(call.deps, group_id)
+
+
+@api_route(directory_api, RouteSpec(
+    "DELETE", "/v1/groups/{group_id}", "Operators: delete a group (R-PROP-7)", GroupDeleted,
+    errors=(401, 403, 404)))
+def delete_group(call: Call, group_id: str) -> GroupDeleted:
+    return groups.delete_group(call.deps, call.who, group_id)
