@@ -14,11 +14,14 @@ from chalice.app import CloudWatchEvent, WebsocketEvent
 
 from chalicelib.api import events, websocket
 from chalicelib.api.admin import admin_api
+from chalicelib.api.directory import directory_api
 from chalicelib.api.exchange import exchange_api
+from chalicelib.api.join_requests import requests_api
 from chalicelib.api.keys import keys_api
 from chalicelib.api.meta import meta_api
 from chalicelib.api.presence import presence_api
 from chalicelib.api.sessions import sessions_api
+from chalicelib.api.units_admin import units_admin_api
 
 app = Chalice(app_name="lgsp")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -28,7 +31,10 @@ app.register_blueprint(exchange_api)
 app.register_blueprint(keys_api)
 app.register_blueprint(sessions_api)
 app.register_blueprint(presence_api)
+app.register_blueprint(directory_api)
 app.register_blueprint(admin_api)
+app.register_blueprint(units_admin_api)
+app.register_blueprint(requests_api)
 
 
 @app.lambda_function(name="on_object_created")

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.domain.calendar import parse_holiday_setting
 
 MiB = 1024 * 1024
 
@@ -100,6 +102,14 @@ class Settings(BaseModel):
     sweep_max_items: int = Field(default=500, ge=1, description="Due items one sweep handles")
 
     version: str = "0.1.0"
+
+    @field_validator("public_holidays")
+    @classmethod
+    def _holidays_parse(cls, value: str) -> str:
+        """A bad day in `LGSP_PUBLIC_HOLIDAYS` stops the start, naming it, rather than
+        the first request that needs a due date."""
+        parse_holiday_setting(value)
+        return value
 
     @property
     def websocket_url(self) -> str | None:

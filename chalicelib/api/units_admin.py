@@ -78,11 +78,8 @@ def unit_history(call: Call, code: str) -> UnitHistory:
     ImportReport, request=ImportRequest, errors=(400, 401, 403, 422)))
 def import_units(call: Call) -> ImportReport:
     body: ImportRequest = call.body
-    report = unit_import.import_units(call.deps, call.who, fmt=body.format, data=body.data,
-                                      dry_run=body.dry_run)
-    if not report.valid and not body.dry_run:
-        call.status = 422
-    return report
+    return unit_import.import_units(call.deps, call.who, fmt=body.format, data=body.data,
+                                    dry_run=body.dry_run)
 
 
 @api_route(units_admin_api, RouteSpec(

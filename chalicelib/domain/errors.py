@@ -61,6 +61,13 @@ class ContentMismatchError(LgspError):
     code = "checksum_mismatch"
 
 
+class UnprocessableError(LgspError):
+    """Well-formed input whose content cannot be accepted (e.g. an import with bad rows)."""
+
+    status = 422
+    code = "unprocessable"
+
+
 class ConditionFailedError(Exception):
     """A table write's condition did not hold (raised by table adapters)."""
 

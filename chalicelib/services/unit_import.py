@@ -16,7 +16,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from chalicelib.domain import identifiers
-from chalicelib.domain.errors import InvalidRequestError, TransactionConflictError
+from chalicelib.domain.errors import (
+    InvalidRequestError,
+    TransactionConflictError,
+    UnprocessableError,
+)
 from chalicelib.domain.ports import TransactOp
 from chalicelib.domain.signatures import Caller
 from chalicelib.services import units
@@ -102,6 +106,11 @@ def import_units(deps: Deps, caller: Caller, *, fmt: str, data: str, dry_run: bo
         raise InvalidRequestError(f"At most {MAX_ROWS} rows per import.",
                                   code="import_too_large")
     errors, good = _check(deps, rows)
+    if errors and not dry_run:
+        raise UnprocessableError(
+            f"{len(errors)} row(s) are not valid; nothing was imported (see `errors`, or "
+            "send a dry run for the whole report).", code="import_invalid",
+            errors=[e.model_dump() for e in errors])
     if errors or dry_run:
         return ImportReport(dry_run=dry_run, rows=len(rows), valid=not errors, imported=0,
                             errors=errors)

@@ -10,6 +10,7 @@ idempotent on the hub, and `create_message` is only retried with an Idempotency-
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,6 +34,7 @@ JSON = dict[str, Any]
 RETRY_STATUSES = frozenset({502, 503, 504})
 DEFAULT_TIMEOUT = (10.0, 60.0)
 USER_AGENT = "lgsp-client/0.1.0"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -230,6 +232,52 @@ class LgspClient:
     def revoke_key(self, key_id: str) -> JSON:
         """Revoke a key of the caller's app at once (revoking twice is harmless)."""
         return dict(self.call("DELETE", f"/v1/keys/{_quote(key_id)}"))
+
+    # -- joining and leaving requests (unit admins and operators, R-OPS-1) ---------------
+
+    def file_request(self, kind: str, fields: Mapping[str, Any], *,
+                     unit: str | None = None) -> JSON:
+        """File a request (a draft lists its `missing` fields). Never retried."""
+        body = {"kind": kind, "fields": dict(fields), **({"unit": unit} if unit else {})}
+        return dict(self.call("POST", "/v1/admin/requests", body=body, retry=False))
+
+    def list_requests(self, *, unit: str | None = None, state: str | None = None,
+                      cursor: str | None = None, limit: int | None = None) -> JSON:
+        query = [*_paging(cursor, limit), *((("unit", unit),) if unit else ()),
+                 *((("state", state),) if state else ())]
+        return dict(self.call("GET", "/v1/admin/requests", query=query))
+
+    def get_request(self, request_id: str) -> JSON:
+        return dict(self.call("GET", f"/v1/admin/requests/{_quote(request_id)}"))
+
+    def complete_request(self, request_id: str, fields: Mapping[str, Any]) -> JSON:
+        return dict(self.call("PATCH", f"/v1/admin/requests/{_quote(request_id)}",
+                              body={"fields": dict(fields)}))
+
+    def decide_request(self, request_id: str, decision: str,
+                       body: Mapping[str, Any] | None = None) -> JSON:
+        """`approve`, `refuse` (body has `reason`) or `withdraw`. Never retried: an
+        approval's answer carries an HMAC secret shown only once."""
+        return dict(self.call("POST", f"/v1/admin/requests/{_quote(request_id)}/{decision}",
+                              body=dict(body or {}), retry=False))
+
+    def request_letter(self, request_id: str, form: str | None = None) -> tuple[bytes, str]:
+        """The answer letter: DOCX bytes and the file name the hub suggests."""
+        if self.auth is None:
+            raise LgspApiError(0, "no_credentials", "this call is signed: keys are needed")
+        url = self.url(f"/v1/admin/requests/{_quote(request_id)}/letter",
+                       [("form", form)] if form else [])
+        try:
+            response = self.session.get(url, headers={"Accept": DOCX}, auth=self.auth,
+                                        timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise LgspApiError(0, "connection_failed", f"GET {url}: cannot reach the hub "
+                               f"({type(exc).__name__})") from exc
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        found = re.search(r'filename="([^"/\\]+)"',
+                          response.headers.get("Content-Disposition", ""))
+        return response.content, found.group(1) if found else f"{request_id}.docx"
 
 
 def _paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
+from lgsp_client.cli_admin import add_admin_commands, run_admin
+from lgsp_client.cli_directory import add_directory_commands, run_directory, run_groups
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
 from lgsp_client.config import load_credentials
 from lgsp_client.errors import ChecksumMismatchError, LgspError, describe
@@ -139,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("whoami", parents=[common], help="the unit and app of your access key")
     sub.add_parser("time", parents=[common], help="the hub's clock and yours")
     add_key_commands(sub, common)
+    add_admin_commands(sub, common)
+    add_directory_commands(sub, common)
     return parser
 
 
@@ -173,6 +177,8 @@ def _send(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
                        concurrency=args.concurrency, progress=not args.no_progress,
                        new=args.new, note=_note)
     print(f"{result.message['id']} {result.message['state']}", file=out)
+    for old, new in (result.message.get("rerouted") or {}).items():
+        _note(f"{old} → {new}: {old} was re-organised; its successor receives the message")
     return 0
 
 
@@ -205,7 +211,8 @@ def _watch(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 
 Handler = Callable[[LgspClient, argparse.Namespace, TextIO], int]
 HANDLERS: dict[str, Handler] = {"send": _send, "fetch": _fetch, "watch": _watch,
-                                "keys": run_keys}
+                                "directory": run_directory, "groups": run_groups,
+                                "keys": run_keys, "admin": run_admin}
 
 
 def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:

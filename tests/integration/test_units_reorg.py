@@ -73,7 +73,8 @@ def test_an_import_dry_run_reports_every_bad_row_and_imports_nothing(
         (6, "unit_exists"), (6, "unknown_parent"), (7, "invalid_name")]
     refused = op.post("/v1/admin/units/import", {"format": "csv", "data": csv_text,
                                                  "dry_run": False})
-    assert refused.status == 422 and refused.body["imported"] == 0
+    assert refused.status == 422 and refused.code == "import_invalid"
+    assert len(refused.body["error"]["errors"]) == 6
     assert registry.get_unit(hub.deps, "000.00.00.H98") is None
     good = "\n".join(csv_text.splitlines()[:3])
     done = op.post("/v1/admin/units/import", {"format": "csv", "data": good,

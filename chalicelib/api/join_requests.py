@@ -1,0 +1,162 @@
+"""Joining and leaving requests over REST (R-OPS-1..3, R-JOIN-2..4): unit admins file,
+complete and withdraw their unit's requests; operators list, approve and refuse them; the
+answer letter downloads as a Word document.
+
+Registering this blueprint also declares the DOCX media type binary (`app.api.binary_types`)
+so chalice base64-encodes the letter for API Gateway and the local gateway decodes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from chalice import Blueprint, Chalice, Response
+from pydantic import BaseModel, Field
+
+from chalicelib.adapters.letters import DOCX_CONTENT_TYPE
+from chalicelib.api.http import (
+    PAGING,
+    ROUTES,
+    Call,
+    InternalError,
+    QueryParam,
+    RouteSpec,
+    api_route,
+    error_response,
+    page_limit,
+    signed_request,
+)
+from chalicelib.bootstrap import deps
+from chalicelib.domain import join_requests as jr
+from chalicelib.domain.errors import LgspError
+from chalicelib.services import join_decisions
+from chalicelib.services import join_requests as requests_service
+from chalicelib.services.auth import authenticate
+
+log = logging.getLogger("lgsp.api")
+BASE = "/v1/admin/requests"
+ONE = BASE + "/{id}"  # not request_id: the log line has the gateway's request_id
+LETTER = ONE + "/letter"
+
+
+class _LettersBlueprint(Blueprint):
+    """A blueprint that, once registered, has chalice treat DOCX answers as binary."""
+
+    def register(self, app: Chalice, options: dict[str, Any]) -> None:
+        super().register(app, options)
+        if DOCX_CONTENT_TYPE not in app.api.binary_types:
+            app.api.binary_types.append(DOCX_CONTENT_TYPE)
+
+
+requests_api = _LettersBlueprint(__name__)
+
+LIST_QUERY = (
+    QueryParam("unit", "Operators: one unit's requests, newest first.", {"type": "string"}),
+    QueryParam("state", "Operators: submitted (open, by due time), draft or closed.",
+               {"type": "string", "enum": sorted(jr.LIST_FILTERS)}),
+    *PAGING,
+)
+FORM_QUERY = (QueryParam("form", "The answer form (default) or the handover minutes "
+                                 "(05, 11).", {"type": "string"}),)
+
+
+class LetterDocument(BaseModel):
+    """Stands for the DOCX body in the API description (the answer is not JSON)."""
+
+    content_type: str = Field(default=DOCX_CONTENT_TYPE)
+
+
+@api_route(requests_api, RouteSpec(
+    "POST", BASE, "File a request (forms 01, 03, 06, 08, 09, 12): complete at once, or a "
+    "draft listing what is missing (unit admins; operators for any unit)", jr.RequestView,
+    status=201, request=jr.FileRequestBody, errors=(400, 401, 403, 404)))
+def file_request(call: Call) -> jr.RequestView:
+    body: jr.FileRequestBody = call.body
+    view = requests_service.file_request(call.deps, call.who, body.kind, body.unit,
+                                         body.fields)
+    call.headers["Location"] = f"{BASE}/{view.id}"
+    return view
+
+
+@api_route(requests_api, RouteSpec(
+    "GET", BASE, "Requests: operators all (open by due time, overdue first), unit admins "
+    "their own unit's", jr.RequestList, query=LIST_QUERY, errors=(400, 401, 403)))
+def list_requests(call: Call) -> jr.RequestList:
+    return requests_service.list_requests(
+        call.deps, call.who, unit=call.query("unit"), state=call.query("state"),
+        limit=page_limit(call), cursor=call.query("cursor"))
+
+
+@api_route(requests_api, RouteSpec(
+    "GET", ONE, "A request with its fields, due date and history", jr.RequestView,
+    errors=(401, 403, 404)))
+def get_request(call: Call, id: str) -> jr.RequestView:
+    return requests_service.get_request(call.deps, call.who, id)
+
+
+@api_route(requests_api, RouteSpec(
+    "PATCH", ONE, "Complete a draft: set fields; complete once nothing is missing",
+    jr.RequestView, request=jr.CompleteRequestBody, errors=(400, 401, 403, 404, 409)))
+def complete_request(call: Call, id: str) -> jr.RequestView:
+    return requests_service.complete_request(call.deps, call.who, id,
+                                             call.body.fields)
+
+
+@api_route(requests_api, RouteSpec(
+    "POST", ONE + "/approve", "Approve and carry out a complete request (operators); an "
+    "HMAC secret is in this answer only", jr.ApprovalAnswer, request=jr.ApproveBody,
+    errors=(400, 401, 403, 404, 409)))
+def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
+    call.headers["Cache-Control"] = "no-store"
+    return join_decisions.approve(call.deps, call.who, id, call.body)
+
+
+@api_route(requests_api, RouteSpec(
+    "POST", ONE + "/refuse", "Refuse a complete request with a reason (operators)",
+    jr.RequestView, request=jr.RefuseBody, errors=(400, 401, 403, 404, 409)))
+def refuse_request(call: Call, id: str) -> jr.RequestView:
+    return join_decisions.refuse(call.deps, call.who, id, call.body)
+
+
+@api_route(requests_api, RouteSpec(
+    "POST", ONE + "/withdraw", "Withdraw a request not answered yet (its unit's admin)",
+    jr.RequestView, errors=(401, 403, 404, 409)))
+def withdraw_request(call: Call, id: str) -> jr.RequestView:
+    return requests_service.withdraw_request(call.deps, call.who, id)
+
+
+ROUTES.append(RouteSpec(
+    "GET", LETTER, f"The answer letter as DOCX ({DOCX_CONTENT_TYPE}; send that type or "
+    "*/* in Accept)", LetterDocument, query=FORM_QUERY, errors=(401, 403, 404, 409)))
+
+
+@requests_api.route(LETTER, methods=["GET"], content_types=["*/*"])
+def get_letter(id: str) -> Response:
+    """Signed like every route, but answers bytes, which `api_route` does not render."""
+    started, request = time.monotonic(), requests_api.current_request
+    unit: str | None = None
+    code: str | None = None
+    try:
+        d = deps()
+        caller = authenticate(d, signed_request(request, d))
+        unit = caller.unit
+        params = request.query_params
+        form = params.get("form") if params else None
+        body, name = requests_service.letter(d, caller, id, form)
+        response = Response(body=body, status_code=200, headers={
+            "Content-Type": DOCX_CONTENT_TYPE, "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{name}"'})
+    except LgspError as err:
+        code, response = err.code, error_response(err)
+    except Exception:  # the API edge: one shape for every answer, details only in logs
+        log.exception("unhandled error on GET %s", LETTER)
+        code, response = "internal_error", error_response(InternalError(
+            "The hub could not complete the request; it is safe to retry."))
+    log.info(json.dumps({"route": f"GET {LETTER}", "status": response.status_code,
+                         "code": code, "unit": unit, "id": id,
+                         "request_id": request.context.get("requestId"),
+                         "ms": round((time.monotonic() - started) * 1000, 1)}))
+    return response

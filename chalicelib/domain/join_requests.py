@@ -1,0 +1,209 @@
+"""Joining and leaving requests (R-OPS-1..3, R-JOIN-2..4): states, keys and wire shapes.
+
+A request is `draft` while fields are missing, `submitted` once complete (the answer clock
+of R-OPS-2 starts), then `approved` or `refused` by an operator, or `withdrawn` by its
+unit. Three items per request, written together in every change:
+
+- the request: `REQ#{id}` / `META`, one GetItem by id; every change is conditional on its
+  `version` and state;
+- the unit's list: `JOINREQ#{unit}` / `{id}`, a unit admin's requests, newest first (ids
+  sort by time);
+- the operators' list: `JOINREQS` / `{group}#{time}#{id}`, one query for "open by due
+  time (overdue first), then drafts, then answered, newest first".
+
+The operators' entry moves (delete + put) when the state changes; it is a copy of the
+summary, never the fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .exchange import iso
+from .join_forms import KINDS, Kind
+from .ports import Item
+from .schemas import Strict
+
+DRAFT, SUBMITTED, APPROVED, REFUSED, WITHDRAWN = (
+    "draft", "submitted", "approved", "refused", "withdrawn")
+State = Literal["draft", "submitted", "approved", "refused", "withdrawn"]
+OPEN, ANSWERED = (DRAFT, SUBMITTED), (APPROVED, REFUSED)
+INDEX = "JOINREQS"
+GROUPS = {SUBMITTED: "1", DRAFT: "2", APPROVED: "3", REFUSED: "3", WITHDRAWN: "3"}
+LIST_FILTERS = {"submitted": "1#", "draft": "2#", "closed": "3#"}
+REQUEST_ID = r"^[0-9a-f]{16,40}$"
+SUMMARY_FIELDS = ("id", "request_kind", "unit", "state", "title", "created_at", "completed_at",
+                  "due_date", "due_at", "answered_at")
+_FAR = 10 ** 12 - 1
+
+
+def request_key(request_id: str) -> tuple[str, str]:
+    return f"REQ#{request_id}", "META"
+
+
+def unit_entry_key(unit: str, request_id: str) -> tuple[str, str]:
+    return f"JOINREQ#{unit}", request_id
+
+
+def index_key(item: Item) -> tuple[str, str]:
+    """Open requests by due time, then drafts by age, then the answered newest first."""
+    state = item["state"]
+    if state == SUBMITTED:
+        at = int(item["due_at"])
+    elif state == DRAFT:
+        at = int(item["created_at"])
+    else:
+        at = _FAR - int(item.get("answered_at") or item["created_at"])
+    return INDEX, f"{GROUPS[state]}#{at:012d}#{item['id']}"
+
+
+def summary_item(item: Item, pk: str, sk: str) -> Item:
+    """A list's copy of a request: the summary, never the fields."""
+    return {"pk": pk, "sk": sk, "kind": "join_request_entry",
+            **{f: item.get(f) for f in SUMMARY_FIELDS}}
+
+
+def title_of(kind: str, fields: dict[str, Any]) -> str:
+    """What a list shows: the system's name, else the admin's, else the form."""
+    admin = fields.get("admin") or {}
+    return str(fields.get("system_name") or admin.get("name") or fields.get("app_id")
+               or f"Mẫu số {KINDS[kind].form}")
+
+
+# -- wire shapes ------------------------------------------------------------------------
+
+
+class FileRequestBody(Strict):
+    kind: Kind
+    unit: str | None = Field(default=None, pattern=r"^[0-9A-Za-z.]{3,32}$",
+                             description="Operators only: the unit filed for (default: "
+                                         "the caller's unit).")
+    fields: dict[str, Any] = Field(default_factory=dict,
+                                   description="The form's fields (docs/joining.md); any "
+                                               "missing required field keeps a draft.")
+
+
+class CompleteRequestBody(Strict):
+    fields: dict[str, Any] = Field(description="Fields to set (null removes one); the "
+                                               "request is complete once none is missing.")
+
+
+class SupportContact(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    phone: str | None = Field(default=None, max_length=30)
+    mobile: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class Representative(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    position: str | None = Field(default=None, max_length=120)
+
+
+class AnswerDetails(Strict):
+    answer_number: str | None = Field(default=None, max_length=60,
+                                      description="Số văn bản trả lời, e.g. 125/STTTT-CNTT")
+    signer_name: str | None = Field(default=None, max_length=120)
+    signer_title: str | None = Field(default=None, max_length=120,
+                                     description="Default GIÁM ĐỐC")
+
+
+class ApproveBody(AnswerDetails):
+    support_contact: SupportContact | None = Field(
+        default=None, description="Đầu mối hỗ trợ kỹ thuật named in the answer")
+    handover_by: Representative | None = Field(
+        default=None, description="Bên giao of the handover minutes (forms 05, 11)")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RefuseBody(AnswerDetails):
+    reason: str = Field(default="", max_length=2000, description="Required: why.")
+
+
+class HistoryEntry(BaseModel):
+    at: str
+    event: str
+    app: str | None = None
+    unit: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class RequestSummary(BaseModel):
+    id: str
+    kind: Kind
+    form: str = Field(description="The unit's form in the appendix (01, 03, 06, 08, 09, 12)")
+    unit: str
+    state: State
+    title: str
+    created_at: str
+    completed_at: str | None = Field(default=None, description="When it became complete")
+    due_date: str | None = Field(default=None, description="Answer due by the end of this "
+                                                           "province day (YYYY-MM-DD)")
+    due_at: str | None = None
+    overdue: bool = False
+    answered_at: str | None = None
+
+
+class RequestView(RequestSummary):
+    filed_by: str
+    fields: dict[str, Any]
+    missing: list[str] = Field(default_factory=list)
+    answered_by: str | None = None
+    reason: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict, description="Created app and key "
+                                   "id, or the cancelled app and revoked keys; never a secret")
+    answer: dict[str, Any] = Field(default_factory=dict)
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class RequestList(BaseModel):
+    items: list[RequestSummary]
+    next_cursor: str | None = None
+
+
+class IssuedCredentialsView(BaseModel):
+    unit: str
+    app: str
+    access_key: str
+    algorithm: str
+    secret_key: str | None = Field(default=None, description="HMAC only, shown this once: "
+                                   "hand it over to the unit; the hub keeps it sealed")
+
+
+class ApprovalAnswer(BaseModel):
+    request: RequestView
+    credentials: IssuedCredentialsView | None = None
+    note: str | None = None
+
+
+# -- views ------------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else iso(int(value))
+
+
+def is_overdue(item: Item, now: int) -> bool:
+    return item.get("state") == SUBMITTED and now > int(item.get("due_at") or now)
+
+
+def summary(item: Item, now: int) -> RequestSummary:
+    kind = item["request_kind"]
+    return RequestSummary(
+        id=item["id"], kind=kind, form=KINDS[kind].form, unit=item["unit"],
+        state=item["state"], title=item["title"], created_at=iso(int(item["created_at"])),
+        completed_at=_iso(item.get("completed_at")), due_date=item.get("due_date"),
+        due_at=_iso(item.get("due_at")), overdue=is_overdue(item, now),
+        answered_at=_iso(item.get("answered_at")))
+
+
+def view(item: Item, now: int) -> RequestView:
+    return RequestView(
+        **summary(item, now).model_dump(), filed_by=item["filed_by"], fields=item["fields"],
+        missing=item.get("missing") or [], answered_by=item.get("answered_by"),
+        reason=item.get("reason"), result=item.get("result") or {},
+        answer=item.get("answer") or {},
+        history=[HistoryEntry(**{**h, "at": iso(int(h["at"]))})
+                 for h in item.get("history") or []])
