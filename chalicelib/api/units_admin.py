@@ -9,6 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.api.http import PAGING, Call, RouteSpec, api_route, page_limit
 from chalicelib.domain.exchange import iso
+from chalicelib.domain.key_schemas import KeyView
 from chalicelib.domain.ports import Item
 from chalicelib.domain.reorg import Reorganisation, ReorgView
 from chalicelib.domain.unit_schemas import (
@@ -20,8 +21,9 @@ from chalicelib.domain.unit_schemas import (
     UnitHistoryLine,
     UnitView,
 )
-from chalicelib.services import reorg, unit_import, units
+from chalicelib.services import reorg, unit_apps, unit_import, units
 from chalicelib.services.roles import require_operator
+from chalicelib.services.unit_apps import UnitApps
 from chalicelib.services.unit_import import ImportReport
 
 units_admin_api = Blueprint(__name__)
@@ -97,3 +99,18 @@ def list_reorganisations(call: Call) -> ReorgList:
     items, cursor = reorg.list_reorgs(call.deps, call.who, limit=page_limit(call),
                                       cursor=call.query("cursor"))
     return ReorgList(items=[i.model_dump(mode="json") for i in items], next_cursor=cursor)
+
+
+@api_route(units_admin_api, RouteSpec(
+    "GET", "/v1/admin/units/{code}/apps", "Unit admins (their own unit) and operators: the "
+    "unit's apps with their keys, never a secret (R-OPS-3)", UnitApps,
+    errors=(401, 403)))
+def list_unit_apps(call: Call, code: str) -> UnitApps:
+    return unit_apps.list_unit_apps(call.deps, call.who, code)
+
+
+@api_route(units_admin_api, RouteSpec(
+    "DELETE", "/v1/admin/apps/{app_id}/keys/{key_id}", "Unit admins (apps of their own "
+    "unit) and operators: revoke an app's key at once", KeyView, errors=(401, 403, 404)))
+def revoke_app_key(call: Call, app_id: str, key_id: str) -> KeyView:
+    return unit_apps.revoke_app_key(call.deps, call.who, app_id, key_id)

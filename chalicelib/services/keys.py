@@ -68,10 +68,7 @@ def _conflict() -> ConflictError:
 
 def list_keys(deps: Deps, caller: Caller) -> KeyList:
     """The caller's app's keys, newest first; never a secret."""
-    now = deps.clock.now()
-    links = sorted(_links(deps, caller.app), key=lambda i: (i["created_at"], i["key_id"]),
-                   reverse=True)
-    return KeyList(items=[_view(link, now, caller) for link in links])
+    return KeyList(items=app_keys(deps, caller, caller.app))
 
 
 def rotate_key(deps: Deps, caller: Caller, *, algorithm: str | None = None,
@@ -109,20 +106,33 @@ def rotate_key(deps: Deps, caller: Caller, *, algorithm: str | None = None,
 def revoke_key(deps: Deps, caller: Caller, key_id: str) -> KeyView:
     """Revoke a key of the caller's app at once (the signing key too); revoking twice
     keeps the first `revoked_at`. A key of another app is `key_not_found`."""
+    return revoke_app_key(deps, caller, caller.app, key_id)
+
+
+def revoke_app_key(deps: Deps, caller: Caller, app_id: str, key_id: str) -> KeyView:
+    """Revoke a key of `app_id` (whose right to do so the caller has checked)."""
     link = None
     if key_id.isalnum() and len(key_id) <= 64:
-        link = deps.table.get(*keys.app_key(caller.app, key_id))
+        link = deps.table.get(*keys.app_key(app_id, key_id))
     if link is None:
-        raise NotFoundError(f"Your app has no key {key_id}.", code="key_not_found")
+        raise NotFoundError(f"The app has no key {key_id}.", code="key_not_found")
     now = deps.clock.now()
     if link["status"] != REVOKED:
         fields = {"status": REVOKED, "revoked_at": now}
-        cond = Condition(equals={"app": caller.app}, one_of={"status": [ACTIVE, RETIRING]})
+        cond = Condition(equals={"app": app_id}, one_of={"status": [ACTIVE, RETIRING]})
         try:
-            deps.table.transact(_both(caller.app, key_id, fields, cond))
+            deps.table.transact(_both(app_id, key_id, fields, cond))
             link = {**link, **fields}
         except TransactionConflictError as exc:
-            link = deps.table.get(*keys.app_key(caller.app, key_id))
+            link = deps.table.get(*keys.app_key(app_id, key_id))
             if link is None or link["status"] != REVOKED:
                 raise _conflict() from exc
     return _view(link, now, caller)
+
+
+def app_keys(deps: Deps, caller: Caller, app_id: str) -> list[KeyView]:
+    """Every key of an app, newest first; never a secret."""
+    now = deps.clock.now()
+    links = sorted(_links(deps, app_id), key=lambda i: (i["created_at"], i["key_id"]),
+                   reverse=True)
+    return [_view(link, now, caller) for link in links]

@@ -186,7 +186,7 @@ def _letter(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 
 def run_admin(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     """Carry out one `admin` action."""
-    if args.admin_area in ("units", "reorg"):
+    if args.admin_area in ("units", "apps", "reorg"):
         return run_registry(client, args, out)
     action = args.requests_command
     if action == "approve":

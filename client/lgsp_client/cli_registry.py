@@ -1,6 +1,6 @@
-"""`lgsp admin units ...` and `lgsp admin reorg ...`: the operator's unit registry
-(R-JOIN-1, R-JOIN-5) from a shell: register, change, import (dry run first), history,
-re-organise."""
+"""`lgsp admin units|apps|reorg ...`: the unit registry from a shell (R-JOIN-1, R-JOIN-5,
+R-OPS-3): operators register, change, import (dry run first) and re-organise units; unit
+admins list their unit's apps and revoke keys."""
 
 from __future__ import annotations
 
@@ -38,6 +38,15 @@ def add_registry_areas(areas: Any, common: argparse.ArgumentParser) -> None:
     imp.add_argument("--apply", action="store_true",
                      help="import for real (nothing is written unless every row is good)")
 
+    apps = areas.add_parser("apps", parents=[common],
+                            help="unit admins: your unit's apps and their keys")
+    aactions = apps.add_subparsers(dest="apps_command", required=True, metavar="ACTION")
+    alist = aactions.add_parser("list", parents=[common], help="apps, roles, keys")
+    alist.add_argument("--unit", help="operators: another unit (default: yours)")
+    arevoke = aactions.add_parser("revoke-key", parents=[common], help="revoke a key now")
+    arevoke.add_argument("app", metavar="APP_ID")
+    arevoke.add_argument("key_id", metavar="KEY_ID")
+
     reorg = areas.add_parser("reorg", parents=[common],
                              help="operators: rename, merge, split or dissolve units")
     ractions = reorg.add_subparsers(dest="reorg_command", required=True, metavar="ACTION")
@@ -52,7 +61,8 @@ def add_registry_areas(areas: Any, common: argparse.ArgumentParser) -> None:
                        help="decision number, e.g. 1234/QĐ-UBND")
     apply.add_argument("--decision-date", required=True, metavar="YYYY-MM-DD")
     apply.add_argument("--effective", required=True, metavar="YYYY-MM-DD")
-    for parser in (*actions.choices.values(), *ractions.choices.values()):
+    for parser in (*actions.choices.values(), *ractions.choices.values(),
+                   *aactions.choices.values()):
         parser.add_argument("--json", action="store_true", help="print the raw JSON")
 
 
@@ -95,6 +105,20 @@ def _units(client: LgspClient, args: argparse.Namespace) -> tuple[Any, list[str]
     return data, [*lines, f"{data['rows']} rows; {verdict}"]
 
 
+def _apps(client: LgspClient, args: argparse.Namespace) -> tuple[Any, list[str]]:
+    if args.apps_command == "revoke-key":
+        data = client.call("DELETE", f"/v1/admin/apps/{args.app}/keys/{args.key_id}")
+        return data, [f"{data['key_id']} {data['status']}"]
+    unit = args.unit or client.whoami()["unit"]
+    data = client.call("GET", f"/v1/admin/units/{unit}/apps")
+    lines = []
+    for app in data["items"]:
+        lines.append(f"{app['app']}  {app['role']:<10} {app['status']:<9} {app['name']}")
+        lines += [f"    {k['key_id']}  {k['algorithm']:<16} {k['status']}"
+                  for k in app["keys"]]
+    return data, lines
+
+
 def _reorg(client: LgspClient, args: argparse.Namespace) -> tuple[Any, list[str]]:
     if args.reorg_command == "list":
         data = client.call("GET", "/v1/admin/reorganisations")
@@ -122,7 +146,8 @@ class ImportRefused(Exception):
 
 def run_registry(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     try:
-        data, lines = (_units if args.admin_area == "units" else _reorg)(client, args)
+        area = {"units": _units, "apps": _apps, "reorg": _reorg}[args.admin_area]
+        data, lines = area(client, args)
     except ImportRefused as refused:  # every bad row printed; exit 1 like other refusals
         print("\n".join(refused.lines), file=out)
         return 1

@@ -72,3 +72,10 @@ def test_a_merge_from_the_cli_reroutes_what_is_sent_to_the_old_codes(
     assert status["message"]["to"] == ["000.00.03.H95"]
     assert status["message"]["rerouted"] == {"000.00.01.H95": "000.00.03.H95"}
     assert "000.00.03.H95" in lgsp(local_hub, member, "groups", "show", "so-hop").stdout
+
+
+def test_the_operator_lists_a_units_apps_from_the_cli(local_hub: LocalHub) -> None:
+    op = app(local_hub, OPERATOR)
+    listed = lgsp(local_hub, op, "admin", "apps", "list", "--unit", "000.00.32.H99").stdout
+    assert app(local_hub, "000.00.32.H99")["app"] in listed
+    assert app(local_hub, "000.00.32.H99")["secret_key"] not in listed

@@ -178,3 +178,25 @@ def test_a_group_address_fans_out_to_its_active_members_at_sending(
     assert created.body["message"]["to"] == ["000.01.05.H97", "000.02.05.H97"]
     unknown = hub.a.post("/v1/messages", content_request(b"x", ["group:khong-co"]))
     assert unknown.status == 404 and unknown.code == "unknown_group"
+
+
+def test_a_unit_admin_manages_its_own_units_apps_and_never_anothers(
+        hub: World, op: SignedClient) -> None:
+    """R-OPS-3: a unit admin sees and revokes its unit's app keys; another unit's apps are
+    invisible to it (403 for the list, 404 for an app id); an ordinary app may not."""
+    admin_b = hub.as_(registry.create_app(hub.deps, UNIT_B, "quản trị", role="unit_admin"))
+    admin_c = hub.as_(registry.create_app(hub.deps, UNIT_C, "quản trị", role="unit_admin"))
+    listed = admin_b.get(f"/v1/admin/units/{UNIT_B}/apps")
+    assert listed.status == 200
+    assert {a["role"] for a in listed.body["items"]} == {"app", "unit_admin"}
+    assert "secret" not in str(listed.body).lower()
+    assert admin_b.get(f"/v1/admin/units/{UNIT_C}/apps").status == 403
+    assert hub.b.get(f"/v1/admin/units/{UNIT_B}/apps").status == 403
+    app_b, key_b = hub.b.creds.app, hub.b.creds.access_key
+    assert admin_c.call("DELETE", f"/v1/admin/apps/{app_b}/keys/{key_b}").status == 404
+    assert hub.c.call("DELETE", f"/v1/admin/apps/{app_b}/keys/{key_b}").status == 403
+    assert hub.b.get("/v1/whoami").status == 200
+    revoked = admin_b.call("DELETE", f"/v1/admin/apps/{app_b}/keys/{key_b}")
+    assert revoked.status == 200 and revoked.body["status"] == "revoked"
+    assert hub.b.get("/v1/whoami").code == "key_revoked"
+    assert op.get(f"/v1/admin/units/{UNIT_C}/apps").status == 200
