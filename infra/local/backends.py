@@ -5,15 +5,21 @@
 - `var/master.key`, `var/s3-credentials.json`, `var/ws-credentials.json` (the key of the
   WebSocket management API): generated once, mode 0600.
 - `var/demo-credentials.json`: two demo units with one app each, created on first start.
+
+Several host processes may share one `var/` (R-PROP-6, `docs/deploy.md`): the first starts
+SeaweedFS, the others attach to it (`LGSP_S3_EMBEDDED=false`) and share its secrets and
+SQLite file; each serves the WebSocket connections it holds on its own port.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -34,13 +40,19 @@ OPERATOR_UNIT = ("000.00.30.H99", "Sở Thông tin và Truyền thông (vận h�
 
 class HostSettings(BaseModel):
     """Settings of the host process (`LGSP_PORT`, `LGSP_VAR_DIR`, `LGSP_S3_PORT`,
-    `LGSP_SWEEP_SECONDS`: how often the sweeper runs, as the schedule does on AWS)."""
+    `LGSP_SWEEP_SECONDS`: how often the sweeper runs, as the schedule does on AWS).
+
+    `LGSP_S3_EMBEDDED=false` attaches to the S3-compatible store already answering on
+    `LGSP_S3_PORT` (or at `LGSP_S3_ENDPOINT`) instead of starting SeaweedFS, and leaves it
+    running on stop: how a second host process shares the first one's backends.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     port: int = 8000
     var_dir: Path = Path("var")
     s3_port: int = 8333
+    s3_embedded: bool = True
     bucket: str = "lgsp-exchange"
     sweep_seconds: float = 60
 
@@ -70,6 +82,7 @@ class Backends:
         self.var = cfg.var_dir.resolve()
         self.seaweed: SeaweedServer | None = None
         self.deps: Deps | None = None
+        self._store_lock: int | None = None
 
     @property
     def demo_credentials_path(self) -> Path:
@@ -106,29 +119,86 @@ class Backends:
     def start(self) -> Deps:
         self.var.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.var.chmod(0o700)  # secrets, table and exchange spaces: the operator's only
-        cfg = self.settings()
-        os.environ.update(self.ws_environment())  # the host's management API checks them
-        assert cfg.s3_access_key and cfg.s3_secret_key
-        self.seaweed = SeaweedServer(self.var / "seaweed", s3_port=self.cfg.s3_port,
-                                     access_key=cfg.s3_access_key,
-                                     secret_key=cfg.s3_secret_key)
-        self.seaweed.start()
-        deps = bootstrap.build(cfg)
-        from chalicelib.adapters.objects_s3 import ensure_bucket, make_s3_client
-
-        ensure_bucket(make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
-                                     access_key=cfg.s3_access_key,
-                                     secret_key=cfg.s3_secret_key, path_style=True), cfg.bucket)
-        bootstrap.install(deps)
-        self.deps = deps
-        self._seed_demo(deps)
+        with self._starting():
+            cfg = self.settings()
+            os.environ.update(self.ws_environment())  # the host's management API checks them
+            assert cfg.s3_access_key and cfg.s3_secret_key
+            try:
+                if self.cfg.s3_embedded:
+                    self._own_store()
+                    self.seaweed = SeaweedServer(self.var / "seaweed",
+                                                 s3_port=self.cfg.s3_port,
+                                                 access_key=cfg.s3_access_key,
+                                                 secret_key=cfg.s3_secret_key)
+                    self.seaweed.start()
+                deps = bootstrap.build(cfg)
+                self._ensure_bucket(cfg)
+                bootstrap.install(deps)
+                self.deps = deps
+                self._seed_demo(deps)
+            except BaseException:
+                self.stop()
+                raise
         return deps
 
+    @contextmanager
+    def _starting(self) -> Iterator[None]:
+        """Hold `var/.start.lock` while secrets are created, SeaweedFS starts and demo
+        units are seeded: a second host started at the same moment waits, then finds the
+        secrets, the store and `demo-credentials.json` complete instead of racing to make
+        them (the lock goes with the process if it dies)."""
+        fd = os.open(self.var / ".start.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _own_store(self) -> None:
+        """Claim `var/seaweed/` for as long as this host runs the store: two SeaweedFS
+        processes on one data folder would corrupt it, so a second host started without
+        `LGSP_S3_EMBEDDED=false` stops here instead."""
+        folder = self.var / "seaweed"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(folder / ".owner.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RuntimeError(f"another host already runs SeaweedFS on {folder}: start this "
+                               f"one with LGSP_S3_EMBEDDED=false to attach to it") from None
+        self._store_lock = fd
+
+    def _ensure_bucket(self, cfg: Settings) -> None:
+        """Create the bucket if needed; an attached host whose store does not answer stops
+        with a message naming it rather than a retrying client's traceback."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from chalicelib.adapters.objects_s3 import ensure_bucket, make_s3_client
+
+        client = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
+                                access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key,
+                                path_style=True)
+        try:
+            ensure_bucket(client, cfg.bucket)
+        except (BotoCoreError, ClientError) as exc:
+            if self.cfg.s3_embedded:
+                raise
+            raise RuntimeError(f"no S3-compatible store answers at {cfg.s3_endpoint} with the "
+                               f"credentials of {self.var / 's3-credentials.json'}: start the "
+                               f"first host (LGSP_S3_EMBEDDED=true) or set LGSP_S3_ENDPOINT "
+                               f"({exc})") from exc
+
     def stop(self) -> None:
+        """Unwire the hub; stop SeaweedFS only if this host started it (an attached host
+        leaves the first host's store running)."""
         bootstrap.install(None)
         if self.seaweed is not None:
             self.seaweed.stop()
             self.seaweed = None
+        if self._store_lock is not None:
+            os.close(self._store_lock)  # after the store has exited
+            self._store_lock = None
 
     def _seed_demo(self, deps: Deps) -> None:
         """Two demo units with one app each; credentials written once, 0600."""

@@ -8,6 +8,9 @@ The same Chalice app that runs on Lambda answers every request: this host only t
 HTTP into API Gateway events (chalice's LocalGateway) and starts/stops the backends.
 The WebSocket API, which `chalice local` cannot serve, is on the same port at `/ws`, with
 its management API (`/ws/@connections/{id}`) beside it (`ws_gateway`).
+
+A second host on another port can share the first one's `var/` and store
+(`LGSP_S3_EMBEDDED=false`): see "Many machines as one" in `docs/deploy.md`.
 """
 
 from __future__ import annotations
@@ -81,11 +84,39 @@ class HubServer(ThreadingHTTPServer):
     (1001, Going away) so each one's `$disconnect` runs before the backends stop."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 overflows when a few dozen clients (or the other
+    # host processes' pushes) connect at once; the kernel then drops or resets connections.
+    request_queue_size = 128
     websockets: WebSocketGateway
 
     def shutdown(self) -> None:
         super().shutdown()
         self.websockets.close_all()
+
+
+def _requests_per_thread(app: Chalice) -> None:
+    """Give each thread its own `app.current_request` and `app.lambda_context`.
+
+    Chalice keeps the request being served in one attribute of the app, which is right on
+    Lambda (an instance serves one invocation at a time) but not in this threaded server:
+    a handler could read the request another thread has just set (aws/chalice#759) and
+    answer one agency with another's result, or refuse a fresh nonce as replayed. Both
+    were seen here with concurrent clients. The app's class is swapped, once, for a
+    subclass whose two attributes live in a `threading.local`."""
+    if getattr(type(app), "_per_thread_requests", False):
+        return
+    local = threading.local()
+
+    def per_thread(name: str) -> property:
+        return property(lambda self: getattr(local, name, None),
+                        lambda self, value: setattr(local, name, value))
+
+    cls = type(app)
+    app.__dict__.pop("current_request", None)
+    app.__dict__.pop("lambda_context", None)
+    app.__class__ = type(cls.__name__, (cls,), {
+        "_per_thread_requests": True, "current_request": per_thread("current_request"),
+        "lambda_context": per_thread("lambda_context"), "__module__": cls.__module__})
 
 
 def make_server(port: int, host: str = "127.0.0.1", app: Chalice | None = None, *,
@@ -98,6 +129,7 @@ def make_server(port: int, host: str = "127.0.0.1", app: Chalice | None = None, 
         from app import app as hub_app
 
         app = hub_app
+    _requests_per_thread(app)
     websockets = WebSocketGateway(app, ws_auth or ManagementAuth.from_env(os.environ),
                                   close_timeout=ws_close_timeout)
     handler = type("Handler", (_Handler,), {"gateway": LocalGateway(app, Config()),
@@ -138,6 +170,7 @@ def main() -> int:
         creds = backends.demo_credentials_path
         print(json.dumps({"hub": f"http://127.0.0.1:{cfg.port}",
                           "websocket": f"ws://127.0.0.1:{cfg.port}/ws", "data": str(backends.var),
+                          "s3": deps.settings.s3_endpoint, "s3_embedded": cfg.s3_embedded,
                           "demo_credentials": str(creds)}), flush=True)
         print(f"LGSP hub listening on http://127.0.0.1:{cfg.port} (Ctrl-C stops)", flush=True)
         stop.wait()

@@ -1,5 +1,7 @@
 """Start a single-machine host (`python -m infra.local.host`) in a subprocess on free
-loopback ports with its own `var/`, and stop it: for end-to-end tests and benchmarks."""
+loopback ports with its own `var/`, and stop it: for end-to-end tests and benchmarks.
+`host_beside` starts another host process sharing a running one's `var/` and store
+(R-PROP-6: several processes acting as one hub)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,11 @@ class LocalHub:
     var: Path
     env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None  # default: `{var}-host.log` beside `var`; one per process
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_path or self.var.parent / f"{self.var.name}-host.log"
 
     @property
     def apps(self) -> list[dict[str, Any]]:
@@ -38,7 +45,7 @@ class LocalHub:
         return list(data["apps"])
 
     def start(self, deadline_s: float = 120) -> None:
-        log = open(self.var.parent / f"{self.var.name}-host.log", "ab")  # noqa: SIM115
+        log = open(self.log_file, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-m", "infra.local.host"], cwd=ROOT,
                                      env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -68,7 +75,7 @@ class LocalHub:
         return code
 
     def log(self) -> str:
-        path = self.var.parent / f"{self.var.name}-host.log"
+        path = self.log_file
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
 
@@ -80,3 +87,16 @@ def host_in(var: Path, **settings: str) -> LocalHub:
            "LGSP_VAR_DIR": str(var), "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'client'}",
            **settings}
     return LocalHub(f"http://127.0.0.1:{port}", var, env)
+
+
+def host_beside(first: LocalHub, **settings: str) -> LocalHub:
+    """A second host (not started) on its own free port sharing `first`'s `var/` (secrets,
+    SQLite file, WebSocket management key) and attached to the store `first` runs
+    (`LGSP_S3_EMBEDDED=false`, same `LGSP_S3_PORT`): it neither seeds demo units again nor
+    stops that store. Its management endpoint is its own port, which the connections it
+    holds record, so either host can push to them. Start it once `first` is ready."""
+    port = free_port()
+    env = {**first.env, "LGSP_PORT": str(port), "LGSP_S3_EMBEDDED": "false",
+           "LGSP_WS_ENDPOINT": f"http://127.0.0.1:{port}/ws", **settings}
+    log = first.var.parent / f"{first.var.name}-host-{port}.log"
+    return LocalHub(f"http://127.0.0.1:{port}", first.var, env, log_path=log)
