@@ -92,9 +92,20 @@ test: venv
 	( $(call pytest,) ) || failed="$$failed pytest"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi
 
-bench: venv
-	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench; \
+# Every benchmark against the local host (docs/performance.md); BENCH_ARGS="--quick",
+# "--only P1,P3" or "--size-mib 64" narrow it. P2 needs OpenSSH's server: bench-deps
+# installs it when missing (never part of `make test`); without it P2 reports `skipped`.
+bench: venv bench-deps
+	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench $(BENCH_ARGS); \
 	else echo "no benchmarks yet"; fi
+
+.PHONY: bench-deps
+bench-deps:
+	@command -v /usr/sbin/sshd >/dev/null || { \
+	  echo "installing openssh-server for the SFTP baseline (P2)"; \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	      --no-install-recommends openssh-server openssh-client; } >/dev/null \
+	  || echo "warning: openssh-server not installed; P2 will be skipped" >&2; }
 
 # Caches and build output only; var/ (the local host's data) is kept.
 clean:

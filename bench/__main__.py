@@ -1,50 +1,124 @@
-"""`make bench`: run every benchmark, print a table, write bench/results/latest.json."""
+"""`make bench`: run every benchmark, print a table, write bench/results/latest.json.
+
+R-PROP-5 (P1-P6) share one host started here (SeaweedFS + SQLite in a temporary folder);
+the signature, push-latency and directory benchmarks run as before. `--quick` shrinks every
+size (the harness smoke run), `--only P1,P3` runs a subset (also SIG, PUSH, DIR, SWEEP).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
+import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench import directory, push, signatures
+from bench import (
+    billing,
+    cold_start,
+    directory,
+    exchange,
+    inbox,
+    push,
+    report,
+    signatures,
+    throughput,
+)
+from bench.common import machine, running_hub
+
+EVERYTHING = ("SIG", "PUSH", "DIR", "P1", "P2", "P3", "P4", "P5", "P6", "SWEEP")
+
+
+def _legacy(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
+    """The signature, push-latency and directory benchmarks, printed as before."""
+    if "SIG" in chosen:
+        n, reps = (50, 2) if quick else (2000, 5)
+        sig = out["signature_verification"] = signatures.run(iterations=n, repetitions=reps)
+        print(f"{'algorithm':<18}{'verifications/s (median)':>26}{'ratio to hmac-sha256':>22}")
+        for alg, row in sig.items():
+            print(f"{alg:<18}{row['per_second_median']:>26}{row['ratio_to_hmac_sha256']:>22}")
+    if "PUSH" in chosen:
+        latency = out["push_latency"] = push.run(messages=3 if quick else 30)
+        med = latency["median_ms"]
+        print(f"\npush latency over {latency['messages']} messages (median ms): push "
+              f"{med['push_ms']}, complete round trip {med['complete_ms']}, frame after the "
+              f"complete answer {med['after_complete_ms']}, one inbox poll {med['poll_ms']}; "
+              f"push/complete {latency['push_over_complete']}, push/poll "
+              f"{latency['push_over_poll']}")
+    if "DIR" in chosen:
+        search = out["directory_search"] = (directory.run(units=1000, queries=100) if quick
+                                            else directory.run())
+        print(f"\ndirectory search over {search['units']} units: "
+              f"{search['per_second_median']['service_search']} searches/s through the "
+              f"service (median); one search costs "
+              f"{search['dict_lookups_per_index_search']} dict lookups in memory, "
+              f"{search['dict_lookups_per_service_search']} through the service; index "
+              f"build {search['build_over_page']}x the paging of the directory partition")
+
+
+def _performance(chosen: set[str], args: argparse.Namespace) -> tuple[list[dict[str, Any]],
+                                                                       dict[str, Any] | None]:
+    """P1-P6 (and the part-size sweep) in the order that keeps the machine quietest for the
+    transfers: the in-process benchmarks first, then everything that needs the host."""
+    quick, rows, sweep = args.quick, [], None
+    if "P5" in chosen:
+        rows.append(cold_start.run(samples=2 if quick else 7))
+    if "P6" in chosen:
+        rows.append(inbox.run(big=1000, small=100, calls=5, repetitions=1) if quick
+                    else inbox.run())
+    if chosen & {"P1", "P2", "P3", "P4", "SWEEP"}:
+        with running_hub() as hub:
+            if chosen & {"P1", "P2"}:
+                size = args.size_mib or (2 if quick else 256)
+                reps = args.repetitions or (1 if quick else 5)
+                both = exchange.run(size_mib=size, repetitions=reps,
+                                    with_sftp="P2" in chosen, hub=hub)
+                rows += [both[p] for p in ("P1", "P2") if p in chosen]
+            if "P3" in chosen:
+                rows.append(throughput.run(messages=8, repetitions=1, hub=hub) if quick
+                            else throughput.run(hub=hub))
+            if "P4" in chosen:
+                rows.append(billing.run(messages=2 if quick else 20, hub=hub))
+            if "SWEEP" in chosen:
+                sweep = (exchange.sweep(size_mib=12, part_sizes_mib=(5, 8),
+                                        concurrencies=(2, 4), hub=hub) if quick
+                         else exchange.sweep(repetitions=3, hub=hub))
+    return sorted(rows, key=lambda r: r["id"]), sweep
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="tiny run (harness smoke test)")
+    parser.add_argument("--only", default="", help="comma list of " + ",".join(EVERYTHING))
+    parser.add_argument("--size-mib", type=int, default=0, help="P1/P2 file size (256)")
+    parser.add_argument("--repetitions", type=int, default=0, help="P1/P2 runs (5)")
     parser.add_argument("--out", default="bench/results/latest.json")
     args = parser.parse_args()
-    n, reps = (50, 2) if args.quick else (2000, 5)
-    sig = signatures.run(iterations=n, repetitions=reps)
-    print(f"{'algorithm':<18}{'verifications/s (median)':>26}{'ratio to hmac-sha256':>22}")
-    for alg, row in sig.items():
-        print(f"{alg:<18}{row['per_second_median']:>26}{row['ratio_to_hmac_sha256']:>22}")
-    latency = push.run(messages=3 if args.quick else 30)
-    med = latency["median_ms"]
-    print(f"\npush latency over {latency['messages']} messages (median ms): push "
-          f"{med['push_ms']}, complete round trip {med['complete_ms']}, frame after the "
-          f"complete answer {med['after_complete_ms']}, one inbox poll {med['poll_ms']}; "
-          f"push/complete {latency['push_over_complete']}, push/poll "
-          f"{latency['push_over_poll']}")
-    search = directory.run(units=1000, queries=100) if args.quick else directory.run()
-    print(f"\ndirectory search over {search['units']} units: "
-          f"{search['per_second_median']['service_search']} searches/s through the service "
-          f"(median); one search costs "
-          f"{search['dict_lookups_per_index_search']} dict lookups in memory, "
-          f"{search['dict_lookups_per_service_search']} through the service; index build "
-          f"{search['build_over_page']}x the paging of the directory partition")
-    report = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-              "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
-                          "platform": platform.platform()},
-              "signature_verification": sig, "push_latency": latency, "directory_search": search,
-              "quick": args.quick}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(f"wrote {out}")
+    chosen = {c.strip().upper() for c in args.only.split(",") if c.strip()} or set(EVERYTHING)
+    unknown = chosen - set(EVERYTHING)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    logging.getLogger("lgsp.api").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    out: dict[str, Any] = {}
+    _legacy(chosen, args.quick, out)
+    rows, sweep = _performance(chosen, args)
+    if rows:
+        print("\nR-PROP-5 (medians; every ratio measured within this run)")
+        print(report.table(rows))
+    if sweep is not None:
+        print(f"\nhub upload MiB/s of a {sweep['size_mib']} MiB file, part size x concurrency "
+              f"(client default {sweep['client_default']}, best {sweep['best']}):")
+        print(report.sweep_table(sweep))
+    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+              "quick": args.quick, "seconds": round(time.perf_counter() - started, 1),
+              "performance": rows, "part_size_sweep": sweep, **out}
+    path = Path(args.out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"wrote {path} in {result['seconds']} s")
     return 0
 
 

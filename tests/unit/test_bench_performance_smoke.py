@@ -1,0 +1,53 @@
+"""The R-PROP-5 harness runs and reports the agreed shape (tiny sizes, no host: the host
+benchmarks run only under `make bench`); the numbers themselves are not asserted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import billing, cold_start, inbox, report
+from bench.common import machine, result, skipped
+
+SHAPE = {"id", "what", "hub", "baseline", "unit", "ratio", "direction", "target", "met",
+         "status"}
+
+
+def test_cold_start_reports_medians_raw_samples_and_a_ratio() -> None:
+    row = cold_start.run(samples=1)
+    assert set(row) >= SHAPE and row["id"] == "P5" and isinstance(row["met"], bool)
+    assert set(row["raw_import_ms"]) == {"app", "boto3"}
+    assert row["hub"] > 0 and row["baseline"] > 0
+    assert "packages_ms" in row["heaviest_imports_of_app"]
+
+
+def test_inbox_latency_compares_a_big_history_with_a_small_one() -> None:
+    row = inbox.run(big=300, small=10, calls=2, repetitions=1)
+    assert set(row) >= SHAPE and row["id"] == "P6"
+    assert row["messages"] == {"big": 300, "small": 10}
+    assert set(row["route_ms_median"]) == {"big", "small"}
+
+
+def _totals(destinations: int) -> dict[str, Any]:
+    return {"destinations": destinations, "api_calls_per_message": 5,
+            "api_call_ms_median": 4.0, "events_per_message": 3, "wru_per_message": 50,
+            "rru_per_message": 30, "s3_put_class_per_message": 1,
+            "s3_get_class_per_message": 2}
+
+
+def test_streaming_through_the_function_costs_more_and_grows_with_size() -> None:
+    t = _totals(1)
+    small = billing.dollars_per_million(t, 1024, streaming=True)
+    big = billing.dollars_per_million(t, 8 * 1024 * 1024, streaming=True)
+    assert 0 < billing.dollars_per_million(t, 1024, streaming=False) < small < big
+
+
+def test_the_table_shows_every_row_and_skips_with_a_reason() -> None:
+    rows = [result("P1", "x", hub=1.0, baseline=2.0, unit="MiB/s", ratio=2.0,
+                   direction="higher is better", target=0.9, met=True),
+            skipped("P2", "y", "no sshd")]
+    text = report.table(rows)
+    assert "P1" in text and "skipped: no sshd" in text and "≥ 0.9" in text
+    assert report.table(rows, markdown=True).count("\n") == 3
+    sweep = {"upload_mib_per_s": {"5MiB x 2": 1.0, "8MiB x 2": 2.0}}
+    assert "8MiB" in report.sweep_table(sweep)
+    assert {"cores", "memory_gib"} <= set(machine())
