@@ -11,14 +11,15 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.calendar import parse_holiday_setting
+from chalicelib.domain.model import Model
 
 MiB = 1024 * 1024
 
 
-class Settings(BaseModel):
+class Settings(Model):
     """Values come from `LGSP_*` environment variables (see `from_env`)."""
 
     model_config = ConfigDict(frozen=True)

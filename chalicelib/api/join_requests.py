@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from chalice import Blueprint, Chalice, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.adapters.letters import DOCX_CONTENT_TYPE
 from chalicelib.api.http import (
@@ -32,6 +32,7 @@ from chalicelib.api.http import (
 from chalicelib.bootstrap import deps
 from chalicelib.domain import join_requests as jr
 from chalicelib.domain.errors import LgspError
+from chalicelib.domain.model import Model
 from chalicelib.services import join_decisions
 from chalicelib.services import join_requests as requests_service
 from chalicelib.services.auth import authenticate
@@ -63,7 +64,7 @@ FORM_QUERY = (QueryParam("form", "The answer form (default) or the handover minu
                                  "(05, 11).", {"type": "string"}),)
 
 
-class LetterDocument(BaseModel):
+class LetterDocument(Model):
     """Stands for the DOCX body in the API description (the answer is not JSON)."""
 
     content_type: str = Field(default=DOCX_CONTENT_TYPE)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from .model import Model
 
 
-class LegacyFlag(BaseModel):
+class LegacyFlag(Model):
     model_config = ConfigDict(extra="forbid")
 
     legacy: bool
 
 
-class AppView(BaseModel):
+class AppView(Model):
     app: str
     unit: str
     name: str

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
+from .model import Model
 from .schemas import SLUG, UNIT_CODE, Strict
 
 MAX_GROUP_MEMBERS = 2000
 FieldName = Literal["name", "short_name", "code", "account"]
 
 
-class DirectoryEntry(BaseModel):
+class DirectoryEntry(Model):
     code: str
     name: str
     short_name: str
@@ -29,7 +30,7 @@ class DirectoryEntry(BaseModel):
                                   description="Units that took over a dissolved unit")
 
 
-class MatchedPart(BaseModel):
+class MatchedPart(Model):
     field: FieldName
     text: str = Field(description="The field's original text")
     spans: list[tuple[int, int]] = Field(
@@ -41,7 +42,7 @@ class SearchResult(DirectoryEntry):
                                       description="Absent when listing without `q`")
 
 
-class SearchPage(BaseModel):
+class SearchPage(Model):
     query: str | None = None
     version: int = Field(description="Directory version the answer was computed from")
     items: list[SearchResult]
@@ -50,7 +51,7 @@ class SearchPage(BaseModel):
                                     description="Listing without `q` only: the next page")
 
 
-class SubtreePage(BaseModel):
+class SubtreePage(Model):
     root: str
     items: list[DirectoryEntry] = Field(description="The root first, then every descendant "
                                                     "right after its parent")
@@ -77,7 +78,7 @@ class GroupRequest(Strict):
         return self
 
 
-class GroupView(BaseModel):
+class GroupView(Model):
     id: str
     name: str
     members: list[str] = Field(description="The static members as given")
@@ -89,11 +90,11 @@ class GroupView(BaseModel):
                                   "send to `group:<id>` reaches)")
 
 
-class GroupList(BaseModel):
+class GroupList(Model):
     items: list[GroupView]
     next_cursor: str | None = None
 
 
-class GroupDeleted(BaseModel):
+class GroupDeleted(Model):
     id: str
     deleted: bool = True

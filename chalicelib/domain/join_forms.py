@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from .algorithms import ASYMMETRIC
+from .model import Model
 
 Kind = Literal["register_app", "admin_account", "cancel_app", "sso_register_app",
                "sso_admin_account", "sso_cancel_app"]
@@ -32,7 +33,7 @@ PHONE = r"^\+?[0-9][0-9 .()-]{5,19}$"
 APP_ID = r"^app-[0-9a-z]{1,64}$"
 
 
-class _Form(BaseModel):
+class _Form(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

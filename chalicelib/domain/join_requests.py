@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from .exchange import iso
 from .join_forms import KINDS, Kind
+from .model import Model
 from .ports import Item
 from .schemas import Strict
 
@@ -122,7 +123,7 @@ class RefuseBody(AnswerDetails):
     reason: str = Field(default="", max_length=2000, description="Required: why.")
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     at: str
     event: str
     app: str | None = None
@@ -130,7 +131,7 @@ class HistoryEntry(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
-class RequestSummary(BaseModel):
+class RequestSummary(Model):
     id: str
     kind: Kind
     form: str = Field(description="The unit's form in the appendix (01, 03, 06, 08, 09, 12)")
@@ -158,12 +159,12 @@ class RequestView(RequestSummary):
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
-class RequestList(BaseModel):
+class RequestList(Model):
     items: list[RequestSummary]
     next_cursor: str | None = None
 
 
-class IssuedCredentialsView(BaseModel):
+class IssuedCredentialsView(Model):
     unit: str
     app: str
     access_key: str
@@ -172,7 +173,7 @@ class IssuedCredentialsView(BaseModel):
                                    "hand it over to the unit; the hub keeps it sealed")
 
 
-class ApprovalAnswer(BaseModel):
+class ApprovalAnswer(Model):
     request: RequestView
     credentials: IssuedCredentialsView | None = None
     note: str | None = None

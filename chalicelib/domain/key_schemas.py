@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from .model import Model
 from .schemas import Strict
 
 KeyStatus = Literal["active", "retiring", "expired", "revoked"]
@@ -22,7 +23,7 @@ class RotateKeyRequest(Strict):
         description="For RSA: the app's public key as PEM or JWK (never a private key).")
 
 
-class KeyView(BaseModel):
+class KeyView(Model):
     key_id: str
     algorithm: str
     status: KeyStatus = Field(description="active; retiring (valid until valid_until); "
@@ -35,11 +36,11 @@ class KeyView(BaseModel):
     current: bool = Field(default=False, description="The key that signed this request.")
 
 
-class KeyList(BaseModel):
+class KeyList(Model):
     items: list[KeyView]
 
 
-class IssuedKey(BaseModel):
+class IssuedKey(Model):
     key: KeyView
     secret_key: str | None = Field(
         default=None, description="HMAC only: the new secret, shown this once.")

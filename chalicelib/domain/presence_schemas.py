@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from .model import Model
 
 
-class ConnectionView(BaseModel):
+class ConnectionView(Model):
     connection_id: str
     app: str
     connected_at: str
     last_seen: str
 
 
-class PresenceView(BaseModel):
+class PresenceView(Model):
     unit: str
     state: Literal["online", "offline", "never_connected"]
     since: str | None = None
     connections: list[ConnectionView]
 
 
-class PresenceEvent(BaseModel):
+class PresenceEvent(Model):
     at: str
     event: Literal["connected", "disconnected", "online", "offline"]
     connection_id: str | None = None
@@ -29,17 +29,17 @@ class PresenceEvent(BaseModel):
     detail: str | None = None
 
 
-class PresenceHistory(BaseModel):
+class PresenceHistory(Model):
     unit: str
     items: list[PresenceEvent]
     next_cursor: str | None = None
 
 
-class OnlineUnit(BaseModel):
+class OnlineUnit(Model):
     unit: str
     since: str
 
 
-class OnlineUnits(BaseModel):
+class OnlineUnits(Model):
     items: list[OnlineUnit]
     next_cursor: str | None = None

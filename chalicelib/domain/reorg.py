@@ -15,9 +15,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from .errors import ConflictError, InvalidRequestError
+from .model import Model
 from .schemas import Strict
 
 Kind = Literal["rename", "merge", "split", "dissolve"]
@@ -70,7 +71,7 @@ class Reorganisation(Strict):
         return self
 
 
-class ReorgView(BaseModel):
+class ReorgView(Model):
     id: str
     kind: Kind
     state: Literal["scheduled", "applied"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from .model import Model
 from .priority import Priority
 
 HEX64 = r"^[0-9a-f]{64}$"
@@ -20,7 +21,7 @@ OutcomeName = Literal["fetched", "fetch_failed", "confirmed", "rejected", "expir
                       "undeliverable", "waiting"]
 
 
-class Strict(BaseModel):
+class Strict(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -90,7 +91,7 @@ class RejectRequest(Strict):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class UploadRequest(BaseModel):
+class UploadRequest(Model):
     part_number: int | None
     method: str
     url: str
@@ -99,13 +100,13 @@ class UploadRequest(BaseModel):
     size: int
 
 
-class UploadPlan(BaseModel):
+class UploadPlan(Model):
     mode: Literal["single", "multipart"]
     expires_at: str
     requests: list[UploadRequest]
 
 
-class DeliveryView(BaseModel):
+class DeliveryView(Model):
     unit: str
     state: str
     fetch_count: int = 0
@@ -117,14 +118,14 @@ class DeliveryView(BaseModel):
     reason: str | None = None
 
 
-class TraceEvent(BaseModel):
+class TraceEvent(Model):
     at: str
     event: str
     unit: str | None = None
     detail: str | None = None
 
 
-class MessageView(BaseModel):
+class MessageView(Model):
     id: str
     source: str
     to: list[str]
@@ -147,19 +148,19 @@ class MessageView(BaseModel):
     confirm_by: str
 
 
-class CreateMessageResponse(BaseModel):
+class CreateMessageResponse(Model):
     message: MessageView
     upload: UploadPlan | None = Field(
         default=None, description="Absent when the content is already verified (replay).")
 
 
-class MessageStatus(BaseModel):
+class MessageStatus(Model):
     message: MessageView
     deliveries: list[DeliveryView]
     trace: list[TraceEvent]
 
 
-class InboxItem(BaseModel):
+class InboxItem(Model):
     id: str
     source: str
     title: str
@@ -174,12 +175,12 @@ class InboxItem(BaseModel):
     confirm_by: str
 
 
-class InboxPage(BaseModel):
+class InboxPage(Model):
     items: list[InboxItem]
     next_cursor: str | None = None
 
 
-class OutboxItem(BaseModel):
+class OutboxItem(Model):
     id: str
     to: list[str]
     title: str
@@ -188,12 +189,12 @@ class OutboxItem(BaseModel):
     created_at: str
 
 
-class OutboxPage(BaseModel):
+class OutboxPage(Model):
     items: list[OutboxItem]
     next_cursor: str | None = None
 
 
-class FetchGrant(BaseModel):
+class FetchGrant(Model):
     method: str
     url: str
     headers: dict[str, str]
@@ -204,28 +205,28 @@ class FetchGrant(BaseModel):
     content_type: str
 
 
-class WhoAmI(BaseModel):
+class WhoAmI(Model):
     unit: str
     app: str
     key_id: str
     algorithm: str
 
 
-class ServerTime(BaseModel):
+class ServerTime(Model):
     epoch: int
     iso: str
 
 
-class Health(BaseModel):
+class Health(Model):
     status: Literal["ok"]
     version: str
     websocket_url: str | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     code: str
     message: str
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Model):
     error: ErrorBody

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_serializer
+from pydantic import Field, model_serializer
 from pydantic.functional_serializers import SerializerFunctionWrapHandler
 
+from .model import Model
 from .schemas import UNIT_CODE, Strict
 
 SERVICE_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -23,7 +24,7 @@ class RegisterServiceRequest(Strict):
                           description="Where sources call the service (http or https).")
 
 
-class ServiceView(BaseModel):
+class ServiceView(Model):
     unit: str
     id: str
     name: str
@@ -32,7 +33,7 @@ class ServiceView(BaseModel):
     created_at: str
 
 
-class ServiceList(BaseModel):
+class ServiceList(Model):
     items: list[ServiceView]
 
 
@@ -53,7 +54,7 @@ class CreateGrantRequest(Strict):
         return sorted(set(self.scopes))
 
 
-class GrantView(BaseModel):
+class GrantView(Model):
     id: str
     source_unit: str
     source_app: str | None
@@ -69,7 +70,7 @@ class OpenSessionRequest(Strict):
                                      description="Default: every granted scope.")
 
 
-class SessionGrant(BaseModel):
+class SessionGrant(Model):
     token: str = Field(description="The session token (RS256 JWT); send it as "
                                    "'Authorization: Bearer <token>' to the service.")
     token_type: str = "Bearer"
@@ -93,13 +94,13 @@ class IntrospectRequest(Strict):
         default=None, description="The source's signed call to verify as well (R-AUTH-5).")
 
 
-class SourceIdentity(BaseModel):
+class SourceIdentity(Model):
     unit: str
     app: str
     key_id: str
 
 
-class Introspection(BaseModel):
+class Introspection(Model):
     """RFC 7662: only `active` when the token is not valid for the caller."""
 
     active: bool
@@ -122,11 +123,11 @@ class Introspection(BaseModel):
         return {k: v for k, v in data.items() if v is not None}
 
 
-class Jwks(BaseModel):
+class Jwks(Model):
     keys: list[dict[str, Any]]
 
 
-class WsTicket(BaseModel):
+class WsTicket(Model):
     ticket: str = Field(description="Pass as `?ticket=` when opening the WebSocket; "
                                     "valid once, for a minute.")
     expires_at: str

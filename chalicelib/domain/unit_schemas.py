@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from .model import Model
 from .schemas import Strict
 
 
@@ -31,7 +32,7 @@ class ChangeUnit(Strict):
                                   "/v1/admin/reorganisations)")
 
 
-class UnitView(BaseModel):
+class UnitView(Model):
     code: str
     name: str
     short_name: str
@@ -45,14 +46,14 @@ class UnitView(BaseModel):
     changed_at: str
 
 
-class UnitHistoryLine(BaseModel):
+class UnitHistoryLine(Model):
     at: str
     event: str
     actor: str | None
     detail: dict[str, object]
 
 
-class UnitHistory(BaseModel):
+class UnitHistory(Model):
     code: str
     items: list[UnitHistoryLine]
     next_cursor: str | None = None
@@ -64,6 +65,6 @@ class ImportRequest(Strict):
     dry_run: bool = True
 
 
-class ReorgList(BaseModel):
+class ReorgList(Model):
     items: list[object]
     next_cursor: str | None = None

@@ -4,12 +4,11 @@ admin cannot even learn which app ids other units have."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from chalicelib.domain import keys
 from chalicelib.domain.errors import ForbiddenError, NotFoundError
 from chalicelib.domain.exchange import iso
 from chalicelib.domain.key_schemas import KeyView
+from chalicelib.domain.model import Model
 from chalicelib.domain.ports import Item
 from chalicelib.domain.signatures import Caller
 from chalicelib.services import keys as key_service
@@ -18,7 +17,7 @@ from chalicelib.services.records import every_item
 from chalicelib.services.roles import is_operator, is_unit_admin, require_unit_admin
 
 
-class UnitApp(BaseModel):
+class UnitApp(Model):
     app: str
     unit: str
     name: str
@@ -29,7 +28,7 @@ class UnitApp(BaseModel):
     keys: list[KeyView]
 
 
-class UnitApps(BaseModel):
+class UnitApps(Model):
     unit: str
     items: list[UnitApp]
 

@@ -13,14 +13,13 @@ import io
 import json
 from typing import Any
 
-from pydantic import BaseModel
-
 from chalicelib.domain import identifiers
 from chalicelib.domain.errors import (
     InvalidRequestError,
     TransactionConflictError,
     UnprocessableError,
 )
+from chalicelib.domain.model import Model
 from chalicelib.domain.ports import TransactOp
 from chalicelib.domain.signatures import Caller
 from chalicelib.services import units
@@ -32,7 +31,7 @@ MAX_ROWS = 20000
 BATCH = 30  # units per transaction (3 writes each)
 
 
-class RowError(BaseModel):
+class RowError(Model):
     row: int
     code: str | None
     field: str
@@ -40,7 +39,7 @@ class RowError(BaseModel):
     message: str
 
 
-class ImportReport(BaseModel):
+class ImportReport(Model):
     dry_run: bool
     rows: int
     valid: bool
