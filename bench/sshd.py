@@ -12,12 +12,13 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+from infra.local.launcher import free_port
 
 SSHD = "/usr/sbin/sshd"
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
@@ -25,12 +26,6 @@ SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 
 class SshdUnavailable(RuntimeError):
     """sshd is missing or would not start; P2 is then reported as skipped."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -52,7 +47,7 @@ class LoopbackSshd:
         if shutil.which("sftp") is None or shutil.which("ssh-keygen") is None:
             raise SshdUnavailable("the sftp or ssh-keygen client is not installed")
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        self.port = free_port()
         self._write_config()
         if os.geteuid() == 0:
             Path("/run/sshd").mkdir(mode=0o755, parents=True, exist_ok=True)

@@ -62,14 +62,6 @@ def _status(call: Call) -> str | None:
     return raw
 
 
-def _limit(call: Call) -> int:
-    raw = call.query("limit") or "20"
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
-        raise InvalidRequestError("limit must be an integer from 1 to 100.",
-                                  code="invalid_limit")
-    return int(raw)
-
-
 def _parent(call: Call) -> str | None:
     raw = call.query("parent")
     return None if raw is None else identifiers.parse(raw).code
@@ -91,7 +83,7 @@ def search_directory(call: Call) -> SearchPage:
         raise InvalidRequestError(f"q is longer than {MAX_QUERY_CHARS} characters.",
                                   code="invalid_query")
     return directory.search(call.deps, query, parent=_parent(call), level=_level(call),
-                            status=_status(call), limit=_limit(call),
+                            status=_status(call), limit=page_limit(call, default=20, maximum=100),
                             cursor=call.query("cursor"))
 
 

@@ -93,10 +93,10 @@ class Call:
         return params.get(name) if params else None
 
 
-def page_limit(call: Call) -> int:
-    raw = call.query("limit") or "50"
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise InvalidRequestError("limit must be an integer from 1 to 200.",
+def page_limit(call: Call, *, default: int = 50, maximum: int = 200) -> int:
+    raw = call.query("limit") or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise InvalidRequestError(f"limit must be an integer from 1 to {maximum}.",
                                   code="invalid_limit")
     return int(raw)
 

@@ -53,18 +53,6 @@ def _decided(deps: Deps, caller: Caller, item: Item, state: str, answer: dict[st
             "history": [*item["history"], history_entry(deps, caller, state)]}
 
 
-def _key_links(deps: Deps, app_id: str) -> list[Item]:
-    pk = table_keys.app(app_id)[0]
-    links: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = deps.table.query(pk, prefix="KEY#", limit=100, cursor=cursor)
-        links += page.items
-        cursor = page.cursor
-        if cursor is None:
-            return links
-
-
 def _cancel_op(deps: Deps, app_id: str, unit: str) -> Update:
     """The app stops working at once: authentication accepts only active apps."""
     return Update(*table_keys.app(app_id), set={"status": CANCELLED,
@@ -72,19 +60,17 @@ def _cancel_op(deps: Deps, app_id: str, unit: str) -> Update:
                   condition=Condition(equals={"unit": unit}))
 
 
-def _revoke_keys(deps: Deps, app: Item, key_ids: list[str]) -> None:
-    """Revoke each key as its own app would (two items per transaction, always bounded)."""
-    owner = Caller(unit=app["unit"], app=app["app"], key_id="", algorithm="", nonce=None,
-                   created=deps.clock.now())
+def _revoke_keys(deps: Deps, caller: Caller, app_id: str, key_ids: list[str]) -> None:
+    """Revoke each key of the app (two items per transaction, always bounded)."""
     for key_id in key_ids:
         try:
-            key_lifecycle.revoke_key(deps, owner, key_id)
+            key_lifecycle.revoke_app_key(deps, caller, app_id, key_id)
         except (ConflictError, NotFoundError):
             continue  # changed meanwhile; the cancelled app already blocks the key
 
 
 def _live_keys(deps: Deps, app_id: str) -> list[str]:
-    return [link["key_id"] for link in _key_links(deps, app_id)
+    return [link["key_id"] for link in key_lifecycle.key_links(deps, app_id)
             if link["status"] != registry.REVOKED]
 
 
@@ -103,9 +89,8 @@ def _approve_with_app(deps: Deps, caller: Caller, item: Item,
         saved = save(deps, item, new)
     except ConflictError:
         # Another decision won meanwhile: this app was never handed to anyone; retire it.
-        app = {"app": issued.app, "unit": issued.unit}
         deps.table.update(_cancel_op(deps, issued.app, issued.unit))
-        _revoke_keys(deps, app, [issued.access_key])
+        _revoke_keys(deps, caller, issued.app, [issued.access_key])
         raise
     credentials = jr.IssuedCredentialsView(unit=issued.unit, app=issued.app,
                                            access_key=issued.access_key,
@@ -127,7 +112,7 @@ def _approve_cancel(deps: Deps, caller: Caller, item: Item,
     result = {"app": app_id, "app_name": app.get("name"), "revoked_keys": live}
     new = _decided(deps, caller, item, jr.APPROVED, answer, result=result)
     saved = save(deps, item, new, extra=[_cancel_op(deps, app_id, unit)])
-    _revoke_keys(deps, app, live)
+    _revoke_keys(deps, caller, app_id, live)
     return jr.ApprovalAnswer(request=jr.view(saved, deps.clock.now()),
                              note=f"App {app_id} cancelled; {len(live)} key(s) revoked.")
 

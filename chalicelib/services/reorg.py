@@ -130,16 +130,21 @@ def _change_units(deps: Deps, item: Item) -> None:
         raise ConflictError("The units changed meanwhile; retry.", code="conflict") from exc
 
 
+def _successor(deps: Deps, code: str) -> tuple[str | None, list[str]]:
+    """Where `code`'s deliveries go: (its single successor, []), or (None, the candidates
+    of a split unit), or (None, []) for a unit dissolved without successor."""
+    try:
+        return route(code, lambda c: units.get_unit(deps, c)), []
+    except ConflictError as err:  # split
+        return None, list(err.details.get("candidates", []))
+    except InvalidRequestError:  # dissolved without successor
+        return None, []
+
+
 def _handle_in_flight(deps: Deps, code: str) -> tuple[int, int]:
     """Move the open deliveries of a merged or renamed unit to its successor, or tell
     the sources of a split or dissolved unit's (moved, told)."""
-    try:
-        target: str | None = route(code, lambda c: units.get_unit(deps, c))
-        candidates: list[str] = []
-    except ConflictError as err:  # split
-        target, candidates = None, list(err.details.get("candidates", []))
-    except InvalidRequestError:  # dissolved without successor
-        target, candidates = None, []
+    target, candidates = _successor(deps, code)
     moved = told = 0
     for entry in every_item(deps, f"INBOX#{code}"):
         if target is not None and target != code:
@@ -223,12 +228,8 @@ def follow(deps: Deps, msg: Item) -> None:
 
 
 def _handle_one(deps: Deps, message_id: str, code: str) -> None:
-    try:
-        target = route(code, lambda c: units.get_unit(deps, c))
-    except ConflictError as err:
-        _tell_undeliverable(deps, message_id, code, list(err.details.get("candidates", [])))
-        return
-    except InvalidRequestError:
-        _tell_undeliverable(deps, message_id, code, [])
-        return
-    move_delivery(deps, message_id, code, target)
+    target, candidates = _successor(deps, code)
+    if target is None:
+        _tell_undeliverable(deps, message_id, code, candidates)
+    else:
+        move_delivery(deps, message_id, code, target)
