@@ -12,7 +12,6 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, WebsocketEvent
 
-from chalicelib.api import events, websocket
 from chalicelib.api.admin import admin_api
 from chalicelib.api.directory import directory_api
 from chalicelib.api.exchange import exchange_api
@@ -41,6 +40,7 @@ app.register_blueprint(requests_api)
 def on_object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 ObjectCreated notification: verify and announce an upload whose client never
     called `complete` (wired to the bucket in infra/aws/resources.yaml)."""
+    from chalicelib.api import events
     return events.handle_object_created(event)
 
 
@@ -48,25 +48,30 @@ def on_object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The topic's subscriber: push each event to the recipient's live WebSocket
     connections (subscribed to the SNS topic in infra/aws/resources.yaml)."""
+    from chalicelib.api import events
     return events.handle_topic_event(event)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep")
 def sweep(event: CloudWatchEvent) -> dict[str, Any]:
     """Presence, deadlines, offline destinations, abandoned uploads (idempotent)."""
+    from chalicelib.api import events
     return events.handle_sweep()
 
 
 @app.on_ws_connect(name="ws_connect")
 def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
+    from chalicelib.api import websocket
     return websocket.handle_connect(event.to_dict())
 
 
 @app.on_ws_message(name="ws_message")
 def ws_message(event: WebsocketEvent) -> dict[str, Any]:
+    from chalicelib.api import websocket
     return websocket.handle_message(event.to_dict())
 
 
 @app.on_ws_disconnect(name="ws_disconnect")
 def ws_disconnect(event: WebsocketEvent) -> dict[str, Any]:
+    from chalicelib.api import websocket
     return websocket.handle_disconnect(event.to_dict())

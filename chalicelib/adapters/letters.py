@@ -22,8 +22,6 @@ from chalicelib.domain.ports import Item
 if TYPE_CHECKING:
     from docx.document import Document
 
-DOCX_CONTENT_TYPE = ("application/vnd.openxmlformats-officedocument."
-                     "wordprocessingml.document")
 DOTS = "……"
 REGULATION = ("Căn cứ Quy chế quản lý, vận hành và sử dụng hệ thống nền tảng tích hợp, chia "
               "sẻ dữ liệu (LGSP) của tỉnh;")

@@ -6,7 +6,6 @@ from chalice import Blueprint
 
 from chalicelib.api.http import Call, RouteSpec, api_route
 from chalicelib.domain.admin_schemas import AppView, LegacyFlag
-from chalicelib.services import registry
 
 admin_api = Blueprint(__name__)
 
@@ -15,6 +14,7 @@ admin_api = Blueprint(__name__)
     "PUT", "/v1/admin/apps/{app_id}/legacy", "Flag an app legacy (allows HMAC-SHA1 keys) or "
     "clear the flag (operators only)", AppView, request=LegacyFlag, errors=(400, 401, 403, 404)))
 def set_legacy(call: Call, app_id: str) -> AppView:
+    from chalicelib.services import registry
     item = registry.set_legacy(call.deps, call.who, app_id, call.body.legacy)
     return AppView(app=item["app"], unit=item["unit"], name=item["name"],
                    status=item["status"], legacy=bool(item.get("legacy")))

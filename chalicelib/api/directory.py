@@ -22,7 +22,7 @@ from chalicelib.domain.directory_schemas import (
     SubtreePage,
 )
 from chalicelib.domain.errors import InvalidRequestError
-from chalicelib.services import directory, groups, units
+from chalicelib.domain.unit_schemas import UNIT_STATUSES
 
 directory_api = Blueprint(__name__)
 
@@ -37,7 +37,7 @@ SEARCH_QUERY = (
     QueryParam("level", "Only units of this level.", {"type": "integer", "minimum": 1,
                                                        "maximum": 4}),
     QueryParam("status", "Only units in this status (default: every status).",
-               {"type": "string", "enum": list(units.STATUSES)}),
+               {"type": "string", "enum": list(UNIT_STATUSES)}),
     QueryParam("limit", "Results (1-100, default 20).", {"type": "integer", "minimum": 1,
                                                          "maximum": 100}),
     QueryParam("cursor", "Listing without `q`: next_cursor of the previous page.",
@@ -56,8 +56,8 @@ def _level(call: Call) -> int | None:
 
 def _status(call: Call) -> str | None:
     raw = call.query("status")
-    if raw is not None and raw not in units.STATUSES:
-        raise InvalidRequestError(f"status must be one of {', '.join(units.STATUSES)}.",
+    if raw is not None and raw not in UNIT_STATUSES:
+        raise InvalidRequestError(f"status must be one of {', '.join(UNIT_STATUSES)}.",
                                   code="invalid_status")
     return raw
 
@@ -71,6 +71,7 @@ def _parent(call: Call) -> str | None:
     "GET", "/v1/directory", "Search the directory, list it by filters, or look a unit up "
     "by account (R-PROP-7)", SearchPage, query=SEARCH_QUERY, errors=(400, 401, 404)))
 def search_directory(call: Call) -> SearchPage:
+    from chalicelib.services import directory
     account = call.query("account")
     if account is not None:
         names: set[str] = set(call.request.query_params or ())
@@ -91,6 +92,7 @@ def search_directory(call: Call) -> SearchPage:
     "GET", "/v1/directory/{code}", "One unit of the directory by code (R-PROP-7)",
     DirectoryEntry, errors=(400, 401, 404)))
 def get_directory_entry(call: Call, code: str) -> DirectoryEntry:
+    from chalicelib.services import directory
     return directory.get_entry(call.deps, code)
 
 
@@ -98,6 +100,7 @@ def get_directory_entry(call: Call, code: str) -> DirectoryEntry:
     "GET", "/v1/directory/{code}/subtree", "The unit and every unit below it, each right "
     "after its parent, paged (R-PROP-7)", SubtreePage, query=PAGING, errors=(400, 401, 404)))
 def directory_subtree(call: Call, code: str) -> SubtreePage:
+    from chalicelib.services import directory
     return directory.subtree(call.deps, code, limit=page_limit(call),
                              cursor=call.query("cursor"))
 
@@ -106,6 +109,7 @@ def directory_subtree(call: Call, code: str) -> SubtreePage:
     "POST", "/v1/groups", "Operators: create a named group, a destination `group:<id>` "
     "(R-PROP-7)", GroupView, status=201, request=GroupRequest, errors=(400, 401, 403, 409)))
 def create_group(call: Call) -> GroupView:
+    from chalicelib.services import groups
     return groups.create_group(call.deps, call.who, call.body)
 
 
@@ -113,6 +117,7 @@ def create_group(call: Call) -> GroupView:
     "GET", "/v1/groups", "Named groups in id order (R-PROP-7)", GroupList, query=PAGING,
     errors=(400, 401)))
 def list_groups(call: Call) -> GroupList:
+    from chalicelib.services import groups
     return groups.list_groups(call.deps, limit=page_limit(call), cursor=call.query("cursor"))
 
 
@@ -120,6 +125,7 @@ def list_groups(call: Call) -> GroupList:
     "GET", "/v1/groups/{group_id}", "A group with the active units it reaches now "
     "(R-PROP-7)", GroupView, errors=(401, 404)))
 def get_group(call: Call, group_id: str) -> GroupView:
+    from chalicelib.services import groups
     return groups.get_group(call.deps, group_id)
 
 
@@ -127,4 +133,5 @@ def get_group(call: Call, group_id: str) -> GroupView:
     "DELETE", "/v1/groups/{group_id}", "Operators: delete a group (R-PROP-7)", GroupDeleted,
     errors=(401, 403, 404)))
 def delete_group(call: Call, group_id: str) -> GroupDeleted:
+    from chalicelib.services import groups
     return groups.delete_group(call.deps, call.who, group_id)

@@ -18,7 +18,6 @@ from chalicelib.domain.schemas import (
     RejectRequest,
     UploadPlan,
 )
-from chalicelib.services import receive, send, status
 
 exchange_api = Blueprint(__name__)
 
@@ -31,6 +30,7 @@ IDEMPOTENCY = QueryParam("Idempotency-Key", "Retries with the same key return th
     CreateMessageResponse, status=201, request=CreateMessageRequest, headers=(IDEMPOTENCY,),
     errors=(400, 401, 409, 413)))
 def create_message(call: Call) -> CreateMessageResponse:
+    from chalicelib.services import send
     created = send.create_message(call.deps, call.who, call.body,
                                   call.request.headers.get("idempotency-key"))
     if created.replayed:
@@ -44,6 +44,7 @@ def create_message(call: Call) -> CreateMessageResponse:
     "GET", "/v1/messages/{message_id}/upload", "Fresh upload URLs for a message still "
     "waiting for its content", UploadPlan, errors=(401, 404, 409)))
 def upload_plan(call: Call, message_id: str) -> UploadPlan:
+    from chalicelib.services import send
     return send.upload_plan(call.deps, call.who, message_id)
 
 
@@ -52,6 +53,7 @@ def upload_plan(call: Call, message_id: str) -> UploadPlan:
     "verifies length and SHA-256 and delivers (R-SEND-3/4)", MessageStatus,
     request=CompleteRequest, errors=(400, 401, 404, 409, 422)))
 def complete(call: Call, message_id: str) -> MessageStatus:
+    from chalicelib.services import send, status
     etags = {p.part_number: p.etag for p in call.body.parts}
     send.complete(call.deps, call.who, message_id, etags)
     return status.message_status(call.deps, call.who, message_id)
@@ -61,6 +63,7 @@ def complete(call: Call, message_id: str) -> MessageStatus:
     "GET", "/v1/messages/{message_id}", "Status, per-destination deliveries and trace "
     "(R-SEND-5)", MessageStatus, errors=(401, 404)))
 def message_status(call: Call, message_id: str) -> MessageStatus:
+    from chalicelib.services import status
     return status.message_status(call.deps, call.who, message_id)
 
 
@@ -68,6 +71,7 @@ def message_status(call: Call, message_id: str) -> MessageStatus:
     "GET", "/v1/inbox", "Messages waiting for the caller's unit, by priority then age "
     "(R-RECV-1)", InboxPage, query=PAGING, errors=(400, 401)))
 def inbox(call: Call) -> InboxPage:
+    from chalicelib.services import receive
     return receive.inbox(call.deps, call.who, limit=page_limit(call), cursor=call.query("cursor"))
 
 
@@ -75,6 +79,7 @@ def inbox(call: Call) -> InboxPage:
     "GET", "/v1/outbox", "Messages the caller's unit sent, newest first (R-SEND-1)",
     OutboxPage, query=PAGING, errors=(400, 401)))
 def outbox(call: Call) -> OutboxPage:
+    from chalicelib.services import status
     return status.outbox(call.deps, call.who, limit=page_limit(call), cursor=call.query("cursor"))
 
 
@@ -82,6 +87,7 @@ def outbox(call: Call) -> OutboxPage:
     "POST", "/v1/messages/{message_id}/fetch", "A short-lived download URL for a "
     "destination (R-RECV-2)", FetchGrant, errors=(401, 404, 409)))
 def fetch(call: Call, message_id: str) -> FetchGrant:
+    from chalicelib.services import receive
     return receive.fetch(call.deps, call.who, message_id)
 
 
@@ -90,6 +96,7 @@ def fetch(call: Call, message_id: str) -> FetchGrant:
     "destination computed (R-RECV-3)", DeliveryView, request=ConfirmRequest,
     errors=(400, 401, 404, 409, 422)))
 def confirm(call: Call, message_id: str) -> DeliveryView:
+    from chalicelib.services import receive
     return receive.confirm(call.deps, call.who, message_id, call.body.sha256)
 
 
@@ -97,4 +104,5 @@ def confirm(call: Call, message_id: str) -> DeliveryView:
     "POST", "/v1/messages/{message_id}/reject", "Refuse a message with a reason",
     DeliveryView, request=RejectRequest, errors=(400, 401, 404, 409)))
 def reject(call: Call, message_id: str) -> DeliveryView:
+    from chalicelib.services import receive
     return receive.reject(call.deps, call.who, message_id, call.body.reason)

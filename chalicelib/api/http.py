@@ -15,17 +15,17 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.bootstrap import deps
 from chalicelib.domain.errors import InvalidRequestError, LgspError
-from chalicelib.domain.signatures import Caller, SignedRequest
-from chalicelib.services.auth import authenticate
-from chalicelib.services.deps import Deps
+
+if TYPE_CHECKING:  # imported by the first call, not by a cold start (docs/performance.md)
+    from chalicelib.domain.signatures import Caller, SignedRequest
+    from chalicelib.services.deps import Deps
 
 log = logging.getLogger("lgsp.api")
 
@@ -123,6 +123,7 @@ def _canonical_query(request: Request) -> str:
 def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
     """The request as the client signed it: scheme and host as it reached us, the public
     path prefix, the path, and the query in canonical (sorted) order."""
+    from chalicelib.domain.signatures import SignedRequest
     event = request.to_original_event()
     headers = dict(request.headers.items())
     scheme = headers.get("x-forwarded-proto", cfg_deps.settings.default_scheme)
@@ -163,6 +164,8 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
     def decorator(fn: Callable[..., BaseModel]) -> Callable[..., Response]:
         @functools.wraps(fn)
         def handler(**params: str) -> Response:
+            from chalicelib.bootstrap import deps
+            from chalicelib.services.auth import authenticate
             started, request = time.monotonic(), bp.current_request
             call: Call | None = None
             code: str | None = None

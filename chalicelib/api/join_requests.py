@@ -16,7 +16,6 @@ from typing import Any
 from chalice import Blueprint, Chalice, Response
 from pydantic import Field
 
-from chalicelib.adapters.letters import DOCX_CONTENT_TYPE
 from chalicelib.api.http import (
     PAGING,
     ROUTES,
@@ -29,13 +28,10 @@ from chalicelib.api.http import (
     page_limit,
     signed_request,
 )
-from chalicelib.bootstrap import deps
 from chalicelib.domain import join_requests as jr
 from chalicelib.domain.errors import LgspError
+from chalicelib.domain.join_requests import DOCX_CONTENT_TYPE
 from chalicelib.domain.model import Model
-from chalicelib.services import join_decisions
-from chalicelib.services import join_requests as requests_service
-from chalicelib.services.auth import authenticate
 
 log = logging.getLogger("lgsp.api")
 BASE = "/v1/admin/requests"
@@ -75,6 +71,7 @@ class LetterDocument(Model):
     "draft listing what is missing (unit admins; operators for any unit)", jr.RequestView,
     status=201, request=jr.FileRequestBody, errors=(400, 401, 403, 404)))
 def file_request(call: Call) -> jr.RequestView:
+    from chalicelib.services import join_requests as requests_service
     body: jr.FileRequestBody = call.body
     view = requests_service.file_request(call.deps, call.who, body.kind, body.unit,
                                          body.fields)
@@ -86,6 +83,7 @@ def file_request(call: Call) -> jr.RequestView:
     "GET", BASE, "Requests: operators all (open by due time, overdue first), unit admins "
     "their own unit's", jr.RequestList, query=LIST_QUERY, errors=(400, 401, 403)))
 def list_requests(call: Call) -> jr.RequestList:
+    from chalicelib.services import join_requests as requests_service
     return requests_service.list_requests(
         call.deps, call.who, unit=call.query("unit"), state=call.query("state"),
         limit=page_limit(call), cursor=call.query("cursor"))
@@ -95,6 +93,7 @@ def list_requests(call: Call) -> jr.RequestList:
     "GET", ONE, "A request with its fields, due date and history", jr.RequestView,
     errors=(401, 403, 404)))
 def get_request(call: Call, id: str) -> jr.RequestView:
+    from chalicelib.services import join_requests as requests_service
     return requests_service.get_request(call.deps, call.who, id)
 
 
@@ -102,6 +101,7 @@ def get_request(call: Call, id: str) -> jr.RequestView:
     "PATCH", ONE, "Complete a draft: set fields; complete once nothing is missing",
     jr.RequestView, request=jr.CompleteRequestBody, errors=(400, 401, 403, 404, 409)))
 def complete_request(call: Call, id: str) -> jr.RequestView:
+    from chalicelib.services import join_requests as requests_service
     return requests_service.complete_request(call.deps, call.who, id,
                                              call.body.fields)
 
@@ -111,6 +111,7 @@ def complete_request(call: Call, id: str) -> jr.RequestView:
     "HMAC secret is in this answer only", jr.ApprovalAnswer, request=jr.ApproveBody,
     errors=(400, 401, 403, 404, 409)))
 def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
+    from chalicelib.services import join_decisions
     call.headers["Cache-Control"] = "no-store"
     return join_decisions.approve(call.deps, call.who, id, call.body)
 
@@ -119,6 +120,7 @@ def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
     "POST", ONE + "/refuse", "Refuse a complete request with a reason (operators)",
     jr.RequestView, request=jr.RefuseBody, errors=(400, 401, 403, 404, 409)))
 def refuse_request(call: Call, id: str) -> jr.RequestView:
+    from chalicelib.services import join_decisions
     return join_decisions.refuse(call.deps, call.who, id, call.body)
 
 
@@ -126,6 +128,7 @@ def refuse_request(call: Call, id: str) -> jr.RequestView:
     "POST", ONE + "/withdraw", "Withdraw a request not answered yet (its unit's admin)",
     jr.RequestView, errors=(401, 403, 404, 409)))
 def withdraw_request(call: Call, id: str) -> jr.RequestView:
+    from chalicelib.services import join_requests as requests_service
     return requests_service.withdraw_request(call.deps, call.who, id)
 
 
@@ -137,6 +140,9 @@ ROUTES.append(RouteSpec(
 @requests_api.route(LETTER, methods=["GET"], content_types=["*/*"])
 def get_letter(id: str) -> Response:
     """Signed like every route, but answers bytes, which `api_route` does not render."""
+    from chalicelib.bootstrap import deps
+    from chalicelib.services import join_requests as requests_service
+    from chalicelib.services.auth import authenticate
     started, request = time.monotonic(), requests_api.current_request
     unit: str | None = None
     code: str | None = None

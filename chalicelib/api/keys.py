@@ -6,7 +6,6 @@ from chalice import Blueprint
 
 from chalicelib.api.http import Call, RouteSpec, api_route
 from chalicelib.domain.key_schemas import IssuedKey, KeyList, KeyView, RotateKeyRequest
-from chalicelib.services import keys as key_lifecycle
 
 keys_api = Blueprint(__name__)
 
@@ -15,6 +14,7 @@ keys_api = Blueprint(__name__)
     "GET", "/v1/keys", "The access keys of the caller's app, newest first (no secrets)",
     KeyList, errors=(401,)))
 def list_keys(call: Call) -> KeyList:
+    from chalicelib.services import keys as key_lifecycle
     return key_lifecycle.list_keys(call.deps, call.who)
 
 
@@ -23,6 +23,7 @@ def list_keys(call: Call) -> KeyList:
     "until the overlap ends", IssuedKey, status=201, request=RotateKeyRequest,
     errors=(400, 401, 409)))
 def rotate_key(call: Call) -> IssuedKey:
+    from chalicelib.services import keys as key_lifecycle
     body: RotateKeyRequest = call.body
     issued = key_lifecycle.rotate_key(call.deps, call.who, algorithm=body.algorithm,
                                       public_key=body.public_key)
@@ -35,4 +36,5 @@ def rotate_key(call: Call) -> IssuedKey:
     "DELETE", "/v1/keys/{key_id}", "Revoke a key of the caller's app at once",
     KeyView, errors=(401, 404, 409)))
 def revoke_key(call: Call, key_id: str) -> KeyView:
+    from chalicelib.services import keys as key_lifecycle
     return key_lifecycle.revoke_key(call.deps, call.who, key_id)

@@ -7,7 +7,6 @@ from chalice import Blueprint
 from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
 from chalicelib.domain.presence_schemas import OnlineUnits, PresenceHistory, PresenceView
 from chalicelib.domain.session_schemas import WsTicket
-from chalicelib.services import presence, tickets
 
 presence_api = Blueprint(__name__)
 UNIT = QueryParam("unit", "Operators: the unit to look at (default: the caller's).",
@@ -18,6 +17,7 @@ UNIT = QueryParam("unit", "Operators: the unit to look at (default: the caller's
     "POST", "/v1/ws/tickets", "A one-time ticket to open the WebSocket without signing "
     "the handshake (`?ticket=`)", WsTicket, status=201, errors=(401,)))
 def ws_ticket(call: Call) -> WsTicket:
+    from chalicelib.services import tickets
     return tickets.issue(call.deps, call.who, call.deps.settings.websocket_url)
 
 
@@ -25,6 +25,7 @@ def ws_ticket(call: Call) -> WsTicket:
     "GET", "/v1/presence", "Online or offline, since when, and the live connections "
     "(R-PROP-9)", PresenceView, query=(UNIT,), errors=(401, 403)))
 def get_presence(call: Call) -> PresenceView:
+    from chalicelib.services import presence
     return presence.presence(call.deps, call.who, call.query("unit"))
 
 
@@ -32,6 +33,7 @@ def get_presence(call: Call) -> PresenceView:
     "GET", "/v1/presence/history", "When the unit connected and disconnected, newest "
     "first (R-PROP-12)", PresenceHistory, query=(UNIT, *PAGING), errors=(400, 401, 403)))
 def presence_history(call: Call) -> PresenceHistory:
+    from chalicelib.services import presence
     return presence.history(call.deps, call.who, call.query("unit"), limit=page_limit(call),
                             cursor=call.query("cursor"))
 
@@ -40,5 +42,6 @@ def presence_history(call: Call) -> PresenceHistory:
     "GET", "/v1/presence/online", "Operators: the units online now", OnlineUnits,
     query=PAGING, errors=(400, 401, 403)))
 def online_units(call: Call) -> OnlineUnits:
+    from chalicelib.services import presence
     return presence.online_units(call.deps, call.who, limit=page_limit(call),
                                  cursor=call.query("cursor"))

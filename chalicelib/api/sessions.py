@@ -18,7 +18,6 @@ from chalicelib.domain.session_schemas import (
     ServiceView,
     SessionGrant,
 )
-from chalicelib.services import hub_signing, service_registry, sessions
 
 sessions_api = Blueprint(__name__)
 
@@ -27,6 +26,7 @@ sessions_api = Blueprint(__name__)
     "POST", "/v1/services", "Register a service the caller's unit exposes", ServiceView,
     status=201, request=RegisterServiceRequest, errors=(400, 401, 409)))
 def register_service(call: Call) -> ServiceView:
+    from chalicelib.services import service_registry
     view = service_registry.register_service(call.deps, call.who, call.body)
     call.headers["Location"] = f"/v1/services/{view.id}"
     return view
@@ -35,6 +35,7 @@ def register_service(call: Call) -> ServiceView:
 @api_route(sessions_api, RouteSpec(
     "GET", "/v1/services", "The services of the caller's unit", ServiceList, errors=(401,)))
 def list_services(call: Call) -> ServiceList:
+    from chalicelib.services import service_registry
     return service_registry.list_services(call.deps, call.who)
 
 
@@ -42,6 +43,7 @@ def list_services(call: Call) -> ServiceList:
     "POST", "/v1/grants", "Operators: let a source unit (or app) call a service",
     GrantView, status=201, request=CreateGrantRequest, errors=(400, 401, 403, 404, 409)))
 def create_grant(call: Call) -> GrantView:
+    from chalicelib.services import service_registry
     return service_registry.create_grant(call.deps, call.who, call.body)
 
 
@@ -49,6 +51,7 @@ def create_grant(call: Call) -> GrantView:
     "DELETE", "/v1/grants/{grant_id}", "Operators: remove a grant (its sessions stop "
     "introspecting as active)", GrantView, errors=(401, 403, 404)))
 def delete_grant(call: Call, grant_id: str) -> GrantView:
+    from chalicelib.services import service_registry
     return service_registry.delete_grant(call.deps, call.who, grant_id)
 
 
@@ -57,6 +60,7 @@ def delete_grant(call: Call, grant_id: str) -> GrantView:
     "(R-AUTH-1/2)", SessionGrant, status=201, request=OpenSessionRequest,
     errors=(400, 401, 403)))
 def open_session(call: Call) -> SessionGrant:
+    from chalicelib.services import sessions
     call.headers["Cache-Control"] = "no-store"
     return sessions.open_session(call.deps, call.who, call.body)
 
@@ -66,6 +70,7 @@ def open_session(call: Call) -> SessionGrant:
     "destination service (R-AUTH-4/5)", Introspection, request=IntrospectRequest,
     errors=(400, 401)))
 def introspect(call: Call) -> Introspection:
+    from chalicelib.services import sessions
     call.headers["Cache-Control"] = "no-store"
     return sessions.introspect(call.deps, call.who, call.body.token, call.body.request)
 
@@ -74,5 +79,6 @@ def introspect(call: Call) -> Introspection:
     "GET", "/.well-known/jwks.json", "The hub's public token-signing keys (RFC 7517)",
     Jwks, signed=False))
 def jwks(call: Call) -> Jwks:
+    from chalicelib.services import hub_signing
     call.headers["Cache-Control"] = "max-age=300"
     return Jwks(keys=hub_signing.jwks(call.deps))

@@ -15,16 +15,14 @@ from chalicelib.domain.reorg import Reorganisation, ReorgView
 from chalicelib.domain.unit_schemas import (
     ChangeUnit,
     CreateUnit,
+    ImportReport,
     ImportRequest,
     ReorgList,
+    UnitApps,
     UnitHistory,
     UnitHistoryLine,
     UnitView,
 )
-from chalicelib.services import reorg, unit_apps, unit_import, units
-from chalicelib.services.roles import require_operator
-from chalicelib.services.unit_apps import UnitApps
-from chalicelib.services.unit_import import ImportReport
 
 units_admin_api = Blueprint(__name__)
 
@@ -43,6 +41,8 @@ def unit_view(item: Item) -> UnitView:
     "POST", "/v1/admin/units", "Operators: register a unit", UnitView, status=201,
     request=CreateUnit, errors=(400, 401, 403, 409)))
 def create_unit(call: Call) -> UnitView:
+    from chalicelib.services import units
+    from chalicelib.services.roles import require_operator
     require_operator(call.deps, call.who)
     body: CreateUnit = call.body
     item = units.create_unit(call.deps, body.code, body.name, short_name=body.short_name,
@@ -56,6 +56,8 @@ def create_unit(call: Call) -> UnitView:
     "status (active / suspended)", UnitView, request=ChangeUnit,
     errors=(400, 401, 403, 404, 409)))
 def change_unit(call: Call, code: str) -> UnitView:
+    from chalicelib.services import units
+    from chalicelib.services.roles import require_operator
     require_operator(call.deps, call.who)
     changes: dict[str, Any] = call.body.model_dump(exclude_none=True)
     item = units.update_unit(call.deps, code, changes, actor=call.who.app)
@@ -66,6 +68,8 @@ def change_unit(call: Call, code: str) -> UnitView:
     "GET", "/v1/admin/units/{code}/history", "Operators: a unit's changes, newest first",
     UnitHistory, query=PAGING, errors=(400, 401, 403)))
 def unit_history(call: Call, code: str) -> UnitHistory:
+    from chalicelib.services import units
+    from chalicelib.services.roles import require_operator
     require_operator(call.deps, call.who)
     page = units.unit_history(call.deps, code, limit=page_limit(call),
                               cursor=call.query("cursor"))
@@ -79,6 +83,7 @@ def unit_history(call: Call, code: str) -> UnitHistory:
     "run reports every bad row, and nothing is imported unless every row is good",
     ImportReport, request=ImportRequest, errors=(400, 401, 403, 422)))
 def import_units(call: Call) -> ImportReport:
+    from chalicelib.services import unit_import
     body: ImportRequest = call.body
     return unit_import.import_units(call.deps, call.who, fmt=body.format, data=body.data,
                                     dry_run=body.dry_run)
@@ -89,6 +94,7 @@ def import_units(call: Call) -> ImportReport:
     "units, with the legal basis and effective date (R-JOIN-5)", ReorgView, status=201,
     request=Reorganisation, errors=(400, 401, 403, 404, 409)))
 def reorganise(call: Call) -> ReorgView:
+    from chalicelib.services import reorg
     return reorg.reorganise(call.deps, call.who, call.body)
 
 
@@ -96,6 +102,7 @@ def reorganise(call: Call) -> ReorgView:
     "GET", "/v1/admin/reorganisations", "Operators: re-organisations, newest first",
     ReorgList, query=PAGING, errors=(400, 401, 403)))
 def list_reorganisations(call: Call) -> ReorgList:
+    from chalicelib.services import reorg
     items, cursor = reorg.list_reorgs(call.deps, call.who, limit=page_limit(call),
                                       cursor=call.query("cursor"))
     return ReorgList(items=[i.model_dump(mode="json") for i in items], next_cursor=cursor)
@@ -106,6 +113,7 @@ def list_reorganisations(call: Call) -> ReorgList:
     "unit's apps with their keys, never a secret (R-OPS-3)", UnitApps,
     errors=(401, 403)))
 def list_unit_apps(call: Call, code: str) -> UnitApps:
+    from chalicelib.services import unit_apps
     return unit_apps.list_unit_apps(call.deps, call.who, code)
 
 
@@ -113,4 +121,5 @@ def list_unit_apps(call: Call, code: str) -> UnitApps:
     "DELETE", "/v1/admin/apps/{app_id}/keys/{key_id}", "Unit admins (apps of their own "
     "unit) and operators: revoke an app's key at once", KeyView, errors=(401, 403, 404)))
 def revoke_app_key(call: Call, app_id: str, key_id: str) -> KeyView:
+    from chalicelib.services import unit_apps
     return unit_apps.revoke_app_key(call.deps, call.who, app_id, key_id)

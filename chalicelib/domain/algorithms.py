@@ -16,13 +16,19 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from http_message_signatures import algorithms
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
+from .algorithm_ids import (
+    ASYMMETRIC,
+    HMAC_SHA1,
+    HMAC_SHA256,
+    LEGACY_ONLY,
+    MIN_RSA_BITS,
+    RSA_PSS_SHA512,
+    RSA_V1_5_SHA256,
+)
 from .errors import InvalidRequestError
 
-HMAC_SHA256, HMAC_SHA1 = "hmac-sha256", "hmac-sha1"
-RSA_PSS_SHA512, RSA_V1_5_SHA256 = "rsa-pss-sha512", "rsa-v1_5-sha256"
-LEGACY_ONLY = frozenset({HMAC_SHA1})
-ASYMMETRIC = frozenset({RSA_PSS_SHA512, RSA_V1_5_SHA256})
-MIN_RSA_BITS = 2048
+__all__ = ["ALGORITHMS", "ASYMMETRIC", "HMAC_SHA1", "HMAC_SHA256", "LEGACY_ONLY", "HmacSha1",
+           "MIN_RSA_BITS", "RSA_PSS_SHA512", "RSA_V1_5_SHA256", "public_key_pem"]
 
 
 class HmacSha1(algorithms.HTTPSignatureAlgorithm):

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from .algorithms import ASYMMETRIC
+from .algorithm_ids import ASYMMETRIC
 from .model import Model
 
 Kind = Literal["register_app", "admin_account", "cancel_app", "sso_register_app",

@@ -38,6 +38,8 @@ REQUEST_ID = r"^[0-9a-f]{16,40}$"
 SUMMARY_FIELDS = ("id", "request_kind", "unit", "state", "title", "created_at", "completed_at",
                   "due_date", "due_at", "answered_at")
 _FAR = 10 ** 12 - 1
+DOCX_CONTENT_TYPE = ("application/vnd.openxmlformats-officedocument."
+                     "wordprocessingml.document")  # the answer letters
 
 
 def request_key(request_id: str) -> tuple[str, str]:

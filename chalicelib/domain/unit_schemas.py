@@ -6,8 +6,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from .key_schemas import KeyView
 from .model import Model
 from .schemas import Strict
+
+UNIT_STATUSES = ("active", "suspended", "dissolved")
 
 
 class Contact(Strict):
@@ -68,3 +71,35 @@ class ImportRequest(Strict):
 class ReorgList(Model):
     items: list[object]
     next_cursor: str | None = None
+
+
+class UnitApp(Model):
+    app: str
+    unit: str
+    name: str
+    role: str
+    status: str
+    legacy: bool
+    created_at: str
+    keys: list[KeyView]
+
+
+class UnitApps(Model):
+    unit: str
+    items: list[UnitApp]
+
+
+class RowError(Model):
+    row: int
+    code: str | None
+    field: str
+    error: str
+    message: str
+
+
+class ImportReport(Model):
+    dry_run: bool
+    rows: int
+    valid: bool
+    imported: int
+    errors: list[RowError]

@@ -8,29 +8,13 @@ from chalicelib.domain import keys
 from chalicelib.domain.errors import ForbiddenError, NotFoundError
 from chalicelib.domain.exchange import iso
 from chalicelib.domain.key_schemas import KeyView
-from chalicelib.domain.model import Model
 from chalicelib.domain.ports import Item
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.unit_schemas import UnitApp, UnitApps
 from chalicelib.services import keys as key_service
 from chalicelib.services.deps import Deps
 from chalicelib.services.records import every_item
 from chalicelib.services.roles import is_operator, is_unit_admin, require_unit_admin
-
-
-class UnitApp(Model):
-    app: str
-    unit: str
-    name: str
-    role: str
-    status: str
-    legacy: bool
-    created_at: str
-    keys: list[KeyView]
-
-
-class UnitApps(Model):
-    unit: str
-    items: list[UnitApp]
 
 
 def _view(deps: Deps, caller: Caller, app: Item) -> UnitApp:

@@ -19,9 +19,9 @@ from chalicelib.domain.errors import (
     TransactionConflictError,
     UnprocessableError,
 )
-from chalicelib.domain.model import Model
 from chalicelib.domain.ports import TransactOp
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.unit_schemas import ImportReport, RowError
 from chalicelib.services import units
 from chalicelib.services.deps import Deps
 from chalicelib.services.roles import require_operator
@@ -29,22 +29,6 @@ from chalicelib.services.roles import require_operator
 FIELDS = ("code", "name", "short_name", "email", "phone", "address")
 MAX_ROWS = 20000
 BATCH = 30  # units per transaction (3 writes each)
-
-
-class RowError(Model):
-    row: int
-    code: str | None
-    field: str
-    error: str
-    message: str
-
-
-class ImportReport(Model):
-    dry_run: bool
-    rows: int
-    valid: bool
-    imported: int
-    errors: list[RowError]
 
 
 def _rows(fmt: str, data: str) -> list[dict[str, Any]]:

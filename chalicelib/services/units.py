@@ -13,10 +13,11 @@ from typing import Any
 from chalicelib.domain import identifiers, keys
 from chalicelib.domain.errors import ConflictError, NotFoundError, TransactionConflictError
 from chalicelib.domain.ports import Condition, Item, Page, Put, TransactOp, Update
+from chalicelib.domain.unit_schemas import UNIT_STATUSES
 from chalicelib.services.deps import Deps
 
-ACTIVE, SUSPENDED, DISSOLVED = "active", "suspended", "dissolved"
-STATUSES = (ACTIVE, SUSPENDED, DISSOLVED)
+STATUSES = UNIT_STATUSES
+ACTIVE, SUSPENDED, DISSOLVED = STATUSES
 UNITS = "UNITS"
 DIRECTORY_VERSION = ("DIRINDEX", "VERSION")
 ENTRY_FIELDS = ("code", "name", "short_name", "level", "parent", "status", "account",

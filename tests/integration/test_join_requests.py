@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from http_message_signatures import algorithms
 
 from app import app
-from chalicelib.adapters.letters import DOCX_CONTENT_TYPE
+from chalicelib.domain.join_requests import DOCX_CONTENT_TYPE
 from chalicelib.services import registry
 from chalicelib.services.registry import IssuedCredentials
 from tests.support.fakes import FakeClock

@@ -18,6 +18,7 @@ def test_cold_start_reports_medians_raw_samples_and_a_ratio() -> None:
     assert set(row["raw_import_ms"]) == {"app", "boto3"}
     assert row["hub"] > 0 and row["baseline"] > 0
     assert "packages_ms" in row["heaviest_imports_of_app"]
+    assert row["first_inbox_call_imports_ms"] > 0
 
 
 def test_inbox_latency_compares_a_big_history_with_a_small_one() -> None:
