@@ -88,13 +88,14 @@ def fetch(deps: Deps, caller: Caller, message_id: str) -> FetchGrant:
 
 
 def _close(deps: Deps, caller: Caller, msg: Item, delivery: Item, *, state: str,
-           extra: dict[str, object], counters: dict[str, int]) -> None:
+           extra: dict[str, object], counters: dict[str, int]) -> Item:
+    """Close the delivery; returns the delivery as written."""
     message_id = msg["id"]
     now = deps.clock.now()
     at_field = "confirmed_at" if state == CONFIRMED else "rejected_at"
+    changes = {"state": state, at_field: now, **extra}
     deps.table.transact([
-        Update(*keys.delivery(message_id, caller.unit), set={"state": state, at_field: now,
-                                                              **extra},
+        Update(*keys.delivery(message_id, caller.unit), set=changes,
                condition=Condition(one_of={"state": list(OPEN_DELIVERY)})),
         Delete(*keys.inbox(caller.unit, delivery["inbox_sk"])),
         Update(*keys.message(message_id), add={"remaining": -1},
@@ -105,17 +106,22 @@ def _close(deps: Deps, caller: Caller, msg: Item, delivery: Item, *, state: str,
                     else "rejected", peer=[msg["source"]], size=msg["size"]),
         count(deps, caller.unit, **counters),
     ])
+    return {**delivery, **changes}
 
 
 def _finish_close(deps: Deps, caller: Caller, message_id: str, *, state: str,
-                  close: dict[str, object], counters: dict[str, int]) -> DeliveryView:
-    msg, delivery = delivery_for_destination(deps, message_id, caller.unit)
+                  close: dict[str, object], counters: dict[str, int],
+                  read: tuple[Item, Item] | None = None) -> DeliveryView:
+    """Close the caller's delivery (`read`: the message and delivery the caller already
+    loaded in this call), then the message if it was the last one open."""
+    msg, delivery = read or delivery_for_destination(deps, message_id, caller.unit)
     if delivery["state"] == state:
         finish_if_done(deps, message_id)  # a retry also finishes what a crash left undone
         return delivery_view(delivery)
     _check_open(msg, delivery)
     try:
-        _close(deps, caller, msg, delivery, state=state, extra=close, counters=counters)
+        closed = _close(deps, caller, msg, delivery, state=state, extra=close,
+                        counters=counters)
     except TransactionConflictError as exc:
         msg, delivery = delivery_for_destination(deps, message_id, caller.unit)
         if delivery["state"] == state:
@@ -123,8 +129,7 @@ def _finish_close(deps: Deps, caller: Caller, message_id: str, *, state: str,
         raise ConflictError("The delivery changed meanwhile; retry.", code="conflict") from exc
     tell(deps, [events.outcome(msg, state, caller.unit, deps.clock.now())])
     finish_if_done(deps, message_id)
-    current = deps.table.get(*keys.delivery(message_id, caller.unit))
-    return delivery_view(current or delivery)
+    return delivery_view(closed)
 
 
 def confirm(deps: Deps, caller: Caller, message_id: str, sha256: str) -> DeliveryView:
@@ -138,7 +143,8 @@ def confirm(deps: Deps, caller: Caller, message_id: str, sha256: str) -> Deliver
         raise ContentMismatchError("The SHA-256 you computed does not match the content "
                                    "that was sent; fetch it again.", code="checksum_mismatch")
     return _finish_close(deps, caller, message_id, state=CONFIRMED, close={},
-                         counters={"received": 1, "bytes_received": msg["size"]})
+                         counters={"received": 1, "bytes_received": msg["size"]},
+                         read=(msg, delivery))
 
 
 def reject(deps: Deps, caller: Caller, message_id: str, reason: str) -> DeliveryView:

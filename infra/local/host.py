@@ -43,6 +43,9 @@ class _Handler(BaseHTTPRequestHandler):
     websockets: WebSocketGateway
     protocol_version = "HTTP/1.1"
     server_version = "lgsp"
+    # Headers and body leave in two writes; with Nagle's algorithm the body waited for the
+    # client's delayed ACK of the headers (~40 ms per POST on Linux), see docs/performance.md.
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
