@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("-o", "--output", type=Path, metavar="PATH",
                        help="file or directory to write (default: the sender's file name "
                             "in the current directory, never overwriting)")
+    fetch.add_argument("--concurrency", type=_arg_type(_positive, "N"),
+                       default=DEFAULT_CONCURRENCY, metavar="N",
+                       help=f"parts downloaded at once (default {DEFAULT_CONCURRENCY})")
 
     reject = sub.add_parser("reject", parents=[common], help="refuse a message")
     reject.add_argument("id", metavar="ID")
@@ -183,7 +186,8 @@ def _send(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _fetch(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
-    result = fetch_file(client, args.id, args.output, progress=not args.no_progress)
+    result = fetch_file(client, args.id, args.output, progress=not args.no_progress,
+                        concurrency=args.concurrency)
     print(fetched_line(result), file=out)
     return 0
 

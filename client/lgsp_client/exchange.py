@@ -167,7 +167,8 @@ def beside(path: Path, message_id: str) -> Path:
 
 
 def fetch_file(client: LgspClient, message_id: str, dest: Path | None = None, *,
-               progress: bool = True, keep_both: bool = False) -> FetchResult:
+               progress: bool = True, keep_both: bool = False,
+               concurrency: int = DEFAULT_CONCURRENCY) -> FetchResult:
     """Fetch grant, streamed download with SHA-256, atomic rename, confirm with the hash.
 
     On a mismatch the partial file is deleted, the hub is still told the computed hash (so
@@ -182,7 +183,7 @@ def fetch_file(client: LgspClient, message_id: str, dest: Path | None = None, *,
     if not named and target.exists():
         raise LgspError(f"{target} already exists; choose a path with -o", code="file_exists")
     try:
-        got = download(grant, target, progress=progress)
+        got = download(grant, target, progress=progress, concurrency=concurrency)
     except ChecksumMismatchError as mismatch:
         try:
             client.confirm(message_id, mismatch.actual)

@@ -14,8 +14,9 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -82,12 +83,16 @@ def progress_bar(total: int, desc: str, enabled: bool) -> tqdm:
 
 def hash_file(path: Path, part_size: int = DEFAULT_PART_SIZE, *,
               progress: bool = False) -> FileDigest:
-    """Whole-file SHA-256 and per-part SHA-256s, in one read of the file."""
+    """Whole-file SHA-256 and per-part SHA-256s, in one read of the file. The whole-file
+    digest is updated on a second thread while this one hashes the part (hashlib releases
+    the GIL on large buffers), so the two digests cost about one."""
     size = path.stat().st_size
     ranges = part_ranges(size, part_size)
     whole = hashlib.sha256()
     digests: list[PartDigest] = []
-    with path.open("rb") as f, progress_bar(size, "hashing", progress) as bar:
+    with path.open("rb") as f, progress_bar(size, "hashing", progress) as bar, \
+            ThreadPoolExecutor(max_workers=1) as beside:
+        pending: Future[None] | None = None
         for number, (offset, length) in enumerate(ranges, start=1):
             part = hashlib.sha256()
             left = length
@@ -95,11 +100,15 @@ def hash_file(path: Path, part_size: int = DEFAULT_PART_SIZE, *,
                 chunk = f.read(min(CHUNK, left))
                 if not chunk:
                     raise TransferError(f"{path} shrank while it was being read")
-                whole.update(chunk)
+                if pending is not None:
+                    pending.result()  # chunks reach the whole-file digest in order
+                pending = beside.submit(whole.update, chunk)
                 part.update(chunk)
                 left -= len(chunk)
                 bar.update(len(chunk))
             digests.append(PartDigest(number, offset, length, part.hexdigest()))
+        if pending is not None:
+            pending.result()
         if f.read(1):
             raise TransferError(f"{path} grew while it was being read")
     return FileDigest(size, whole.hexdigest(), part_size, tuple(digests))
@@ -261,19 +270,85 @@ def _download_once(grant: Mapping[str, Any], tmp: Path, progress: bool,
         return result
 
 
+def _get_range(grant: Mapping[str, Any], offset: int, length: int,
+               timeout: tuple[float, float]) -> bytes:
+    """One ranged GET of the presigned URL (the Range header is not part of what the URL
+    signs), which must answer exactly those bytes."""
+    headers = {**dict(grant.get("headers") or {}),
+               "Range": f"bytes={offset}-{offset + length - 1}"}
+    what = f"bytes {offset}-{offset + length - 1} from {where(str(grant['url']))}"
+    with requests.Session() as session, session.request(
+            str(grant.get("method") or "GET"), grant["url"], headers=headers, stream=True,
+            timeout=timeout, allow_redirects=False) as response:
+        if response.status_code >= 300:
+            raise _store_error(response, what)
+        data = b"".join(response.iter_content(CHUNK)) if response.status_code == 206 else b""
+    if len(data) != length:
+        raise TransferError(f"{what}: the store did not answer the range "
+                            f"(HTTP {response.status_code}, {len(data)} bytes)")
+    return data
+
+
+def _download_ranges(grant: Mapping[str, Any], tmp: Path, *, progress: bool,
+                     timeout: tuple[float, float], part_size: int, concurrency: int,
+                     attempts: int, sleep: Callable[[float], None]) -> tuple[int, str]:
+    """Parts fetched and written at their offsets in parallel (each retried on its own),
+    hashed in order as they arrive; at most twice `concurrency` parts are in memory."""
+    size = int(grant["size"])
+    ranges = iter(part_ranges(size, part_size))
+    digest = hashlib.sha256()
+    window: deque[Future[bytes]] = deque()
+    with tmp.open("wb") as f, progress_bar(size, "download", progress) as bar, \
+            ThreadPoolExecutor(max_workers=concurrency) as pool:
+        def fetch_and_write(offset: int, length: int) -> bytes:
+            data: bytes = _retrying(attempts, sleep)(_get_range, grant, offset, length,
+                                                    timeout)
+            os.pwrite(f.fileno(), data, offset)
+            return data
+
+        def ahead() -> None:
+            while len(window) < 2 * concurrency and (r := next(ranges, None)) is not None:
+                window.append(pool.submit(fetch_and_write, *r))
+
+        try:
+            ahead()
+            while window:
+                data = window.popleft().result()
+                ahead()
+                digest.update(data)
+                bar.update(len(data))
+        except BaseException:
+            for future in window:
+                future.cancel()
+            raise
+        f.flush()
+        os.fsync(f.fileno())
+    return size, digest.hexdigest()
+
+
 def download(grant: Mapping[str, Any], dest: Path, *, progress: bool = True,
              attempts: int = 3, sleep: Callable[[float], None] = time.sleep,
-             timeout: tuple[float, float] = TRANSFER_TIMEOUT) -> Downloaded:
-    """Stream a fetch grant into a temporary file beside `dest`, hashing as it comes, and
+             timeout: tuple[float, float] = TRANSFER_TIMEOUT,
+             part_size: int = DEFAULT_PART_SIZE,
+             concurrency: int = DEFAULT_CONCURRENCY) -> Downloaded:
+    """Download a fetch grant into a temporary file beside `dest`, hashing as it comes, and
     rename it to `dest` only if the SHA-256 (and size) match the grant. On a mismatch the
-    partial file is deleted and `ChecksumMismatchError` carries the computed digest."""
+    partial file is deleted and `ChecksumMismatchError` carries the computed digest.
+
+    Content larger than one part comes as ranged GETs, `concurrency` at a time; smaller
+    content (or `concurrency=1`) as one stream."""
     fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     os.close(fd)
     tmp = Path(name)
     try:
         try:
-            size, sha256 = _retrying(attempts, sleep)(_download_once, grant, tmp, progress,
-                                                      timeout)
+            if concurrency > 1 and int(grant.get("size") or 0) > part_size:
+                size, sha256 = _download_ranges(
+                    grant, tmp, progress=progress, timeout=timeout, part_size=part_size,
+                    concurrency=concurrency, attempts=attempts, sleep=sleep)
+            else:
+                size, sha256 = _retrying(attempts, sleep)(_download_once, grant, tmp,
+                                                          progress, timeout)
         except requests.RequestException as exc:
             raise _unreachable(exc, str(grant["url"])) from exc
         expected = str(grant["sha256"]).lower()

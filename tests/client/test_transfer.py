@@ -206,3 +206,66 @@ def test_unreachable_store_is_reported_without_the_signed_query(
         download(grant_for(url, data), tmp_path / "x.pdf", progress=False, sleep=naps.append)
     assert "X-Amz-Signature" not in str(err.value)
     assert [p.name for p in tmp_path.iterdir()] == ["doc.pdf"]
+
+
+class RangedStore:
+    """Serves `data` honouring `Range: bytes=a-b` (206), failing the first `fail_first`
+    ranged requests with 503, or ignoring ranges altogether (200, whole body)."""
+
+    def __init__(self, data: bytes, *, fail_first: int = 0, ignore_ranges: bool = False) -> None:
+        self.data, self.fail_first, self.ignore_ranges = data, fail_first, ignore_ranges
+        self.ranges: list[str] = []
+
+    def __call__(self, r: Received) -> Reply:
+        wanted = r.headers.get("Range")
+        if wanted is None or self.ignore_ranges:
+            return Reply(200, self.data)
+        self.ranges.append(wanted)
+        if len(self.ranges) <= self.fail_first:
+            return Reply(503, b"<Error><Code>SlowDown</Code></Error>")
+        start, end = (int(x) for x in wanted.removeprefix("bytes=").split("-"))
+        return Reply(206, self.data[start:end + 1],
+                     {"Content-Range": f"bytes {start}-{end}/{len(self.data)}"})
+
+
+def test_large_content_comes_in_parallel_ranges_written_in_order(tmp_path: Path) -> None:
+    data = os.urandom(3 * MIN_PART_SIZE + 12345)
+    store = RangedStore(data)
+    with serve(store) as server:
+        got = download(grant_for(server.url, data), tmp_path / "out.pdf", progress=False,
+                       part_size=MIN_PART_SIZE, concurrency=3)
+    assert (tmp_path / "out.pdf").read_bytes() == data
+    assert got.sha256 == hashlib.sha256(data).hexdigest()
+    ends = [(o, min(o + MIN_PART_SIZE, len(data)) - 1) for o in range(0, len(data),
+                                                                   MIN_PART_SIZE)]
+    assert sorted(store.ranges) == sorted(f"bytes={a}-{b}" for a, b in ends)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pdf"]
+
+
+def test_a_failing_range_is_retried_alone(tmp_path: Path) -> None:
+    data = os.urandom(2 * MIN_PART_SIZE + 1)
+    store = RangedStore(data, fail_first=1)
+    with serve(store) as server:
+        got = download(grant_for(server.url, data), tmp_path / "out.pdf", progress=False,
+                       part_size=MIN_PART_SIZE, concurrency=2, sleep=lambda _: None)
+    assert got.size == len(data) and (tmp_path / "out.pdf").read_bytes() == data
+    assert len(store.ranges) == 4  # three parts, one of them asked twice
+
+
+def test_a_store_that_ignores_ranges_is_refused_and_leaves_no_file(tmp_path: Path) -> None:
+    data = os.urandom(2 * MIN_PART_SIZE)
+    with serve(RangedStore(data, ignore_ranges=True)) as server, \
+            pytest.raises(TransferError, match="did not answer the range"):
+        download(grant_for(server.url, data), tmp_path / "out.pdf", progress=False,
+                 part_size=MIN_PART_SIZE, concurrency=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ranged_content_that_does_not_match_leaves_no_file(tmp_path: Path) -> None:
+    data = os.urandom(2 * MIN_PART_SIZE + 3)
+    served = data[:-1] + bytes([data[-1] ^ 1])
+    with serve(RangedStore(served)) as server, pytest.raises(ChecksumMismatchError) as err:
+        download(grant_for(server.url, data), tmp_path / "out.pdf", progress=False,
+                 part_size=MIN_PART_SIZE, concurrency=2)
+    assert err.value.actual == hashlib.sha256(served).hexdigest()
+    assert list(tmp_path.iterdir()) == []
