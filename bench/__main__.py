@@ -112,6 +112,9 @@ def main() -> int:
         print(f"\nhub upload MiB/s of a {sweep['size_mib']} MiB file, part size x concurrency "
               f"(client default {sweep['client_default']}, best {sweep['best']}):")
         print(report.sweep_table(sweep))
+        print(f"\nhub download MiB/s of the same file (best {sweep['best_download']}; "
+              "concurrency 1 is one stream):")
+        print(report.sweep_table(sweep, "download_mib_per_s"))
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
               "quick": args.quick, "seconds": round(time.perf_counter() - started, 1),
               "performance": rows, "part_size_sweep": sweep, **out}

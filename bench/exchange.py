@@ -33,11 +33,12 @@ from bench.common import (
     s3_client,
     s3_settings,
     skipped,
+    timed,
 )
 from bench.sshd import LoopbackSshd, SshdUnavailable
 from infra.local.launcher import LocalHub
 from lgsp_client.exchange import fetch_file, send_file
-from lgsp_client.transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, hash_file
+from lgsp_client.transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, download, hash_file
 
 P1_WHAT = "{size} MiB exchange end to end vs boto3 PUT+GET, same store"
 P2_WHAT = "{size} MiB exchange end to end vs sftp put+get (OpenSSH)"
@@ -210,24 +211,46 @@ def _timed_hash(path: Path, part_size: int) -> float:
 def sweep(size_mib: int = 64, part_sizes_mib: tuple[int, ...] = (5, 8, 16),
           concurrencies: tuple[int, ...] = (2, 4, 8), repetitions: int = 1,
           hub: LocalHub | None = None) -> dict[str, Any]:
-    """Hub upload (send_file) MiB/s for each part size x concurrency, interleaved."""
+    """Hub upload (send_file) and download (`download` of one fetch grant, ranged GETs
+    written in place and hashed) MiB/s for each part size x concurrency, interleaved; a
+    concurrency of 1 is the single-stream download."""
     size = size_mib * MiB
     grid = [(p, c) for p in part_sizes_mib for c in concurrencies]
-    raw: dict[str, list[float]] = {f"{p}MiB x {c}": [] for p, c in grid}
+    up: dict[str, list[float]] = {f"{p}MiB x {c}": [] for p, c in grid}
+    down: dict[str, list[float]] = {f"{p}MiB x {c}": [] for p, c in [*grid, (8, 1)]}
     with tempfile.TemporaryDirectory(prefix="lgsp-bench-sweep-") as tmp, \
             running_hub(hub) as host:
         path = make_file(Path(tmp), size)
         for _ in range(repetitions):
             for p, c in grid:
                 runner = Runner(host, path, Path(tmp), p * MiB, c)
-                raw[f"{p}MiB x {c}"].append(runner.reject_upload())
-    rates = {k: round(size / MiB / median(v), 1) for k, v in raw.items()}
-    best = max(rates, key=lambda k: rates[k])
+                up[f"{p}MiB x {c}"].append(runner.reject_upload())
+        runner = Runner(host, path, Path(tmp), DEFAULT_PART_SIZE, DEFAULT_CONCURRENCY)
+        sent = send_file(runner.source, path, to=[DEST], title="bench download sweep",
+                         progress=False, new=True)
+        grant = runner.dest.fetch(str(sent.message["id"]))
+        out = Path(tmp) / "sweep-fetched.bin"
+        for _ in range(repetitions):
+            for key, samples in down.items():
+                p, c = (int(x.removesuffix("MiB")) for x in key.split(" x "))
+                samples.append(timed(lambda p=p, c=c: download(
+                    grant, out, progress=False, part_size=p * MiB, concurrency=c)))
+                out.unlink()
+        runner.dest.reject(str(sent.message["id"]), "benchmark")
+
+    def rates(raw: dict[str, list[float]]) -> dict[str, float]:
+        return {k: round(size / MiB / median(v), 1) for k, v in raw.items()}
+
+    up_rates, down_rates = rates(up), rates(down)
+    best = max(up_rates, key=lambda k: up_rates[k])
     default = f"{DEFAULT_PART_SIZE // MiB}MiB x {DEFAULT_CONCURRENCY}"
-    return {"size_mib": size_mib, "repetitions": repetitions, "upload_mib_per_s": rates,
-            "raw_seconds": {k: rounded(v, 3) for k, v in raw.items()}, "best": best,
+    return {"size_mib": size_mib, "repetitions": repetitions, "upload_mib_per_s": up_rates,
+            "download_mib_per_s": down_rates,
+            "raw_seconds": {k: rounded(v, 3) for k, v in up.items()},
+            "raw_download_seconds": {k: rounded(v, 3) for k, v in down.items()},
+            "best": best, "best_download": max(down_rates, key=lambda k: down_rates[k]),
             "client_default": default,
-            "default_over_best": round(rates.get(default, 0) / rates[best], 2)}
+            "default_over_best": round(up_rates.get(default, 0) / up_rates[best], 2)}
 
 
 def quick(hub: LocalHub | None = None) -> dict[str, dict[str, Any]]:

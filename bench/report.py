@@ -55,14 +55,16 @@ def table(rows: Iterable[dict[str, Any]], *, markdown: bool = False) -> str:
     return "\n".join(lines)
 
 
-def sweep_table(sweep: dict[str, Any]) -> str:
-    """Part size x concurrency of the hub upload, MiB/s (medians)."""
-    rates: dict[str, float] = sweep["upload_mib_per_s"]
+def sweep_table(sweep: dict[str, Any], key: str = "upload_mib_per_s") -> str:
+    """Part size x concurrency of the hub upload (or download), MiB/s (medians); a cell
+    not measured shows as a dash."""
+    rates: dict[str, float] = sweep[key]
     parts = sorted({k.split(" x ")[0] for k in rates}, key=lambda p: int(p[:-3]))
     concs = sorted({k.split(" x ")[1] for k in rates}, key=int)
     lines = ["| part size \\ concurrency | " + " | ".join(concs) + " |",
              "|---|" + "---|" * len(concs)]
     for p in parts:
-        lines.append(f"| {p} | " + " | ".join(f"{rates[f'{p} x {c}']:.1f}" for c in concs)
-                     + " |")
+        lines.append(f"| {p} | " + " | ".join(
+            f"{rates[f'{p} x {c}']:.1f}" if f"{p} x {c}" in rates else "-" for c in concs)
+            + " |")
     return "\n".join(lines)

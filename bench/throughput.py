@@ -28,7 +28,9 @@ from typing import Any
 from bench.common import (
     DEST,
     SOURCE,
+    child_pids,
     client_for,
+    cpu_seconds,
     median,
     result,
     rounded,
@@ -186,18 +188,37 @@ def baseline_run(hub: LocalHub, table: SqliteTable, messages: int, *, senders: i
     return _threads(work, senders, receivers, send, receive_round)
 
 
+def _with_cpu(host: LocalHub, messages: int, run_once: Callable[[], float],
+              cpu: dict[str, list[float]]) -> float:
+    """Run once; add each process's CPU milliseconds per exchange to `cpu`: the hub host,
+    its store (SeaweedFS) and this process (the load generator and, for the baseline,
+    the bare operations themselves)."""
+    assert host.proc is not None
+    pids = {"host": [host.proc.pid], "store": child_pids(host.proc.pid),
+            "load_generator": [os.getpid()]}
+    before = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
+    seconds = run_once()
+    for k, v in pids.items():
+        cpu.setdefault(k, []).append(
+            (sum(cpu_seconds(p) for p in v) - before[k]) * 1000 / messages)
+    return seconds
+
+
 def run(messages: int = 200, senders: int = 4, receivers: int = 4, repetitions: int = 3,
         hub: LocalHub | None = None) -> dict[str, Any]:
     """Exchanges per second, hub and baseline, `repetitions` alternating runs each."""
     raw: dict[str, list[float]] = {"hub": [], "baseline": []}
+    cpu: dict[str, dict[str, list[float]]] = {"hub": {}, "baseline": {}}
     with tempfile.TemporaryDirectory(prefix="lgsp-bench-p3-") as tmp, \
             running_hub(hub) as host:
         table = SqliteTable(Path(tmp) / "table.sqlite3")
         try:
             for rep in range(repetitions):
-                raw["hub"].append(messages / hub_run(host, messages, senders, receivers))
-                raw["baseline"].append(messages / baseline_run(
-                    host, table, messages, senders=senders, receivers=receivers, tag=f"r{rep}-"))
+                raw["hub"].append(messages / _with_cpu(host, messages, lambda: hub_run(
+                    host, messages, senders, receivers), cpu["hub"]))
+                raw["baseline"].append(messages / _with_cpu(host, messages, lambda rep=rep:
+                    baseline_run(host, table, messages, senders=senders,
+                                 receivers=receivers, tag=f"r{rep}-"), cpu["baseline"]))
         finally:
             table.close()
     hub_rate, base_rate = median(raw["hub"]), median(raw["baseline"])
@@ -206,4 +227,7 @@ def run(messages: int = 200, senders: int = 4, receivers: int = 4, repetitions: 
                   direction="higher is better", target=0.5,
                   met=hub_rate / base_rate >= 0.5, messages=messages, senders=senders,
                   receivers=receivers, repetitions=repetitions,
-                  raw_per_second={k: rounded(v, 2) for k, v in raw.items()})
+                  raw_per_second={k: rounded(v, 2) for k, v in raw.items()},
+                  cpu_ms_per_exchange_median={
+                      way: {k: round(median(v), 2) for k, v in per.items()}
+                      for way, per in cpu.items()})

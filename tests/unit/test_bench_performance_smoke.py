@@ -49,6 +49,9 @@ def test_the_table_shows_every_row_and_skips_with_a_reason() -> None:
     text = report.table(rows)
     assert "P1" in text and "skipped: no sshd" in text and "≥ 0.9" in text
     assert report.table(rows, markdown=True).count("\n") == 3
-    sweep = {"upload_mib_per_s": {"5MiB x 2": 1.0, "8MiB x 2": 2.0}}
+    sweep = {"upload_mib_per_s": {"5MiB x 2": 1.0, "8MiB x 2": 2.0},
+             "download_mib_per_s": {"8MiB x 1": 3.0, "8MiB x 2": 4.0}}
     assert "8MiB" in report.sweep_table(sweep)
+    down = report.sweep_table(sweep, "download_mib_per_s")
+    assert "| 8MiB | 3.0 | 4.0 |" in down
     assert {"cores", "memory_gib"} <= set(machine())
