@@ -211,9 +211,9 @@ def _timed_hash(path: Path, part_size: int) -> float:
 def sweep(size_mib: int = 64, part_sizes_mib: tuple[int, ...] = (5, 8, 16),
           concurrencies: tuple[int, ...] = (2, 4, 8), repetitions: int = 1,
           hub: LocalHub | None = None) -> dict[str, Any]:
-    """Hub upload (send_file) and download (`download` of one fetch grant, ranged GETs
-    written in place and hashed) MiB/s for each part size x concurrency, interleaved; a
-    concurrency of 1 is the single-stream download."""
+    """Hub upload (send_file) and download (`download` of a fetch grant of a message just
+    sent: ranged GETs written in place and hashed) MiB/s for each part size x
+    concurrency, interleaved; a concurrency of 1 is the single-stream download."""
     size = size_mib * MiB
     grid = [(p, c) for p in part_sizes_mib for c in concurrencies]
     up: dict[str, list[float]] = {f"{p}MiB x {c}": [] for p, c in grid}
@@ -226,17 +226,19 @@ def sweep(size_mib: int = 64, part_sizes_mib: tuple[int, ...] = (5, 8, 16),
                 runner = Runner(host, path, Path(tmp), p * MiB, c)
                 up[f"{p}MiB x {c}"].append(runner.reject_upload())
         runner = Runner(host, path, Path(tmp), DEFAULT_PART_SIZE, DEFAULT_CONCURRENCY)
-        sent = send_file(runner.source, path, to=[DEST], title="bench download sweep",
-                         progress=False, new=True)
-        grant = runner.dest.fetch(str(sent.message["id"]))
         out = Path(tmp) / "sweep-fetched.bin"
         for _ in range(repetitions):
             for key, samples in down.items():
+                # each sample downloads a message just sent, as a destination does: the
+                # first read of fresh content is slower on this store than a repeat
+                sent = send_file(runner.source, path, to=[DEST], title="bench download sweep",
+                                 progress=False, new=True)
+                grant = runner.dest.fetch(str(sent.message["id"]))
                 p, c = (int(x.removesuffix("MiB")) for x in key.split(" x "))
-                samples.append(timed(lambda p=p, c=c: download(
+                samples.append(timed(lambda p=p, c=c, grant=grant: download(
                     grant, out, progress=False, part_size=p * MiB, concurrency=c)))
                 out.unlink()
-        runner.dest.reject(str(sent.message["id"]), "benchmark")
+                runner.dest.reject(str(sent.message["id"]), "benchmark")
 
     def rates(raw: dict[str, list[float]]) -> dict[str, float]:
         return {k: round(size / MiB / median(v), 1) for k, v in raw.items()}
