@@ -7,10 +7,11 @@ Writes go through one connection and commit as a group: a write queues its work,
 whichever writer holds the write lock runs every queued write in one `BEGIN IMMEDIATE`
 transaction, each inside its own savepoint (a failed condition undoes only that write),
 then commits once. Each write still returns only after the commit that made it durable
-(`synchronous = FULL`), and sees every write committed or queued before it, so the
-semantics are those of one write per transaction; concurrent writers share the fsync
-instead of queueing for one each. The read-check-write of each write is atomic even when
-another process writes the same file (it waits up to the busy timeout for the lock).
+(`synchronous = FULL`), and sees every write that returned before it was queued (and
+those of its group before it), so the semantics are those of one write per transaction;
+concurrent writers share the fsync instead of queueing for one each. The read-check-write
+of each write is atomic even when another process writes the same file (it waits up to
+the busy timeout for the lock).
 Items whose `ttl` lies in the past count as absent everywhere and are purged lazily.
 """
 
