@@ -101,7 +101,7 @@ def test_in_one_group_a_failed_write_is_undone_alone_and_later_ones_see_earlier(
 
 
 def test_a_group_that_cannot_commit_reports_every_write_failed(table: SqliteTable) -> None:
-    group = [_Write(lambda conn: table._store(conn, {"pk": "X", "sk": str(i)}))
+    group = [_Write(lambda conn, i=i: table._store(conn, {"pk": "X", "sk": str(i)}))
              for i in range(3)]
     other = sqlite3.connect(table._target, isolation_level=None, timeout=0)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
