@@ -1,7 +1,7 @@
 """P6 (R-PROP-5): inbox listing latency with 100,000 messages of history against 100.
 
 Two in-process hubs on their own SQLite files are seeded through the `Table` port in
-transactions of 33 messages, item shapes as `services/verify.py` writes them: for each
+transactions of 33 messages, item shapes as `services/fanout.py` writes them: for each
 message an inbox entry of the destination, an outbox entry and a `sent` history line of
 the source (priorities mixed, so the inbox's priority-then-age order is exercised). Then,
 alternating between the two hubs, `GET /v1/inbox?limit=50` is timed both as the use case
@@ -25,10 +25,11 @@ from bench.common import median, result, rounded
 from chalicelib import bootstrap
 from chalicelib.adapters.table_sqlite import SqliteTable
 from chalicelib.domain import keys
-from chalicelib.domain.exchange import AVAILABLE, VERIFIED, day
 from chalicelib.domain.exchange import inbox_sort_key as sort_key
+from chalicelib.domain.lifecycle import DeliveryState, MessageState
 from chalicelib.domain.ports import ObjectStore, Put, TransactOp
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import province_month
 from chalicelib.services import receive, registry
 from chalicelib.services.deps import Deps
 from tests.support.fakes import FakeClock
@@ -46,15 +47,17 @@ def _ops(n: int, start: int, rng: random.Random) -> list[TransactOp]:
     at = start + n
     ipk, isk = keys.inbox(UNIT_B, sort_key(rank, at, message_id))
     opk, osk = keys.outbox(UNIT_A, at, message_id)
-    hpk, hsk = keys.history(UNIT_A, day(at)[:7], at, message_id, "sent")
+    hpk, hsk = keys.history(UNIT_A, province_month(at), at, message_id, "sent")
     return [
         Put({"pk": ipk, "sk": isk, "kind": "inbox", "id": message_id, "source": UNIT_A,
              "title": f"Công văn số {n}/STC về việc báo cáo", "priority": priority,
              "data_type": "document", "protocol": "file", "size": 1024 + n % 5000,
              "file_name": f"cong-van-{n}.pdf", "content_type": "application/pdf",
-             "state": AVAILABLE, "available_at": at, "confirm_by": at + 7 * 86400}),
+             "state": DeliveryState.AVAILABLE, "available_at": at,
+             "confirm_by": at + 7 * 86400}),
         Put({"pk": opk, "sk": osk, "kind": "outbox", "id": message_id, "to": [UNIT_B],
-             "title": f"Công văn số {n}/STC", "priority": priority, "state": VERIFIED,
+             "title": f"Công văn số {n}/STC", "priority": priority,
+             "state": MessageState.VERIFIED,
              "created_at": at}),
         Put({"pk": hpk, "sk": hsk, "kind": "history", "at": at, "message": message_id,
              "event": "sent", "peer": [UNIT_B], "size": 1024 + n % 5000}),

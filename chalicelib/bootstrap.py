@@ -22,6 +22,7 @@ def build(cfg: Settings) -> Deps:
     from chalicelib.adapters.objects_s3 import S3ObjectStore, make_s3_client
     from chalicelib.adapters.secretbox import AesGcmSealer
     from chalicelib.adapters.system import OffsetClock, SystemClock, TimeOrderedIds
+    from chalicelib.adapters.table_retry import RetryingTable
     from chalicelib.domain.ports import Table
 
     table: Table
@@ -33,7 +34,7 @@ def build(cfg: Settings) -> Deps:
         from chalicelib.adapters.table_dynamo import DynamoTable, make_dynamo_client
 
         client = make_dynamo_client(region=cfg.aws_region, endpoint_url=cfg.dynamodb_endpoint)
-        table = DynamoTable(client, cfg.table_name)
+        table = RetryingTable(DynamoTable(client, cfg.table_name))
     s3 = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
                         access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key,
                         path_style=cfg.s3_path_style)

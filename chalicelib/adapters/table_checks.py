@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from chalicelib.domain.errors import ContentionError, TransactionConflictError
 from chalicelib.domain.ports import Check, Condition, Put, TransactOp, Update
 
 MAX_TRANSACT_OPS = 100
@@ -68,3 +69,21 @@ def check_query(limit: int, prefix: str | None, start: str | None, end: str | No
         raise ValueError("limit must be at least 1")
     if prefix and (start is not None or end is not None):
         raise ValueError("query takes a prefix or a range, not both")
+
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+# DynamoDB's cancellation reasons that say nothing about the ops' conditions: another
+# transaction held one of the items, or the table throttled the request.
+TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError",
+                               "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+
+
+def cancellation(reasons: list[str]) -> Exception:
+    """What a cancelled transaction means to its caller, from DynamoDB's reasons ('' for
+    an op that was fine): a condition that did not hold (`TransactionConflictError`,
+    final), or contention only (`ContentionError`: nothing is known about the conditions,
+    and the same transaction may simply be tried again)."""
+    if CONDITION_FAILED not in reasons and any(r in TRANSIENT_REASONS for r in reasons):
+        met = ", ".join(sorted(set(reasons) - {""}))
+        return ContentionError(f"The transaction met contention ({met}).")
+    return TransactionConflictError("The transaction was cancelled.", reasons)

@@ -21,7 +21,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.table_checks import (
+    CONDITION_FAILED,
     KEYS,
+    TRANSIENT_REASONS,
+    cancellation,
     check_condition,
     check_keys,
     check_ops,
@@ -30,14 +33,19 @@ from chalicelib.adapters.table_checks import (
 )
 from chalicelib.domain.errors import (
     ConditionFailedError,
+    ContentionError,
     InvalidRequestError,
-    TransactionConflictError,
 )
 from chalicelib.domain.ports import Condition, Delete, Item, Page, Put, TransactOp, Update
 
 __all__ = ["DynamoTable", "create_table", "make_dynamo_client"]
 
 _serializer = TypeSerializer()
+# A single write to an item a transaction is writing, a transaction whose token is still
+# in flight, or throttling left after botocore's own retries: nothing was written.
+_CONTENTION_CODES = frozenset({"TransactionConflictException", "TransactionInProgressException",
+                               "ProvisionedThroughputExceededException", "ThrottlingException",
+                               "RequestLimitExceeded"})
 _deserializer = TypeDeserializer()
 
 
@@ -214,7 +222,9 @@ class DynamoTable:
         return Page(items, _encode_cursor(_key(pk, items[-1]["sk"])) if more else None)
 
     def transact(self, ops: Sequence[TransactOp]) -> None:
-        """TransactWriteItems; a cancellation becomes `TransactionConflictError`."""
+        """TransactWriteItems. A cancellation becomes `TransactionConflictError` when a
+        condition failed, `ContentionError` when only another transaction or throttling
+        stood in the way (see `table_checks.cancellation`)."""
         check_ops(ops)
         if not ops:
             return
@@ -223,10 +233,15 @@ class DynamoTable:
             self._client.transact_write_items(TransactItems=items,
                                               ClientRequestToken=uuid.uuid4().hex)
         except ClientError as exc:
-            if _code(exc) != "TransactionCanceledException":
+            code = _code(exc)
+            if code in _CONTENTION_CODES:
+                raise ContentionError(code) from exc
+            if code != "TransactionCanceledException":
                 raise
             reasons = [_reason(r) for r in exc.response.get("CancellationReasons", [])]
-            raise TransactionConflictError("The transaction was cancelled.", reasons) from exc
+            if not set(reasons) <= {"", CONDITION_FAILED, *TRANSIENT_REASONS}:
+                raise  # a validation error or worse: a bug, not a state of the data
+            raise cancellation(reasons) from exc
 
     def _put_params(self, op: Put) -> dict[str, Any]:
         check_keys(op.item.get("pk"), op.item.get("sk"))
@@ -277,8 +292,11 @@ class DynamoTable:
         try:
             return call(**params)
         except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
+            code = _code(exc)
+            if code == "ConditionalCheckFailedException":
                 raise ConditionFailedError("The write's condition did not hold.") from exc
+            if code in _CONTENTION_CODES:
+                raise ContentionError(code) from exc
             raise
 
 

@@ -10,12 +10,14 @@ from chalicelib.domain.schemas import (
     ConfirmRequest,
     CreateMessageRequest,
     CreateMessageResponse,
+    DeliveryPage,
     DeliveryView,
     FetchGrant,
     InboxPage,
     MessageStatus,
     OutboxPage,
     RejectRequest,
+    TracePage,
     UploadPlan,
 )
 
@@ -65,6 +67,26 @@ def complete(call: Call, message_id: str) -> MessageStatus:
 def message_status(call: Call, message_id: str) -> MessageStatus:
     from chalicelib.services import status
     return status.message_status(call.deps, call.who, message_id)
+
+
+@api_route(exchange_api, RouteSpec(
+    "GET", "/v1/messages/{message_id}/deliveries", "A page of the message's deliveries "
+    "(the source: every destination, by unit code; a destination: its own)", DeliveryPage,
+    query=PAGING, errors=(400, 401, 404)))
+def message_deliveries(call: Call, message_id: str) -> DeliveryPage:
+    from chalicelib.services import status
+    return status.deliveries(call.deps, call.who, message_id, limit=page_limit(call),
+                             cursor=call.query("cursor"))
+
+
+@api_route(exchange_api, RouteSpec(
+    "GET", "/v1/messages/{message_id}/trace", "A page of the message's trace, oldest first "
+    "(a destination sees the message's steps and its own)", TracePage, query=PAGING,
+    errors=(400, 401, 404)))
+def message_trace(call: Call, message_id: str) -> TracePage:
+    from chalicelib.services import status
+    return status.trace(call.deps, call.who, message_id, limit=page_limit(call),
+                        cursor=call.query("cursor"))
 
 
 @api_route(exchange_api, RouteSpec(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 UPLOAD, DEADLINE, WAITING, REORG = "upload", "deadline", "waiting", "reorg"
+FANOUT = "fanout"  # a broadcast whose fan-out did not finish: the sweeper finishes it
+FANOUT_RESUME_SECONDS = 120
 FIRST_LOOK_BACK_DAYS = 30  # with no cursor yet, the first sweep looks this far back
 
 

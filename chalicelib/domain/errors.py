@@ -68,16 +68,31 @@ class UnprocessableError(LgspError):
     code = "unprocessable"
 
 
+class BusyError(LgspError):
+    """The hub met more contention than its retries absorbed; nothing was written and the
+    same request may be sent again."""
+
+    status = 503
+    code = "busy"
+
+
 class ConditionFailedError(Exception):
     """A table write's condition did not hold (raised by table adapters)."""
 
 
 class TransactionConflictError(Exception):
-    """A transaction was cancelled; `reasons` has one entry per op ('' if fine)."""
+    """A transaction was cancelled because a condition did not hold; `reasons` has one
+    entry per op (`"ConditionalCheckFailed"`, or '' for the ops that were fine)."""
 
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         super().__init__(message)
         self.reasons = reasons or []
+
+
+class ContentionError(Exception):
+    """A write met a concurrent transaction on one of its items (DynamoDB cancels both
+    sides' transactions then, whatever their conditions) or the table throttled it.
+    Nothing was written: the same write may simply be tried again (`RetryingTable` does)."""
 
 
 class ConnectionGoneError(Exception):

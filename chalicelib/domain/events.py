@@ -16,7 +16,7 @@ AVAILABLE = "message.available"
 OUTCOMES = {"fetched": "message.fetched", "fetch_failed": "message.fetch_failed",
             "confirmed": "message.confirmed", "rejected": "message.rejected",
             "expired": "message.expired", "undeliverable": "message.undeliverable",
-            "waiting": "message.waiting"}
+            "waiting": "message.waiting", "rerouted": "message.rerouted"}
 ONLINE, OFFLINE = "unit.online", "unit.offline"
 PRESENCE = (ONLINE, OFFLINE)
 

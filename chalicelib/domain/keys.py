@@ -30,34 +30,94 @@ def app_key(app_id: str, key_id: str) -> tuple[str, str]:
     return f"APP#{app_id}", f"KEY#{key_id}"
 
 
+def message_partition(message_id: str) -> str:
+    """A message's partition: its meta, deliveries, open-delivery counts and trace."""
+    return f"MSG#{message_id}"
+
+
 def message(message_id: str) -> tuple[str, str]:
-    return f"MSG#{message_id}", META
+    return message_partition(message_id), META
+
+
+DELIVERIES = "DEST#"
+TRACE = "EVT#"
+LEFT = "LEFT#"
 
 
 def delivery(message_id: str, unit_code: str) -> tuple[str, str]:
-    return f"MSG#{message_id}", f"DEST#{unit_code}"
+    return message_partition(message_id), f"{DELIVERIES}{unit_code}"
+
+
+def open_count(message_id: str, batch: int) -> tuple[str, str]:
+    """How many deliveries of one fan-out batch are still open (see domain/lifecycle)."""
+    return message_partition(message_id), f"{LEFT}{batch:05d}"
 
 
 def trace(message_id: str, at: int, event_id: str) -> tuple[str, str]:
-    return f"MSG#{message_id}", f"EVT#{at:012d}#{event_id}"
+    return message_partition(message_id), f"{TRACE}{at:012d}#{event_id}"
+
+
+def inbox_partition(unit_code: str) -> str:
+    return f"INBOX#{unit_code}"
 
 
 def inbox(unit_code: str, sort_key: str) -> tuple[str, str]:
-    return f"INBOX#{unit_code}", sort_key
+    return inbox_partition(unit_code), sort_key
+
+
+def outbox_partition(unit_code: str) -> str:
+    return f"OUTBOX#{unit_code}"
 
 
 def outbox(unit_code: str, created_at: int, message_id: str) -> tuple[str, str]:
-    return f"OUTBOX#{unit_code}", f"{created_at:012d}#{message_id}"
+    return outbox_partition(unit_code), f"{created_at:012d}#{message_id}"
+
+
+def history_partition(unit_code: str, month: str) -> str:
+    """A unit's exchange history of one province month ('2026-11'); lines written before
+    the history moved to the province's month sit in the partition of their UTC month."""
+    return f"HIST#{unit_code}#{month}"
 
 
 def history(unit_code: str, month: str, at: int, message_id: str, event: str
             ) -> tuple[str, str]:
-    """Per-unit exchange history, one partition per unit and month ('2026-11')."""
-    return f"HIST#{unit_code}#{month}", f"{at:012d}#{message_id}#{event}"
+    return history_partition(unit_code, month), f"{at:012d}#{message_id}#{event}"
 
 
-def daily_stats(unit_code: str, day: str) -> tuple[str, str]:
-    return f"STAT#{unit_code}", f"DAY#{day}"
+def stats_partition(unit_code: str) -> str:
+    return f"STAT#{unit_code}"
+
+
+STATS_DAY, STATS_MONTH, STATS_UTC_DAY = "D#", "M#", "DAY#"
+
+
+def stats_day(unit_code: str, day: str) -> tuple[str, str]:
+    """A unit's counters of one province day ('2026-11-29')."""
+    return stats_partition(unit_code), f"{STATS_DAY}{day}"
+
+
+def stats_month(unit_code: str, month: str) -> tuple[str, str]:
+    """A unit's counters of one province month ('2026-11')."""
+    return stats_partition(unit_code), f"{STATS_MONTH}{month}"
+
+
+def stats_utc_day(unit_code: str, day: str) -> tuple[str, str]:
+    """Counters written before they moved to the province's day: one per UTC day. Still
+    read (and added to the province day of the same date), never written."""
+    return stats_partition(unit_code), f"{STATS_UTC_DAY}{day}"
+
+
+TALLY_SHARDS = 16
+
+
+def tally_partition(shard: int) -> str:
+    return f"TALLY#{shard:02d}"
+
+
+def tally(shard: int, at: int, event_id: str) -> tuple[str, str]:
+    """A count not yet added to its unit's counters (written with the change it counts,
+    added and deleted right after, or by the sweeper)."""
+    return tally_partition(shard), f"{at:012d}#{event_id}"
 
 
 def idempotency(app_id: str, key: str) -> tuple[str, str]:
@@ -97,9 +157,13 @@ def presence_history(unit_code: str, at: int, event_id: str, event: str) -> tupl
     return f"PRES#{unit_code}", f"{at:012d}#{event_id}#{event}"
 
 
+def due_partition(day_text: str) -> str:
+    return f"DUE#{day_text}"
+
+
 def due(day_text: str, due_at: int, kind: str, message_id: str) -> tuple[str, str]:
     """Work the sweeper must do at `due_at`, one partition per UTC day ('2026-11-29')."""
-    return f"DUE#{day_text}", f"{due_at:012d}#{kind}#{message_id}"
+    return due_partition(day_text), f"{due_at:012d}#{kind}#{message_id}"
 
 
 SWEEP_CURSOR = ("SWEEP", "CURSOR")

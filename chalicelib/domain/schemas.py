@@ -18,7 +18,7 @@ UNIT_CODE = r"^[0-9A-Za-z.]{3,32}$"
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 OutcomeName = Literal["fetched", "fetch_failed", "confirmed", "rejected", "expired",
-                      "undeliverable", "waiting"]
+                      "undeliverable", "waiting", "rerouted"]
 
 
 class Strict(Model):
@@ -44,7 +44,7 @@ class ContentDeclaration(Strict):
 
 def _default_outcomes() -> list[OutcomeName]:
     return ["fetched", "fetch_failed", "confirmed", "rejected", "expired", "undeliverable",
-            "waiting"]
+            "waiting", "rerouted"]
 
 
 class ExchangePolicy(Strict):
@@ -60,7 +60,7 @@ class ExchangePolicy(Strict):
 
 
 class CreateMessageRequest(Strict):
-    to: list[str] = Field(min_length=1, max_length=40,
+    to: list[str] = Field(min_length=1,
                           description="Destination unit codes (one or many), or "
                                       "`group:<id>` for every active member of a named group.")
     title: str = Field(min_length=1, max_length=500)
@@ -115,7 +115,12 @@ class DeliveryView(Model):
     first_fetched_at: str | None = None
     confirmed_at: str | None = None
     rejected_at: str | None = None
+    expired_at: str | None = None
     reason: str | None = None
+    moved_to: str | None = Field(default=None, description="The successor unit whose "
+                                 "delivery took over (state `moved`, R-JOIN-5)")
+    addressed_to: str | None = Field(default=None, description="The unit the source "
+                                     "addressed, whose delivery moved here (R-JOIN-5)")
 
 
 class TraceEvent(Model):
@@ -156,8 +161,24 @@ class CreateMessageResponse(Model):
 
 class MessageStatus(Model):
     message: MessageView
-    deliveries: list[DeliveryView]
-    trace: list[TraceEvent]
+    deliveries: list[DeliveryView] = Field(description="The first page of deliveries (the "
+                                           "source sees every destination's, by unit code; "
+                                           "a destination its own)")
+    deliveries_next_cursor: str | None = Field(
+        default=None, description="More deliveries: GET /v1/messages/{id}/deliveries")
+    trace: list[TraceEvent] = Field(description="The first page of the trace, oldest first")
+    trace_next_cursor: str | None = Field(
+        default=None, description="More trace: GET /v1/messages/{id}/trace")
+
+
+class DeliveryPage(Model):
+    items: list[DeliveryView]
+    next_cursor: str | None = None
+
+
+class TracePage(Model):
+    items: list[TraceEvent]
+    next_cursor: str | None = None
 
 
 class InboxItem(Model):

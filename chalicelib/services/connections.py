@@ -26,7 +26,8 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ports import Condition, Delete, Item, Put, Update
 from chalicelib.domain.signatures import Caller
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import every_item, tell
+from chalicelib.services.partitions import every_item
+from chalicelib.services.publish import tell
 
 log = logging.getLogger("lgsp.presence")
 ONLINE, OFFLINE = "online", "offline"

@@ -15,7 +15,7 @@ from chalicelib.domain import session_keys
 from chalicelib.domain.errors import ConditionFailedError
 from chalicelib.domain.ports import Condition, Item, Update
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import every_item
+from chalicelib.services.partitions import every_item
 
 CURRENT, RETIRED = "current", "retired"
 

@@ -21,7 +21,7 @@ from chalicelib.domain.ports import Condition, Item, Update
 from chalicelib.domain.signatures import Caller
 from chalicelib.services import registry
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import every_item
+from chalicelib.services.partitions import every_item
 from chalicelib.services.registry import ACTIVE, RETIRING, REVOKED, key_usable
 
 MAX_LIVE_KEYS = 5  # active + retiring within their overlap, per app

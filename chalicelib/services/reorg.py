@@ -12,10 +12,10 @@ A future effective date is scheduled and applied by the sweeper on that day.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from chalicelib.domain import events, keys
+from chalicelib.domain import events, keys, lifecycle
 from chalicelib.domain.deadlines import REORG
 from chalicelib.domain.errors import (
     ConflictError,
@@ -23,18 +23,20 @@ from chalicelib.domain.errors import (
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.exchange import AVAILABLE, FETCHED, VERIFIED, iso
+from chalicelib.domain.lifecycle import MOVE, MessageState
 from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Update
 from chalicelib.domain.reorg import Reorganisation, ReorgView, route
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import PROVINCE_TZ, iso
 from chalicelib.services import units
+from chalicelib.services.audit import trace_put
+from chalicelib.services.content_retention import closing_count, delete_content_when_done
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import due_put, every_item, tell, trace_put
+from chalicelib.services.partitions import every_item
+from chalicelib.services.publish import tell
 from chalicelib.services.registry import has_receiving_app
 from chalicelib.services.roles import require_operator
-
-PROVINCE_TZ = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
-MOVED = "moved"
+from chalicelib.services.schedule import due_put
 
 
 def _key(reorg_id: str) -> tuple[str, str]:
@@ -43,7 +45,7 @@ def _key(reorg_id: str) -> tuple[str, str]:
 
 def _start_of(day: date) -> int:
     """Midnight of `day` in the province, as epoch seconds."""
-    return int((datetime(day.year, day.month, day.day, tzinfo=UTC) - PROVINCE_TZ).timestamp())
+    return int(datetime(day.year, day.month, day.day, tzinfo=PROVINCE_TZ).timestamp())
 
 
 def view(item: Item) -> ReorgView:
@@ -146,7 +148,7 @@ def _handle_in_flight(deps: Deps, code: str) -> tuple[int, int]:
     the sources of a split or dissolved unit's (moved, told)."""
     target, candidates = _successor(deps, code)
     moved = told = 0
-    for entry in every_item(deps, f"INBOX#{code}"):
+    for entry in every_item(deps, keys.inbox_partition(code)):
         if target is not None and target != code:
             moved += move_delivery(deps, entry["id"], code, target)
         elif target is None:
@@ -154,30 +156,42 @@ def _handle_in_flight(deps: Deps, code: str) -> tuple[int, int]:
     return moved, told
 
 
+def _movable(msg: Item | None, delivery: Item | None) -> bool:
+    """An open delivery of a verified message that has been delivered to all (while a
+    broadcast is still being delivered, its fan-out ends by handling re-organised
+    destinations itself: `follow`)."""
+    return (msg is not None and delivery is not None and msg["state"] == MessageState.VERIFIED
+            and (lifecycle.is_legacy(msg) or bool(msg.get("fanned_out")))
+            and MOVE.allows(delivery["state"]))
+
+
 def move_delivery(deps: Deps, message_id: str, old: str, new: str) -> bool:
     """Hand `old`'s open delivery of a message to its successor `new`, in one transaction;
-    False if there was nothing open to move (already moved, done, or expired)."""
+    False if there was nothing open to move (already moved, done, or expired). The source
+    is told (`message.rerouted`, R-JOIN-5)."""
     msg = deps.table.get(*keys.message(message_id))
     delivery = deps.table.get(*keys.delivery(message_id, old))
-    if msg is None or delivery is None or msg["state"] != VERIFIED or \
-            delivery["state"] not in (AVAILABLE, FETCHED):
+    if not _movable(msg, delivery):
         return False
+    assert msg is not None and delivery is not None
+    now = deps.clock.now()
     duplicate = new in msg["to"]
     new_to = list(dict.fromkeys(new if u == old else u for u in msg["to"]))
     entry = deps.table.get(*keys.inbox(old, delivery["inbox_sk"]))
     ops: list[TransactOp] = [
         Update(*keys.message(message_id), set={"to": new_to},
-               add={"remaining": -1} if duplicate else {},
-               condition=Condition(equals={"state": VERIFIED, "to": msg["to"]})),
-        Update(*keys.delivery(message_id, old), set={"state": MOVED, "moved_to": new},
-               condition=Condition(equals={"state": delivery["state"]})),
+               condition=Condition(equals={"state": MessageState.VERIFIED, "to": msg["to"]})),
+        Update(*keys.delivery(message_id, old), set=MOVE.changes(now, moved_to=new),
+               condition=Condition(equals={"state": delivery["state"]})),  # as copied
         Delete(*keys.inbox(old, delivery["inbox_sk"])),
         trace_put(deps, message_id, "rerouted", unit=new, detail=f"{old} → {new}"),
     ]
-    if not duplicate:
+    if duplicate:  # the successor was addressed too: one open delivery fewer
+        ops.append(closing_count(msg, delivery))
+    else:
         dpk, dsk = keys.delivery(message_id, new)
-        ops.append(Put({**delivery, "pk": dpk, "sk": dsk, "unit": new, "addressed_to": old},
-                       Condition(exists=False)))
+        ops.append(Put({**delivery, "pk": dpk, "sk": dsk, "unit": new, "addressed_to": old,
+                        "moved_in_at": now}, Condition(exists=False)))
         if entry is not None:
             ipk, isk = keys.inbox(new, delivery["inbox_sk"])
             ops.append(Put({**entry, "pk": ipk, "sk": isk, "addressed_to": old}))
@@ -185,19 +199,19 @@ def move_delivery(deps: Deps, message_id: str, old: str, new: str) -> bool:
         deps.table.transact(ops)
     except TransactionConflictError:
         return False
-    if duplicate:  # the successor was addressed too: one delivery fewer to wait for
-        from chalicelib.services.verify import finish_if_done
-
-        finish_if_done(deps, message_id)
+    moved = {**msg, "to": new_to}
+    tell(deps, [events.outcome(msg, "rerouted", old, now, successor=new)])
+    if duplicate:
+        delete_content_when_done(deps, message_id, batch=delivery.get("batch"))
     else:
-        tell(deps, [events.available({**msg, "to": new_to}, new, deps.clock.now())])
+        tell(deps, [events.available(moved, new, now)])
     return True
 
 
 def _tell_undeliverable(deps: Deps, message_id: str, code: str, candidates: list[str]
                         ) -> bool:
     msg = deps.table.get(*keys.message(message_id))
-    if msg is None or msg["state"] != VERIFIED:
+    if msg is None or msg["state"] != MessageState.VERIFIED:
         return False
     reason = "unit_split" if candidates else "unit_dissolved"
     tell(deps, [events.outcome(msg, "undeliverable", code, deps.clock.now(), reason=reason,

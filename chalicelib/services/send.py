@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from chalicelib.domain import keys, reorg
+from chalicelib.domain import keys, lifecycle, reorg
 from chalicelib.domain.deadlines import UPLOAD, upload_due
 from chalicelib.domain.errors import (
     ConditionFailedError,
@@ -18,16 +18,13 @@ from chalicelib.domain.errors import (
     TransactionConflictError,
 )
 from chalicelib.domain.exchange import (
-    ABANDONED,
-    PENDING,
-    REQUESTED,
     ContentPlan,
     PlannedPart,
     check_stored,
     expected_checksum,
-    iso,
     plan_content,
 )
+from chalicelib.domain.lifecycle import MessageState
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update, UploadedPart
 from chalicelib.domain.schemas import (
     CreateMessageRequest,
@@ -36,16 +33,14 @@ from chalicelib.domain.schemas import (
     UploadRequest,
 )
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import iso
+from chalicelib.services import counters, fanout
+from chalicelib.services.access import message_for_source
+from chalicelib.services.audit import trace_put
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import (
-    count,
-    due_put,
-    message_for_source,
-    message_view,
-    trace_put,
-)
 from chalicelib.services.registry import get_unit
-from chalicelib.services.verify import verify_and_deliver
+from chalicelib.services.schedule import due_put
+from chalicelib.services.views import message_view
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
@@ -73,9 +68,17 @@ def _expand(deps: Deps, entries: list[str]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def _too_many(count: int, limit: int, after: str = "") -> InvalidRequestError:
+    return InvalidRequestError(f"At most {limit} destinations per message ({count}{after}).",
+                               code="too_many_destinations", limit=limit)
+
+
 def _check_destinations(deps: Deps, entries: list[str]) -> tuple[list[str], dict[str, str]]:
     """The units that receive, and which addressed codes their successors stand for
     (R-JOIN-5: a message to a merged or renamed unit goes to its successor)."""
+    limit = deps.settings.max_destinations
+    if len(entries) > limit:  # before reading anything for them
+        raise _too_many(len(entries), limit)
     addressed = _expand(deps, entries)
     rerouted: dict[str, str] = {}
     for code in addressed:
@@ -86,10 +89,8 @@ def _check_destinations(deps: Deps, entries: list[str]) -> tuple[list[str], dict
     if not unique:
         raise InvalidRequestError("The groups addressed have no active member.",
                                   code="no_destination")
-    if len(unique) > deps.settings.max_destinations:
-        raise InvalidRequestError(
-            f"At most {deps.settings.max_destinations} destinations per message "
-            f"({len(unique)} after expanding groups).", code="too_many_destinations")
+    if len(unique) > limit:
+        raise _too_many(len(unique), limit, " after expanding groups")
     return unique, rerouted
 
 
@@ -138,7 +139,7 @@ def _replay(deps: Deps, caller: Caller, idem_key: str, fingerprint: str) -> Crea
         raise ConflictError("This Idempotency-Key was used for a different request.",
                             code="idempotency_conflict")
     msg = message_for_source(deps, item["message_id"], caller.unit)
-    upload = _presign(deps, msg) if msg["state"] == REQUESTED else None
+    upload = _presign(deps, msg) if msg["state"] == MessageState.REQUESTED else None
     return Created(CreateMessageResponse(message=message_view(msg), upload=upload), True)
 
 
@@ -160,31 +161,27 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
     upload_id = (deps.objects.create_multipart(object_key, content_type=body.content.content_type)
                  if plan.multipart else None)
     msg: Item = {
-        "kind": "message", "id": message_id, "source": caller.unit, "source_app": caller.app,
+        "kind": "message", "version": lifecycle.VERSION, "id": message_id,
+        "source": caller.unit, "source_app": caller.app,
         "to": destinations, "title": body.title, "priority": body.priority.value,
         "priority_rank": body.priority.rank, "data_type": body.data_type,
-        "protocol": body.protocol, "state": REQUESTED, "size": body.content.size,
+        "protocol": body.protocol, "state": MessageState.REQUESTED, "size": body.content.size,
         "sha256": body.content.sha256, "content_type": body.content.content_type,
         "file_name": body.content.file_name, "policy": body.policy.model_dump(),
         "created_at": now, "confirm_by": now + body.policy.confirm_within_seconds,
         "object_key": object_key, "upload_mode": plan.mode, "upload_id": upload_id or "",
         "parts": [{"n": p.number, "offset": p.offset, "size": p.size,
                    "sha256_b64": p.sha256_b64} for p in plan.parts],
-        "remaining": len(destinations), "addressed": body.to, "rerouted": rerouted,
+        "addressed": body.to, "rerouted": rerouted, "refused_uploads": 0,
     }
     mpk, msk = keys.message(message_id)
     ops: list[TransactOp] = [Put({"pk": mpk, "sk": msk, **msg}, Condition(exists=False))]
-    for unit in destinations:
-        pk, sk = keys.delivery(message_id, unit)
-        ops.append(Put({"pk": pk, "sk": sk, "kind": "delivery", "unit": unit, "state": PENDING,
-                        "fetch_count": 0, "failed_fetches": 0, "warned": False}))
     pk, sk = keys.outbox(caller.unit, now, message_id)
     ops.append(Put({"pk": pk, "sk": sk, "kind": "outbox", "id": message_id, "to": destinations,
-                    "title": body.title, "priority": body.priority.value, "state": REQUESTED,
-                    "created_at": now}))
+                    "title": body.title, "priority": body.priority.value,
+                    "state": MessageState.REQUESTED, "created_at": now}))
     ops.append(trace_put(deps, message_id, "requested", unit=caller.unit))
-    ops += [trace_put(deps, message_id, "rerouted", unit=new, detail=f"{old} → {new}")
-            for old, new in rerouted.items()]
+    ops += _reroute_lines(deps, message_id, rerouted)
     ops.append(due_put(UPLOAD, upload_due(now, msg["confirm_by"], s.abandon_after_seconds),
                        message_id))
     if idem_key is not None:
@@ -206,6 +203,16 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
     return Created(CreateMessageResponse(message=message_view(msg), upload=upload), False)
 
 
+def _reroute_lines(deps: Deps, message_id: str, rerouted: dict[str, str]) -> list[TransactOp]:
+    """A trace line per address that went to a successor, or one line for many (the
+    message keeps the whole map in `rerouted`)."""
+    if len(rerouted) > lifecycle.REROUTE_LINES:
+        return [trace_put(deps, message_id, "rerouted",
+                          detail=f"{len(rerouted)} addresses → their successors")]
+    return [trace_put(deps, message_id, "rerouted", unit=new, detail=f"{old} → {new}")
+            for old, new in rerouted.items()]
+
+
 def _abandon(deps: Deps, object_key: str, upload_id: str | None) -> None:
     """Abort a multipart upload whose message was not written (no orphan uploads)."""
     if upload_id is not None:
@@ -216,7 +223,7 @@ def upload_plan(deps: Deps, caller: Caller, message_id: str) -> UploadPlan:
     """Fresh presigned URLs for a message still waiting for its content (resume)."""
     msg = message_for_source(deps, message_id, caller.unit)
     _refuse_abandoned(msg)
-    if msg["state"] != REQUESTED:
+    if msg["state"] != MessageState.REQUESTED:
         raise ConflictError("The content of this message is already verified.",
                             code="already_verified")
     if msg["upload_mode"] == "multipart" and not msg.get("upload_id"):
@@ -231,7 +238,7 @@ def upload_plan(deps: Deps, caller: Caller, message_id: str) -> UploadPlan:
 
 
 def _refuse_abandoned(msg: Item) -> None:
-    if msg["state"] == ABANDONED:
+    if msg["state"] == MessageState.ABANDONED:
         raise ConflictError("The content never arrived in time and the message was "
                             "abandoned; send it again as a new message.", code="abandoned")
 
@@ -239,7 +246,8 @@ def _refuse_abandoned(msg: Item) -> None:
 def _set_upload_id(message_id: str, upload_id: str) -> Update:
     pk, sk = keys.message(message_id)
     return Update(pk, sk, set={"upload_id": upload_id},
-                  condition=Condition(equals={"state": REQUESTED, "upload_id": ""}))
+                  condition=Condition(equals={"state": MessageState.REQUESTED,
+                                              "upload_id": ""}))
 
 
 def complete(deps: Deps, caller: Caller | None, message_id: str,
@@ -250,8 +258,8 @@ def complete(deps: Deps, caller: Caller | None, message_id: str,
     if msg is None:
         raise NotFoundError("No such message.", code="message_not_found")
     _refuse_abandoned(msg)
-    if msg["state"] != REQUESTED:
-        return msg
+    if msg["state"] != MessageState.REQUESTED:
+        return fanout.resume(deps, msg)  # a retry also finishes an interrupted broadcast
     if msg["upload_mode"] == "multipart":
         _complete_parts(deps, msg, etags)
     stored = deps.objects.head(msg["object_key"])
@@ -264,7 +272,7 @@ def complete(deps: Deps, caller: Caller | None, message_id: str,
     except ContentMismatchError as exc:
         _refuse_upload(deps, msg, exc)
         raise
-    return verify_and_deliver(deps, msg)
+    return fanout.verify_and_deliver(deps, msg)
 
 
 def _complete_parts(deps: Deps, msg: Item, etags: dict[int, str]) -> None:
@@ -284,16 +292,22 @@ def _complete_parts(deps: Deps, msg: Item, etags: dict[int, str]) -> None:
 
 
 def _refuse_upload(deps: Deps, msg: Item, exc: ContentMismatchError) -> None:
-    """Delete bytes that do not match; the message waits for a correct upload."""
+    """Delete bytes that do not match; the message waits for a correct upload. Each
+    refusal is counted; the first few are traced (a source retrying a bad upload cannot
+    grow the trace without limit)."""
     deps.objects.delete(msg["object_key"])
     pk, sk = keys.message(msg["id"])
+    refused = int(msg.get("refused_uploads", 0))
+    reset = {"upload_id": ""} if msg["upload_mode"] == "multipart" else {}
     ops: list[TransactOp] = [
-        trace_put(deps, msg["id"], "upload_refused", unit=msg["source"], detail=exc.code),
-        count(deps, msg["source"], failures=1)]
-    if msg["upload_mode"] == "multipart":
-        ops.append(Update(pk, sk, set={"upload_id": ""},
-                          condition=Condition(equals={"state": REQUESTED})))
+        Update(pk, sk, set=reset, add={"refused_uploads": 1},
+               condition=Condition(equals={"state": MessageState.REQUESTED})),
+        counters.tally(deps, msg["source"], failures=1)]
+    if lifecycle.traced(refused):
+        ops.append(trace_put(deps, msg["id"], "upload_refused", unit=msg["source"],
+                             detail=exc.code))
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
         return
+    counters.settle(deps, ops)

@@ -1,45 +1,38 @@
 """The scheduled sweeper (R-PROP-4, R-PROP-9, R-PROP-3): presence, deadlines, offline
-destinations, abandoned uploads.
+destinations, abandoned uploads, unfinished broadcasts, counters left to add.
 
 Due work sits in per-day partitions (`chalicelib/domain/deadlines.py`). Every effect is a
 conditional write, so two sweeps that overlap tell each event once: a delivery expires
 once, a warning claims its delivery's `warned` flag once, a rescheduled check replaces its
-due item only if it still exists. A sweep that fails half-way leaves its due item in place
-and the next sweep finishes the job.
+due item only if it still exists. A sweep has a budget (`LGSP_SWEEP_MAX_ITEMS`: due items
+and deliveries handled); work on a broadcast that does not fit keeps its place in its due
+item (`cursor`) and the next sweep goes on from there. A sweep that fails half-way leaves
+its due item in place and the next sweep finishes the job.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.domain import deadlines, events, keys
-from chalicelib.domain.deadlines import DEADLINE, REORG, UPLOAD, WAITING
+from chalicelib.domain import deadlines, events, keys, lifecycle
+from chalicelib.domain.deadlines import DEADLINE, FANOUT, REORG, UPLOAD, WAITING
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
-from chalicelib.domain.exchange import (
-    ABANDONED,
-    AVAILABLE,
-    EXPIRED,
-    OPEN_DELIVERY,
-    PENDING,
-    REQUESTED,
-    VERIFIED,
-    iso,
-)
+from chalicelib.domain.lifecycle import ABANDON, EXPIRE, DeliveryState, MessageState
 from chalicelib.domain.ports import Condition, Delete, Item, TransactOp, Update
-from chalicelib.services import connections, reorg
+from chalicelib.domain.times import iso
+from chalicelib.services import connections, counters, fanout, reorg
+from chalicelib.services.audit import history_put, trace_put
+from chalicelib.services.content_retention import closing_count, delete_content_when_done
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import (
-    count,
-    due_put,
-    history_put,
-    message_partition,
-    tell,
-    trace_put,
-)
-from chalicelib.services.verify import finish_if_done
+from chalicelib.services.publish import tell
+from chalicelib.services.schedule import due_put
 
 log = logging.getLogger("lgsp.sweeper")
+PAGE = 100
+
+__all__ = ["SweepReport", "iso", "sweep"]
 
 
 @dataclass
@@ -48,14 +41,20 @@ class SweepReport:
     due_handled: int = 0
     due_failed: int = 0
     days_walked: int = 0
+    deliveries_handled: int = 0
+    counts_added: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+    def spent(self) -> int:
+        return self.due_handled + self.deliveries_handled
 
 
 def sweep(deps: Deps) -> SweepReport:
     report = SweepReport(connections_dropped=connections.drop_stale(deps))
     _walk_due(deps, report)
+    report.counts_added = counters.drain(deps, limit=deps.settings.sweep_max_items)
     log.info("sweep: %s", report.as_dict())
     return report
 
@@ -66,7 +65,7 @@ def _walk_due(deps: Deps, report: SweepReport) -> None:
     cursor_item = deps.table.get(*keys.SWEEP_CURSOR)
     start = cursor_item["day"] if cursor_item else deadlines.first_day(now)
     day, clean_until = start, start
-    while day <= today and report.due_handled < deps.settings.sweep_max_items:
+    while day <= today and report.spent() < deps.settings.sweep_max_items:
         report.days_walked += 1
         clean = _sweep_day(deps, day, end, report)
         if clean and day < today and clean_until == day:
@@ -79,16 +78,18 @@ def _walk_due(deps: Deps, report: SweepReport) -> None:
 def _sweep_day(deps: Deps, day: str, end: str, report: SweepReport) -> bool:
     """Handle what is due in one day's partition; True if nothing due is left there."""
     clean, cursor = True, None
-    while report.due_handled < deps.settings.sweep_max_items:
-        page = deps.table.query(f"DUE#{day}", end=end, limit=100, cursor=cursor)
+    while report.spent() < deps.settings.sweep_max_items:
+        page = deps.table.query(keys.due_partition(day), end=end, limit=PAGE, cursor=cursor)
         for item in page.items:
             try:
-                _handle(deps, item)
-                report.due_handled += 1
+                finished = _handle(deps, item, report)
             except Exception:  # one bad item must not stop the others; it stays due
                 log.exception("sweep: %s of %s failed", item["work"], item["message_id"])
                 report.due_failed += 1
                 clean = False
+                continue
+            report.due_handled += 1
+            clean = clean and finished
         cursor = page.cursor
         if cursor is None:
             return clean
@@ -105,89 +106,135 @@ def _move_cursor(deps: Deps, current: Item | None, day: str) -> None:
         return  # an overlapping sweep moved it
 
 
-def _handle(deps: Deps, due: Item) -> None:
+Work = Callable[[Deps, Item, Item, SweepReport], bool]
+
+
+def _handle(deps: Deps, due: Item, report: SweepReport) -> bool:
+    """Do one due item's work; False if it is not finished (it stays, with its cursor)."""
     if due["work"] == REORG:  # a re-organisation whose effective day has come
         reorg.apply(deps, due["message_id"])
         deps.table.delete(due["pk"], due["sk"])
-        return
+        return True
     msg = deps.table.get(*keys.message(due["message_id"]))
-    work = {UPLOAD: _abandon, DEADLINE: _expire, WAITING: _check_waiting}[due["work"]]
-    if msg is not None:
-        work(deps, due, msg)
+    work: dict[str, Work] = {UPLOAD: _abandon, DEADLINE: _expire, WAITING: _check_waiting,
+                             FANOUT: _fan_out}
+    if msg is not None and not work[due["work"]](deps, due, msg, report):
+        return False
     deps.table.delete(due["pk"], due["sk"])
+    return True
 
 
-def _deliveries(deps: Deps, message_id: str) -> list[Item]:
-    return [i for i in message_partition(deps, message_id) if i["sk"].startswith("DEST#")]
+def _fan_out(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
+    """A broadcast whose delivery was interrupted: deliver the rest."""
+    fanout.resume(deps, msg)
+    return True
 
 
-def _abandon(deps: Deps, due: Item, msg: Item) -> None:
+def _abandon(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
     """The content never arrived: close the message, then purge what was uploaded."""
-    if msg["state"] == REQUESTED:
+    if msg["state"] == MessageState.REQUESTED:
         now = deps.clock.now()
         ops: list[TransactOp] = [
-            Update(*keys.message(msg["id"]), set={"state": ABANDONED, "abandoned_at": now},
-                   condition=Condition(equals={"state": REQUESTED})),
+            Update(*keys.message(msg["id"]), set=ABANDON.changes(now),
+                   condition=ABANDON.guard()),
             Update(*keys.outbox(msg["source"], msg["created_at"], msg["id"]),
-                   set={"state": ABANDONED}),
+                   set={"state": MessageState.ABANDONED}),
             trace_put(deps, msg["id"], "abandoned", unit=msg["source"],
                       detail="content_never_arrived"),
         ]
-        ops += [Update(*keys.delivery(msg["id"], unit), set={"state": ABANDONED},
-                       condition=Condition(equals={"state": PENDING})) for unit in msg["to"]]
+        if lifecycle.is_legacy(msg):  # its deliveries exist since sending
+            ops += [Update(*keys.delivery(msg["id"], unit),
+                           set={"state": DeliveryState.ABANDONED},
+                           condition=Condition(equals={"state": DeliveryState.PENDING}))
+                    for unit in msg["to"]]
         try:
             deps.table.transact(ops)
         except TransactionConflictError:
-            return  # completed or abandoned meanwhile
+            return True  # verified or abandoned meanwhile
         tell(deps, (events.outcome(msg, "expired", unit, now, reason="content_never_arrived")
                     for unit in msg["to"]))
-    if msg["state"] in (REQUESTED, ABANDONED):
+    if msg["state"] in (MessageState.REQUESTED, MessageState.ABANDONED):
         if msg.get("upload_id"):
             deps.objects.abort_multipart(msg["object_key"], msg["upload_id"])
         deps.objects.delete(msg["object_key"])
+    return True
 
 
-def _expire(deps: Deps, due: Item, msg: Item) -> None:
+def _each_delivery(deps: Deps, due: Item, msg: Item, report: SweepReport,
+                   act: Callable[[Item], None]) -> bool:
+    """Run `act` on the message's deliveries a page at a time from the due item's cursor;
+    False (and the cursor saved in the due item) if the sweep's budget ran out first."""
+    cursor = due.get("cursor")
+    while True:
+        if report.spent() >= deps.settings.sweep_max_items:
+            _save_cursor(deps, due, cursor)
+            return False
+        page = deps.table.query(keys.message_partition(msg["id"]), prefix=keys.DELIVERIES,
+                                limit=PAGE, cursor=cursor)
+        for delivery in page.items:
+            act(delivery)
+        report.deliveries_handled += len(page.items)
+        cursor = page.cursor
+        if cursor is None:
+            return True
+
+
+def _save_cursor(deps: Deps, due: Item, cursor: str | None) -> None:
+    try:
+        deps.table.update(Update(due["pk"], due["sk"], set={"cursor": cursor},
+                                 condition=Condition(exists=True)))
+    except ConditionFailedError:
+        return  # an overlapping sweep finished it
+
+
+def _expire(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
     """The deadline passed: every destination that has not confirmed or rejected expires;
     the source is told, the content deleted (R-PROP-3)."""
-    if msg["state"] != VERIFIED:
-        return
-    for delivery in _deliveries(deps, msg["id"]):
-        if delivery["state"] in OPEN_DELIVERY:
+    if msg["state"] != MessageState.VERIFIED:
+        return True
+
+    def expire(delivery: Item) -> None:
+        if EXPIRE.allows(delivery["state"]):
             _expire_one(deps, msg, delivery)
-    finish_if_done(deps, msg["id"])
+
+    if not _each_delivery(deps, due, msg, report, expire):
+        return False
+    delete_content_when_done(deps, msg["id"])
+    return True
 
 
 def _expire_one(deps: Deps, msg: Item, delivery: Item) -> None:
     unit, now = delivery["unit"], deps.clock.now()
+    ops: list[TransactOp] = [
+        Update(*keys.delivery(msg["id"], unit), set=EXPIRE.changes(now),
+               condition=EXPIRE.guard()),
+        Delete(*keys.inbox(unit, delivery["inbox_sk"])),
+        closing_count(msg, delivery),
+        trace_put(deps, msg["id"], EXPIRE.target, unit=unit),
+        history_put(deps, unit, msg["id"], EXPIRE.target, peer=[msg["source"]],
+                    size=msg["size"]),
+        counters.tally(deps, msg["source"], expired=1),
+    ]
     try:
-        deps.table.transact([
-            Update(*keys.delivery(msg["id"], unit), set={"state": EXPIRED, "expired_at": now},
-                   condition=Condition(one_of={"state": list(OPEN_DELIVERY)})),
-            Delete(*keys.inbox(unit, delivery["inbox_sk"])),
-            Update(*keys.message(msg["id"]), add={"remaining": -1},
-                   condition=Condition(equals={"state": VERIFIED})),
-            trace_put(deps, msg["id"], EXPIRED, unit=unit),
-            history_put(deps, unit, msg["id"], EXPIRED, peer=[msg["source"]],
-                        size=msg["size"]),
-            count(deps, msg["source"], expired=1),
-        ])
+        deps.table.transact(ops)
     except TransactionConflictError:
         return  # confirmed, rejected or expired meanwhile
+    counters.settle(deps, ops)
     tell(deps, [events.outcome(msg, "expired", unit, now)])
 
 
-def _check_waiting(deps: Deps, due: Item, msg: Item) -> None:
+def _check_waiting(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
     """Warn the source of destinations offline too long while the message waits, once
     each; look again later for the others."""
     now = deps.clock.now()
-    if msg["state"] != VERIFIED or now >= msg["confirm_by"]:
-        return
+    if msg["state"] != MessageState.VERIFIED or now >= msg["confirm_by"]:
+        return True
     limit = msg["policy"].get("offline_limit_seconds") or deps.settings.offline_limit_seconds
-    checks: list[int] = []
-    for delivery in _deliveries(deps, msg["id"]):
-        if delivery["state"] != AVAILABLE or delivery.get("warned"):
-            continue
+    checks: list[int] = [due["next_check"]] if due.get("next_check") else []
+
+    def check(delivery: Item) -> None:
+        if delivery["state"] != DeliveryState.AVAILABLE or delivery.get("warned"):
+            return
         unit = delivery["unit"]
         presence = deps.table.get(*keys.presence(unit))
         online = deps.table.get(*keys.online(unit)) is not None
@@ -199,8 +246,22 @@ def _check_waiting(deps: Deps, due: Item, msg: Item) -> None:
             _warn(deps, msg, unit, presence["since"] if presence else None)
         elif verdict.next_check is not None:
             checks.append(verdict.next_check)
+
+    if not _each_delivery(deps, due, msg, report, check):
+        if checks:  # remember the earliest next look of the pages already done
+            _remember_next_check(deps, due, min(checks))
+        return False
     if checks:
         deps.table.put(due_put(WAITING, min(checks), msg["id"]).item)
+    return True
+
+
+def _remember_next_check(deps: Deps, due: Item, at: int) -> None:
+    try:
+        deps.table.update(Update(due["pk"], due["sk"], set={"next_check": at},
+                                 condition=Condition(exists=True)))
+    except ConditionFailedError:
+        return
 
 
 def _warn(deps: Deps, msg: Item, unit: str, offline_since: int | None) -> None:
@@ -208,7 +269,8 @@ def _warn(deps: Deps, msg: Item, unit: str, offline_since: int | None) -> None:
     try:
         deps.table.transact([
             Update(*keys.delivery(msg["id"], unit), set={"warned": True, "warned_at": now},
-                   condition=Condition(equals={"state": AVAILABLE, "warned": False})),
+                   condition=Condition(equals={"state": DeliveryState.AVAILABLE,
+                                               "warned": False})),
             trace_put(deps, msg["id"], "waiting", unit=unit, detail="destination_offline"),
         ])
     except TransactionConflictError:

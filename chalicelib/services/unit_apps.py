@@ -13,7 +13,7 @@ from chalicelib.domain.signatures import Caller
 from chalicelib.domain.unit_schemas import UnitApp, UnitApps
 from chalicelib.services import keys as key_service
 from chalicelib.services.deps import Deps
-from chalicelib.services.records import every_item
+from chalicelib.services.partitions import every_item
 from chalicelib.services.roles import is_operator, is_unit_admin, require_unit_admin
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.adapters.objects_s3 import S3ObjectStore
 from chalicelib.adapters.table_dynamo import DynamoTable, create_table
+from chalicelib.adapters.table_retry import RetryingTable
 from chalicelib.bootstrap import build
 from chalicelib.config import Settings
 
@@ -18,7 +19,9 @@ def test_build_wires_dynamodb_and_s3_from_settings(aws: None) -> None:
     deps = build(Settings(table_backend="dynamodb", table_name="lgsp-dev-table",
                           aws_region="us-east-1", bucket="b", s3_region="us-east-1",
                           master_key=base64.b64encode(b"m" * 32).decode()))
-    assert isinstance(deps.table, DynamoTable) and isinstance(deps.objects, S3ObjectStore)
+    # DynamoDB's contended writes are retried (adapters/table_retry.py)
+    assert isinstance(deps.table, RetryingTable) and isinstance(deps.table.inner, DynamoTable)
+    assert isinstance(deps.objects, S3ObjectStore)
     deps.table.put({"pk": "UNIT#x", "sk": "META", "n": 1})
     assert deps.table.get("UNIT#x", "META") == {"pk": "UNIT#x", "sk": "META", "n": 1}
 

@@ -110,4 +110,4 @@ def test_the_sweeper_function_runs_on_its_schedule(cloud: tuple[World, Any, str]
                                                 "Event", detail={}, resources=[])
         result = client.lambda_.invoke("sweep", event)
     assert set(result.payload) == {"connections_dropped", "due_handled", "due_failed",
-                                   "days_walked"}
+                                   "days_walked", "deliveries_handled", "counts_added"}

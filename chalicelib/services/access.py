@@ -1,0 +1,44 @@
+"""Who may read a message: its source, and each destination for its own delivery only.
+Anyone else is told the message does not exist (404, never 403), so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from chalicelib.domain import keys
+from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.ports import Item
+from chalicelib.services.deps import Deps
+
+_NOT_FOUND = "No such message."
+
+
+def not_found() -> NotFoundError:
+    return NotFoundError(_NOT_FOUND, code="message_not_found")
+
+
+def load_message(deps: Deps, message_id: str) -> Item:
+    if not message_id.isalnum() or len(message_id) > 64:
+        raise not_found()
+    item = deps.table.get(*keys.message(message_id))
+    if item is None:
+        raise not_found()
+    return item
+
+
+def message_for_source(deps: Deps, message_id: str, unit: str) -> Item:
+    msg = load_message(deps, message_id)
+    if msg["source"] != unit:
+        raise not_found()
+    return msg
+
+
+def delivery_for_destination(deps: Deps, message_id: str, unit: str) -> tuple[Item, Item]:
+    """The message and the caller's own delivery, or 404 (also before the message was
+    put in the caller's inbox)."""
+    msg = load_message(deps, message_id)
+    if unit not in msg["to"]:
+        raise not_found()
+    delivery = deps.table.get(*keys.delivery(message_id, unit))
+    if delivery is None:
+        raise not_found()
+    return msg, delivery

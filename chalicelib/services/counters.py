@@ -1,0 +1,148 @@
+"""A unit's counters (R-PROP-11, R-PROP-12): messages and bytes sent and received,
+rejections, failures, expiries, per province day and month.
+
+Counting never touches a shared item inside the change it counts. The change writes a
+*tally* (`TALLY#{shard}`, an item of its own) in its transaction; right after the commit
+the tally is added to the unit's day and month counters and deleted, in one transaction,
+so it counts exactly once. If that step fails or meets contention (every busy unit's
+counters are hot items), the tally stays and the sweeper adds it a minute later. A busy
+source's parallel requests therefore never cancel each other over a counter, and a
+request never fails because its count could not be added yet.
+
+Counters written before they moved to the province's day (`DAY#{utc day}`) are still
+read, added to the province day of the same date and to its month.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from chalicelib.domain import keys
+from chalicelib.domain.errors import ContentionError, TransactionConflictError
+from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Update
+from chalicelib.domain.times import province_day
+from chalicelib.services.deps import Deps
+
+log = logging.getLogger("lgsp.counters")
+SETTLE_AFTER = 60  # the sweeper leaves younger tallies to the request that wrote them
+_PER_TRANSACTION = 98  # tallies deleted with one day and one month update
+
+
+def tally(deps: Deps, unit: str, **counts: int) -> Put:
+    """Counts for `unit`'s counters of today, to write in the transaction of the change
+    they count (then `settle` the transaction's ops once it committed)."""
+    at, event_id = deps.clock.now(), deps.ids.new_id()
+    pk, sk = keys.tally(zlib.crc32(event_id.encode()) % keys.TALLY_SHARDS, at, event_id)
+    return Put({"pk": pk, "sk": sk, "kind": "tally", "unit": unit, "at": at,
+                "day": province_day(at), "counts": counts}, Condition(exists=False))
+
+
+def settle(deps: Deps, ops: Iterable[TransactOp]) -> None:
+    """Add the tallies a committed transaction wrote to their counters now. Never raises:
+    whatever is not added now is added by the sweeper."""
+    tallies = [op.item for op in ops if isinstance(op, Put) and op.item.get("kind") == "tally"]
+    try:
+        _add(deps, tallies)
+    except Exception:  # after the commit: the caller's change stands; the sweeper retries
+        log.exception("counters: %d tallies left for the sweeper", len(tallies))
+
+
+def drain(deps: Deps, *, limit: int) -> int:
+    """The sweeper's part: add tallies older than a minute (their request did not);
+    returns how many were added."""
+    end, added = f"{deps.clock.now() - SETTLE_AFTER:012d}~", 0
+    for shard in range(keys.TALLY_SHARDS):
+        while added < limit:
+            page = deps.table.query(keys.tally_partition(shard), end=end,
+                                    limit=min(100, limit - added))
+            added += _add(deps, page.items)
+            if page.cursor is None:
+                break
+    return added
+
+
+def _add(deps: Deps, tallies: Sequence[Item]) -> int:
+    """Add tallies to their counters, grouped by unit and day; returns how many."""
+    groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for item in tallies:
+        groups[(item["unit"], item["day"])].append(item)
+    added = 0
+    for (unit, day), items in groups.items():
+        for start in range(0, len(items), _PER_TRANSACTION):
+            chunk = items[start:start + _PER_TRANSACTION]
+            try:
+                deps.table.transact(_adding(unit, day, chunk))
+                added += len(chunk)
+            except TransactionConflictError:  # some were added meanwhile: one by one
+                added += sum(_add_one(deps, item) for item in chunk)
+    return added
+
+
+def _add_one(deps: Deps, item: Item) -> int:
+    try:
+        deps.table.transact(_adding(item["unit"], item["day"], [item]))
+    except (TransactionConflictError, ContentionError):
+        return 0  # added by someone else, or left for the next sweep
+    return 1
+
+
+def _adding(unit: str, day: str, tallies: Sequence[Item]) -> list[TransactOp]:
+    total: dict[str, int] = defaultdict(int)
+    for item in tallies:
+        for name, n in item["counts"].items():
+            total[name] += n
+    about = {"kind": "counters", "unit": unit}
+    return [Update(*keys.stats_day(unit, day), set={**about, "day": day}, add=dict(total)),
+            Update(*keys.stats_month(unit, day[:7]), set={**about, "month": day[:7]},
+                   add=dict(total)),
+            *(Delete(item["pk"], item["sk"], Condition(exists=True)) for item in tallies)]
+
+
+def _counts(item: Item | None) -> dict[str, int]:
+    if item is None:
+        return {}
+    return {k: v for k, v in item.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def _merge(*parts: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for part in parts:
+        for name, n in part.items():
+            out[name] += n
+    return dict(out)
+
+
+def day_counters(deps: Deps, unit: str, day: str) -> dict[str, int]:
+    """A unit's counters of one province day ('2026-11-29')."""
+    return _merge(_counts(deps.table.get(*keys.stats_day(unit, day))),
+                  _counts(deps.table.get(*keys.stats_utc_day(unit, day))))
+
+
+def daily_counters(deps: Deps, unit: str, first: str, last: str) -> dict[str, dict[str, int]]:
+    """A unit's counters of each province day from `first` to `last` that has any (two
+    range queries of its counters partition: the days, and the legacy UTC days)."""
+    out: dict[str, dict[str, int]] = {}
+    for prefix in (keys.STATS_DAY, keys.STATS_UTC_DAY):
+        cursor: str | None = None
+        while True:
+            page = deps.table.query(keys.stats_partition(unit), start=f"{prefix}{first}",
+                                    end=f"{prefix}{last}", limit=200, cursor=cursor)
+            for item in page.items:
+                day = item["sk"][len(prefix):]
+                out[day] = _merge(out.get(day, {}), _counts(item))
+            cursor = page.cursor
+            if cursor is None:
+                break
+    return dict(sorted(out.items()))
+
+
+def month_counters(deps: Deps, unit: str, month: str) -> dict[str, int]:
+    """A unit's counters of one province month ('2026-11'): its month item, plus the
+    legacy UTC days of that month."""
+    legacy = deps.table.query(keys.stats_partition(unit),
+                              prefix=f"{keys.STATS_UTC_DAY}{month}-", limit=31).items
+    return _merge(_counts(deps.table.get(*keys.stats_month(unit, month))),
+                  *(_counts(item) for item in legacy))

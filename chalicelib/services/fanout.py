@@ -1,0 +1,137 @@
+"""A verified message goes into every destination's inbox (R-SEND-4, R-PROP-1).
+
+The verification and the first batch of destinations are one transaction; a broadcast to
+more destinations continues in batches (`domain/lifecycle.batches`), each one transaction
+of its deliveries, their inbox entries and its count of open deliveries, written only if
+none of them exists yet. A crash half-way leaves whole batches: a retried `complete`, the
+store's object-created event or the sweeper (a `fanout` due item written with the
+verification) writes the rest, and the last step marks the message `fanned_out`. Each
+destination is told `message.available` by whoever wrote its batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+from chalicelib.domain import events, keys, lifecycle
+from chalicelib.domain.deadlines import DEADLINE, FANOUT, FANOUT_RESUME_SECONDS, WAITING
+from chalicelib.domain.errors import TransactionConflictError
+from chalicelib.domain.exchange import inbox_sort_key
+from chalicelib.domain.lifecycle import VERIFY, DeliveryState, MessageState
+from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
+from chalicelib.services import counters, reorg
+from chalicelib.services.audit import history_put, trace_put
+from chalicelib.services.content_retention import delete_content_when_done
+from chalicelib.services.deps import Deps
+from chalicelib.services.publish import tell
+from chalicelib.services.schedule import due_delete, due_put
+
+
+def verify_and_deliver(deps: Deps, msg: Item) -> Item:
+    """Mark the content verified and deliver it to the first batch in one transaction,
+    then to the rest. Safe to call again: a message already verified only resumes."""
+    now, message_id = deps.clock.now(), msg["id"]
+    plan = lifecycle.batches(msg["to"])
+    done = len(plan) == 1
+    verified = {**msg, **VERIFY.changes(now, batches=len(plan), fanned_out=done)}
+    ops: list[TransactOp] = [
+        Update(*keys.message(message_id), set=VERIFY.changes(now, batches=len(plan),
+                                                             fanned_out=done),
+               condition=VERIFY.guard()),
+        Update(*keys.outbox(msg["source"], msg["created_at"], message_id),
+               set={"state": MessageState.VERIFIED}),
+        trace_put(deps, message_id, "verified", unit=msg["source"]),
+        history_put(deps, msg["source"], message_id, "sent", peer=msg["to"], size=msg["size"]),
+        counters.tally(deps, msg["source"], sent=1, bytes_sent=msg["size"]),
+        due_put(DEADLINE, msg["confirm_by"], message_id),
+        *_batch_ops(verified, 0, plan[0]),
+    ]
+    limit = msg["policy"].get("offline_limit_seconds") or deps.settings.offline_limit_seconds
+    if now + limit < msg["confirm_by"]:
+        ops.append(due_put(WAITING, now + limit, message_id))
+    if not done:
+        ops.append(due_put(FANOUT, now + FANOUT_RESUME_SECONDS, message_id))
+    try:
+        deps.table.transact(ops)
+    except TransactionConflictError:
+        current = deps.table.get(*keys.message(message_id))
+        if current is None or current["state"] == MessageState.REQUESTED:
+            raise
+        return resume(deps, current)
+    counters.settle(deps, ops)
+    tell(deps, (events.available(verified, unit, now) for unit in plan[0]))
+    return _finish(deps, verified) if not done else _followed(deps, verified)
+
+
+def resume(deps: Deps, msg: Item) -> Item:
+    """Deliver what a verified message's fan-out has not delivered yet (idempotent)."""
+    if msg["state"] != MessageState.VERIFIED or msg.get("fanned_out", True):
+        return msg
+    return _finish(deps, msg)
+
+
+def _finish(deps: Deps, msg: Item) -> Item:
+    plan = lifecycle.batches(msg["to"])
+    for number, units in enumerate(plan[1:], start=1):
+        _write_batch(deps, msg, number, units)
+    with contextlib.suppress(TransactionConflictError):  # else another attempt finished it
+        deps.table.transact([
+            Update(*keys.message(msg["id"]), set={"fanned_out": True},
+                   condition=Condition(equals={"state": MessageState.VERIFIED,
+                                               "fanned_out": False})),
+            due_delete(FANOUT, msg["verified_at"] + FANOUT_RESUME_SECONDS, msg["id"])])
+    fanned = {**msg, "fanned_out": True}
+    delete_content_when_done(deps, msg["id"])  # all closed already (e.g. expired)?
+    return _followed(deps, fanned)
+
+
+def _followed(deps: Deps, msg: Item) -> Item:
+    """Destinations re-organised since sending, or without software, handled (R-JOIN-5,
+    R-PROP-9)."""
+    reorg.follow(deps, msg)
+    return msg
+
+
+def _write_batch(deps: Deps, msg: Item, number: int, units: Sequence[str]) -> None:
+    ops = _batch_ops(msg, number, units)
+    try:
+        deps.table.transact(ops)
+    except TransactionConflictError:
+        if deps.table.get(*keys.open_count(msg["id"], number)) is None:
+            raise
+        return  # written by an earlier attempt: its writer told the destinations
+    tell(deps, (events.available(msg, unit, deps.clock.now()) for unit in units))
+
+
+def _batch_ops(msg: Item, number: int, units: Sequence[str]) -> list[TransactOp]:
+    """Batch `number`: a delivery and an inbox entry per destination, and the batch's
+    count of open deliveries, all written only if absent."""
+    at, message_id = msg["verified_at"], msg["id"]
+    inbox_sk = inbox_sort_key(msg["priority_rank"], at, message_id)
+    legacy = lifecycle.is_legacy(msg)
+    ops: list[TransactOp] = []
+    for unit in units:
+        delivery = {"state": DeliveryState.AVAILABLE, "available_at": at, "inbox_sk": inbox_sk,
+                    "batch": number}
+        if legacy:  # its deliveries exist since sending, `pending`
+            ops.append(Update(*keys.delivery(message_id, unit), set=delivery,
+                              condition=Condition(equals={"state": DeliveryState.PENDING})))
+        else:
+            pk, sk = keys.delivery(message_id, unit)
+            ops.append(Put({"pk": pk, "sk": sk, "kind": "delivery", "unit": unit,
+                            "fetch_count": 0, "failed_fetches": 0, "warned": False,
+                            **delivery}, Condition(exists=False)))
+        ipk, isk = keys.inbox(unit, inbox_sk)
+        ops.append(Put({"pk": ipk, "sk": isk, "kind": "inbox", "id": message_id,
+                        "source": msg["source"], "title": msg["title"],
+                        "priority": msg["priority"], "data_type": msg["data_type"],
+                        "protocol": msg["protocol"], "size": msg["size"],
+                        "file_name": msg["file_name"], "content_type": msg["content_type"],
+                        "state": DeliveryState.AVAILABLE, "available_at": at,
+                        "confirm_by": msg["confirm_by"]}))
+    if not legacy:
+        pk, sk = keys.open_count(message_id, number)
+        ops.append(Put({"pk": pk, "sk": sk, "kind": "open_count", "remaining": len(units)},
+                       Condition(exists=False)))
+    return ops
