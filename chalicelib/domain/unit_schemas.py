@@ -20,7 +20,9 @@ class Contact(Strict):
 
 
 class CreateUnit(Strict):
-    code: str = Field(min_length=3, max_length=32, description="DDD.CC.BB.Lxx")
+    code: str = Field(description="DDD.CC.BB.Lxx (QCVN 102:2016/BTTTT), e.g. 000.00.31.H30; "
+                                  "a bad code is 400 invalid_unit_code naming the part",
+                      examples=["000.00.31.H30"])
     name: str = Field(min_length=1, max_length=300)
     short_name: str | None = Field(default=None, min_length=1, max_length=120)
     contact: Contact = Field(default_factory=Contact)

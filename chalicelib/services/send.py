@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from chalicelib.domain import keys, reorg
+from chalicelib.domain import identifiers, keys, reorg
 from chalicelib.domain.deadlines import UPLOAD, upload_due
 from chalicelib.domain.errors import (
     ConditionFailedError,
@@ -76,6 +76,7 @@ def _expand(deps: Deps, entries: list[str]) -> list[str]:
 def _check_destinations(deps: Deps, entries: list[str]) -> tuple[list[str], dict[str, str]]:
     """The units that receive, and which addressed codes their successors stand for
     (R-JOIN-5: a message to a merged or renamed unit goes to its successor)."""
+    identifiers.check_destinations(entries)  # malformed: 400 naming it, before any read
     addressed = _expand(deps, entries)
     rerouted: dict[str, str] = {}
     for code in addressed:

@@ -12,6 +12,7 @@ from chalicelib.domain.ports import Item
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.unit_schemas import UnitApp, UnitApps
 from chalicelib.services import keys as key_service
+from chalicelib.services import units
 from chalicelib.services.deps import Deps
 from chalicelib.services.records import every_item
 from chalicelib.services.roles import is_operator, is_unit_admin, require_unit_admin
@@ -26,6 +27,7 @@ def _view(deps: Deps, caller: Caller, app: Item) -> UnitApp:
 
 def list_unit_apps(deps: Deps, caller: Caller, unit: str) -> UnitApps:
     require_unit_admin(deps, caller, unit)
+    units.require_unit(deps, unit)
     apps = [deps.table.get(*keys.app(link["app"]))
             for link in every_item(deps, f"UNIT#{unit}", prefix="APP#")]
     return UnitApps(unit=unit, items=[_view(deps, caller, a) for a in apps if a is not None])
