@@ -14,7 +14,9 @@ from chalicelib.domain.ports import Item
 from chalicelib.domain.reorg import Reorganisation, ReorgView
 from chalicelib.domain.unit_schemas import (
     ChangeUnit,
+    CreatedUnitApp,
     CreateUnit,
+    CreateUnitApp,
     ImportReport,
     ImportRequest,
     ReorgList,
@@ -111,6 +113,18 @@ def list_reorganisations(call: Call) -> ReorgList:
 def list_unit_apps(call: Call, code: str) -> UnitApps:
     from chalicelib.services import unit_apps
     return unit_apps.list_unit_apps(call.deps, call.who, code)
+
+
+@api_route(units_admin_api, RouteSpec(
+    "POST", "/v1/admin/units/{code}/apps", "Operators: create an app of an active unit "
+    "and its first key, recorded in the unit's history; an HMAC secret is shown this once "
+    "(R-JOIN-2)", CreatedUnitApp, status=201, request=CreateUnitApp,
+    errors=(400, 401, 403, 404, 409)))
+def create_unit_app(call: Call, code: str) -> CreatedUnitApp:
+    from chalicelib.services import unit_apps
+    created = unit_apps.create_unit_app(call.deps, call.who, code, call.body)
+    call.headers["Cache-Control"] = "no-store"
+    return created
 
 
 @api_route(units_admin_api, RouteSpec(

@@ -91,6 +91,40 @@ class UnitApps(Model):
     items: list[UnitApp]
 
 
+class CreateUnitApp(Strict):
+    """An operator creates an app of a unit directly (`POST /v1/admin/units/{code}/apps`)."""
+
+    name: str = Field(min_length=1, max_length=200,
+                      description="What the app is, e.g. 'Phần mềm quản lý văn bản'")
+    algorithm: str = Field(
+        default="hmac-sha256", max_length=32,
+        description="hmac-sha256 (the hub generates the secret), rsa-pss-sha512 or "
+                    "rsa-v1_5-sha256 (with public_key), hmac-sha1 (legacy apps only)")
+    public_key: str | None = Field(
+        default=None, min_length=1, max_length=16384,
+        description="For RSA: the app's public key as PEM or JWK (never a private key)")
+    role: Literal["app", "unit_admin"] = Field(
+        default="app", description="app: exchanges messages; unit_admin: also manages its "
+                                   "unit's apps, keys and requests (R-OPS-3)")
+    legacy: bool = Field(default=False, description="Allows hmac-sha1 keys (weak; for old "
+                                                    "systems the regulation covers)")
+
+
+class AppCredentials(Model):
+    unit: str
+    app: str
+    access_key: str
+    algorithm: str
+    secret_key: str | None = Field(default=None, description="HMAC only, shown this once: "
+                                   "hand it over to the unit; the hub keeps it sealed")
+
+
+class CreatedUnitApp(Model):
+    app: UnitApp
+    credentials: AppCredentials
+    note: str
+
+
 class RowError(Model):
     row: int
     code: str | None
