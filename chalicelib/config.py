@@ -93,8 +93,10 @@ class Settings(Model):
     province_domain: str = Field(default="lgsp.gov.vn", description="Units' accounts are "
                                  "<code>@<province_domain>")
     public_holidays: str = Field(
-        default="", description="Comma-separated YYYY-MM-DD days off added to the built-in "
-                                "list of Vietnamese public holidays")
+        default="", description="The operator's changes to Vietnam's calendar of days off "
+                                "(the holidays package), comma-separated: YYYY-MM-DD a day "
+                                "off, +YYYY-MM-DD a weekend day worked (a swap), "
+                                "-YYYY-MM-DD an ordinary day (docs/joining.md)")
     request_due_working_days: int = Field(default=5, ge=1, description="Working days the "
                                           "operator has to answer a complete request")
     clock_offset_file: str | None = Field(

@@ -64,7 +64,7 @@ def _status(call: Call) -> str | None:
 
 def _parent(call: Call) -> str | None:
     raw = call.query("parent")
-    return None if raw is None else identifiers.parse(raw).code
+    return None if raw is None else identifiers.parse(raw, field="parent").code
 
 
 @api_route(directory_api, RouteSpec(

@@ -14,7 +14,9 @@ from chalicelib.domain.ports import Item
 from chalicelib.domain.reorg import Reorganisation, ReorgView
 from chalicelib.domain.unit_schemas import (
     ChangeUnit,
+    CreatedUnitApp,
     CreateUnit,
+    CreateUnitApp,
     ImportReport,
     ImportRequest,
     ReorgList,
@@ -44,11 +46,7 @@ def create_unit(call: Call) -> UnitView:
     from chalicelib.services import units
     from chalicelib.services.roles import require_operator
     require_operator(call.deps, call.who)
-    body: CreateUnit = call.body
-    item = units.create_unit(call.deps, body.code, body.name, short_name=body.short_name,
-                             contact=body.contact.model_dump(exclude_none=True),
-                             actor=call.who.app)
-    return unit_view(item)
+    return unit_view(units.register(call.deps, call.body, actor=call.who.app))
 
 
 @api_route(units_admin_api, RouteSpec(
@@ -66,7 +64,7 @@ def change_unit(call: Call, code: str) -> UnitView:
 
 @api_route(units_admin_api, RouteSpec(
     "GET", "/v1/admin/units/{code}/history", "Operators: a unit's changes, newest first",
-    UnitHistory, query=PAGING, errors=(400, 401, 403)))
+    UnitHistory, query=PAGING, errors=(400, 401, 403, 404)))
 def unit_history(call: Call, code: str) -> UnitHistory:
     from chalicelib.services import units
     from chalicelib.services.roles import require_operator
@@ -111,10 +109,22 @@ def list_reorganisations(call: Call) -> ReorgList:
 @api_route(units_admin_api, RouteSpec(
     "GET", "/v1/admin/units/{code}/apps", "Unit admins (their own unit) and operators: the "
     "unit's apps with their keys, never a secret (R-OPS-3)", UnitApps,
-    errors=(401, 403)))
+    errors=(400, 401, 403, 404)))
 def list_unit_apps(call: Call, code: str) -> UnitApps:
     from chalicelib.services import unit_apps
     return unit_apps.list_unit_apps(call.deps, call.who, code)
+
+
+@api_route(units_admin_api, RouteSpec(
+    "POST", "/v1/admin/units/{code}/apps", "Operators: create an app of an active unit "
+    "and its first key, recorded in the unit's history; an HMAC secret is shown this once "
+    "(R-JOIN-2)", CreatedUnitApp, status=201, request=CreateUnitApp,
+    errors=(400, 401, 403, 404, 409)))
+def create_unit_app(call: Call, code: str) -> CreatedUnitApp:
+    from chalicelib.services import unit_apps
+    created = unit_apps.create_unit_app(call.deps, call.who, code, call.body)
+    call.headers["Cache-Control"] = "no-store"
+    return created
 
 
 @api_route(units_admin_api, RouteSpec(

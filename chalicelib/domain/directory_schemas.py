@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .model import Model
-from .schemas import SLUG, UNIT_CODE, Strict
+from .schemas import SLUG, Strict
 
 MAX_GROUP_MEMBERS = 2000
 FieldName = Literal["name", "short_name", "code", "account"]
@@ -60,7 +60,8 @@ class SubtreePage(Model):
 
 
 class GroupRule(Strict):
-    parent: str = Field(pattern=UNIT_CODE, description="Subtree root: units below it")
+    parent: str = Field(description="Subtree root: units below it (a unit code; a bad one "
+                                    "is 400 invalid_unit_code naming the part)")
     level: int | None = Field(default=None, ge=1, le=4,
                               description="Only units of exactly this level")
 

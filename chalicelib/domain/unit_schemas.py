@@ -20,7 +20,9 @@ class Contact(Strict):
 
 
 class CreateUnit(Strict):
-    code: str = Field(min_length=3, max_length=32, description="DDD.CC.BB.Lxx")
+    code: str = Field(description="DDD.CC.BB.Lxx (QCVN 102:2016/BTTTT), e.g. 000.00.31.H30; "
+                                  "a bad code is 400 invalid_unit_code naming the part",
+                      examples=["000.00.31.H30"])
     name: str = Field(min_length=1, max_length=300)
     short_name: str | None = Field(default=None, min_length=1, max_length=120)
     contact: Contact = Field(default_factory=Contact)
@@ -87,6 +89,40 @@ class UnitApp(Model):
 class UnitApps(Model):
     unit: str
     items: list[UnitApp]
+
+
+class CreateUnitApp(Strict):
+    """An operator creates an app of a unit directly (`POST /v1/admin/units/{code}/apps`)."""
+
+    name: str = Field(min_length=1, max_length=200,
+                      description="What the app is, e.g. 'Phần mềm quản lý văn bản'")
+    algorithm: str = Field(
+        default="hmac-sha256", max_length=32,
+        description="hmac-sha256 (the hub generates the secret), rsa-pss-sha512 or "
+                    "rsa-v1_5-sha256 (with public_key), hmac-sha1 (legacy apps only)")
+    public_key: str | None = Field(
+        default=None, min_length=1, max_length=16384,
+        description="For RSA: the app's public key as PEM or JWK (never a private key)")
+    role: Literal["app", "unit_admin"] = Field(
+        default="app", description="app: exchanges messages; unit_admin: also manages its "
+                                   "unit's apps, keys and requests (R-OPS-3)")
+    legacy: bool = Field(default=False, description="Allows hmac-sha1 keys (weak; for old "
+                                                    "systems the regulation covers)")
+
+
+class AppCredentials(Model):
+    unit: str
+    app: str
+    access_key: str
+    algorithm: str
+    secret_key: str | None = Field(default=None, description="HMAC only, shown this once: "
+                                   "hand it over to the unit; the hub keeps it sealed")
+
+
+class CreatedUnitApp(Model):
+    app: UnitApp
+    credentials: AppCredentials
+    note: str
 
 
 class RowError(Model):

@@ -54,9 +54,11 @@ def _view(item: Item, active: list[str] | None = None) -> GroupView:
 def _check_request(deps: Deps, body: GroupRequest) -> list[str]:
     """Members and the rule's root must be registered units; the rule's level must lie
     below its root (otherwise the group could never reach anyone: a typo, not a wish)."""
+    for n, code in enumerate(body.members):
+        identifiers.parse(code, field=f"members[{n}]")
+    if body.rule is not None:
+        identifiers.parse(body.rule.parent, field="rule.parent")
     members = sorted(set(body.members))
-    for code in [*members, *([body.rule.parent] if body.rule else [])]:
-        identifiers.parse(code)
     idx = directory.index(deps)
     named = [*members, *([body.rule.parent] if body.rule else [])]
     unknown = sorted({c for c in named if c not in idx.by_code})

@@ -23,7 +23,7 @@ from chalicelib.domain.errors import (
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.ports import Condition, Item, Put, Update
+from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.domain.signatures import Caller, VerificationKey
 from chalicelib.services import units
 from chalicelib.services.deps import Deps
@@ -97,6 +97,32 @@ def new_key(deps: Deps, *, app_id: str, unit_code: str, algorithm: str,
             [Put(item, Condition(exists=False)), Put(link, Condition(exists=False))])
 
 
+def app_ops(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_SHA256,
+            public_key: str | None = None, legacy: bool = False, role: str = APP
+            ) -> tuple[IssuedCredentials, Item, list[TransactOp]]:
+    """A new app of a unit: the credentials to show once, the app item, and what to write
+    (the app, its link under the unit, its first key and the key's link) in the caller's
+    transaction. Checks the role, the algorithm and the public key; not the unit."""
+    if role not in ROLES:
+        raise InvalidRequestError(f"Role must be one of {', '.join(ROLES)}.",
+                                  code="invalid_role")
+    now = deps.clock.now()
+    app_id = "app-" + deps.ids.new_id()
+    issued, key_puts = new_key(deps, app_id=app_id, unit_code=unit_code, algorithm=algorithm,
+                               public_key=public_key, legacy=legacy)
+    app_pk, app_sk = keys.app(app_id)
+    link_pk, link_sk = keys.unit_app(unit_code, app_id)
+    app: Item = {"pk": app_pk, "sk": app_sk, "kind": "app", "app": app_id, "unit": unit_code,
+                 "name": name, "status": ACTIVE, "legacy": legacy, "role": role,
+                 "created_at": now}
+    return issued, app, [
+        Put(app, Condition(exists=False)),
+        Put({"pk": link_pk, "sk": link_sk, "kind": "unit_app", "app": app_id, "name": name,
+             "created_at": now}, Condition(exists=False)),
+        *key_puts,
+    ]
+
+
 def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_SHA256,
                public_key: str | None = None, legacy: bool = False,
                role: str = APP) -> IssuedCredentials:
@@ -107,24 +133,9 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
     """
     if get_unit(deps, unit_code) is None:
         raise NotFoundError(f"Unit {unit_code} does not exist.", code="unknown_unit")
-    if role not in ROLES:
-        raise InvalidRequestError(f"Role must be one of {', '.join(ROLES)}.",
-                                  code="invalid_role")
-    now = deps.clock.now()
-    app_id = "app-" + deps.ids.new_id()
-    issued, key_puts = new_key(deps, app_id=app_id, unit_code=unit_code, algorithm=algorithm,
-                               public_key=public_key, legacy=legacy)
-    app_pk, app_sk = keys.app(app_id)
-    link_pk, link_sk = keys.unit_app(unit_code, app_id)
-    deps.table.transact([
-        Put({"pk": app_pk, "sk": app_sk, "kind": "app", "app": app_id, "unit": unit_code,
-             "name": name, "status": ACTIVE, "legacy": legacy, "role": role,
-             "created_at": now},
-            Condition(exists=False)),
-        Put({"pk": link_pk, "sk": link_sk, "kind": "unit_app", "app": app_id, "name": name,
-             "created_at": now}, Condition(exists=False)),
-        *key_puts,
-    ])
+    issued, _, ops = app_ops(deps, unit_code, name, algorithm=algorithm,
+                             public_key=public_key, legacy=legacy, role=role)
+    deps.table.transact(ops)
     return issued
 
 

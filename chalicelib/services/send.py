@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from chalicelib.domain import keys, lifecycle, reorg
+from chalicelib.domain import identifiers, keys, lifecycle, reorg
 from chalicelib.domain.deadlines import UPLOAD, upload_due
 from chalicelib.domain.errors import (
     ConditionFailedError,
@@ -79,6 +79,7 @@ def _check_destinations(deps: Deps, entries: list[str]) -> tuple[list[str], dict
     limit = deps.settings.max_destinations
     if len(entries) > limit:  # before reading anything for them
         raise _too_many(len(entries), limit)
+    identifiers.check_destinations(entries)  # malformed: 400 naming it, before any read
     addressed = _expand(deps, entries)
     rerouted: dict[str, str] = {}
     for code in addressed:

@@ -1,9 +1,11 @@
 """Bulk import of a province's unit list (R-JOIN-1), CSV or JSON in UTF-8.
 
-Every row is checked first — the code's shape (naming the faulty part), a name, no code
-twice, not already registered, a parent that exists (registered or in the same file) —
-and the report lists every bad row. Nothing is written unless every row is good; then the
-units go in parent-first, in transactions of a few dozen.
+Every row is checked first, by the rule that registering one unit follows
+(`units.unit_from_request` on a `CreateUnit`, so the two ways accept and refuse the same
+units: the code naming its faulty part, the names and contact within bounds, a parent that
+need not be registered), plus what only a file can get wrong (a code twice) and not
+already registered. The report lists every bad row. Nothing is written unless every row
+is good; then the units go in parent-first, in transactions of a few dozen.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import io
 import json
 from typing import Any
 
+from pydantic import ValidationError
+
 from chalicelib.domain import identifiers
 from chalicelib.domain.errors import (
     InvalidRequestError,
     TransactionConflictError,
     UnprocessableError,
 )
-from chalicelib.domain.ports import TransactOp
+from chalicelib.domain.ports import Item, TransactOp
 from chalicelib.domain.signatures import Caller
-from chalicelib.domain.unit_schemas import ImportReport, RowError
+from chalicelib.domain.unit_schemas import CreateUnit, ImportReport, RowError
 from chalicelib.services import units
 from chalicelib.services.deps import Deps
 from chalicelib.services.roles import require_operator
@@ -49,35 +53,55 @@ def _rows(fmt: str, data: str) -> list[dict[str, Any]]:
     return [dict(r) for r in reader]
 
 
-def _check(deps: Deps, rows: list[dict[str, Any]]) -> tuple[list[RowError], list[Any]]:
+def _text(row: dict[str, Any], name: str) -> str:
+    return str(row.get(name) or "").strip()
+
+
+def _request(row: dict[str, Any]) -> CreateUnit:
+    """The row as the body of a single registration (raises pydantic's ValidationError)."""
+    contact = {k: _text(row, k) for k in ("email", "phone", "address") if _text(row, k)}
+    return CreateUnit.model_validate({"code": _text(row, "code"), "name": _text(row, "name"),
+                                      "short_name": _text(row, "short_name") or None,
+                                      "contact": contact})
+
+
+def _row_errors(deps: Deps, n: int, row: dict[str, Any], seen: set[str]
+                ) -> tuple[list[RowError], Item | None]:
+    """What single registration would answer for this row, as row errors (the same codes:
+    `invalid_unit_code` with the part as `field`, `validation_failed`, `unit_exists`), plus
+    `duplicate_code`; or the unit to write."""
+    code = _text(row, "code")
+    try:
+        identifiers.parse(code)
+    except InvalidRequestError as err:
+        return [RowError(row=n, code=code or None, field=str(err.details["part"]),
+                         error=err.code, message=err.message)], None
+    try:
+        unit = units.unit_from_request(deps, _request(row))
+    except ValidationError as exc:
+        return [RowError(row=n, code=code, field=str(e["loc"][-1]), error="validation_failed",
+                         message=f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+                for e in exc.errors()], None
+    errors = []
+    if code in seen:
+        errors.append(RowError(row=n, code=code, field="code", error="duplicate_code",
+                               message=f"{code} appears more than once in the file."))
+    seen.add(code)
+    if units.get_unit(deps, code) is not None:
+        errors.append(RowError(row=n, code=code, field="code", error="unit_exists",
+                               message=f"{code} is already registered."))
+    return errors, None if errors else unit
+
+
+def _check(deps: Deps, rows: list[dict[str, Any]]) -> tuple[list[RowError], list[Item]]:
     errors: list[RowError] = []
-    good: list[tuple[identifiers.UnitCode, dict[str, Any]]] = []
-    in_file = {str(r.get("code") or "").strip() for r in rows}
+    good: list[Item] = []
     seen: set[str] = set()
     for n, row in enumerate(rows, start=1):
-        code = str(row.get("code") or "").strip()
-
-        def bad(field: str, error: str, message: str, row_n: int = n, c: str = code) -> None:
-            errors.append(RowError(row=row_n, code=c or None, field=field, error=error,
-                                   message=message))
-        try:
-            parsed = identifiers.parse(code)
-        except InvalidRequestError as err:
-            bad(str(err.details.get("part", "code")), err.code, err.message)
-            continue
-        name = str(row.get("name") or "").strip()
-        if not name or len(name) > 300:
-            bad("name", "invalid_name", "Every unit needs a name of 1-300 characters.")
-        if code in seen:
-            bad("code", "duplicate_code", f"{code} appears more than once in the file.")
-        seen.add(code)
-        if units.get_unit(deps, code) is not None:
-            bad("code", "unit_exists", f"{code} is already registered.")
-        if parsed.parent and parsed.parent not in in_file and \
-                units.get_unit(deps, parsed.parent) is None:
-            bad("code", "unknown_parent", f"The parent {parsed.parent} of {code} is neither "
-                                          "registered nor in the file.")
-        good.append((parsed, row))
+        bad, unit = _row_errors(deps, n, row, seen)
+        errors += bad
+        if unit is not None:
+            good.append(unit)
     return errors, good
 
 
@@ -97,16 +121,11 @@ def import_units(deps: Deps, caller: Caller, *, fmt: str, data: str, dry_run: bo
     if errors or dry_run:
         return ImportReport(dry_run=dry_run, rows=len(rows), valid=not errors, imported=0,
                             errors=errors)
-    good.sort(key=lambda pair: pair[0].level)  # parents first
+    good.sort(key=lambda unit: unit["level"])  # parents first
     imported = 0
     for start in range(0, len(good), BATCH):
         ops: list[TransactOp] = []
-        for parsed, row in good[start:start + BATCH]:
-            contact = {k: str(row[k]).strip() for k in ("email", "phone", "address")
-                       if row.get(k)}
-            unit = units.new_unit_item(deps, parsed.code, str(row["name"]).strip(),
-                                       short_name=str(row.get("short_name") or "").strip()
-                                       or None, contact=contact)
+        for unit in good[start:start + BATCH]:
             ops += units.creation_ops(deps, unit, actor=caller.app)
         try:
             deps.table.transact([*ops, units.bump_directory()])

@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.domain import identifiers, keys
 from chalicelib.domain.errors import ConflictError, NotFoundError, TransactionConflictError
 from chalicelib.domain.ports import Condition, Item, Page, Put, TransactOp, Update
-from chalicelib.domain.unit_schemas import UNIT_STATUSES
+from chalicelib.domain.unit_schemas import UNIT_STATUSES, CreateUnit
 from chalicelib.services.deps import Deps
 
 STATUSES = UNIT_STATUSES
@@ -54,6 +54,11 @@ def bump_directory() -> Update:
 
 def new_unit_item(deps: Deps, code: str, name: str, *, short_name: str | None = None,
                   status: str = ACTIVE, contact: dict[str, str] | None = None) -> Item:
+    """A unit to register. Its code must be valid (`identifiers.parse`: 400
+    `invalid_unit_code` naming the part); its parent need not be registered: the code
+    alone places the unit in the hierarchy (the directory reads ancestors from codes), so
+    a province can register a department without its ministry, or a commune before its
+    district. One rule on every way in: one unit, an import's rows, a successor."""
     parsed = identifiers.parse(code)
     now = deps.clock.now()
     pk, sk = keys.unit(code)
@@ -71,12 +76,29 @@ def creation_ops(deps: Deps, unit: Item, *, actor: str | None) -> list[TransactO
                         detail={"name": unit["name"]})]
 
 
+def unit_from_request(deps: Deps, body: CreateUnit) -> Item:
+    """The unit a registration asks for (`POST /v1/admin/units`, or one row of an
+    import): the same checks, so both ways accept and refuse the same units."""
+    return new_unit_item(deps, body.code, body.name, short_name=body.short_name,
+                         contact=body.contact.model_dump(exclude_none=True))
+
+
+def register(deps: Deps, body: CreateUnit, *, actor: str | None) -> Item:
+    """Register one unit as an operator asked for it."""
+    return _write_new(deps, unit_from_request(deps, body), actor=actor)
+
+
 def create_unit(deps: Deps, code: str, name: str, *, short_name: str | None = None,
                 status: str = ACTIVE, contact: dict[str, str] | None = None,
                 actor: str | None = None) -> Item:
     """Register a unit under its national identifier code."""
     unit = new_unit_item(deps, code, name, short_name=short_name, status=status,
                          contact=contact)
+    return _write_new(deps, unit, actor=actor)
+
+
+def _write_new(deps: Deps, unit: Item, *, actor: str | None) -> Item:
+    code = unit["code"]
     try:
         deps.table.transact([*creation_ops(deps, unit, actor=actor), bump_directory()])
     except TransactionConflictError as exc:
@@ -90,6 +112,9 @@ def get_unit(deps: Deps, code: str) -> Item | None:
 
 
 def require_unit(deps: Deps, code: str) -> Item:
+    """The unit; a malformed code is 400 `invalid_unit_code` (naming the part), an
+    unregistered one 404 `unknown_unit`."""
+    identifiers.parse(code)
     unit = get_unit(deps, code)
     if unit is None:
         raise NotFoundError(f"Unit {code} does not exist.", code="unknown_unit", unit=code)
@@ -126,6 +151,7 @@ def list_units(deps: Deps, *, limit: int, cursor: str | None) -> Page:
 
 
 def unit_history(deps: Deps, code: str, *, limit: int, cursor: str | None) -> Page:
+    require_unit(deps, code)
     return deps.table.query(f"UNITHIST#{code}", limit=limit, cursor=cursor, descending=True)
 
 

@@ -233,6 +233,22 @@ class LgspClient:
         """Revoke a key of the caller's app at once (revoking twice is harmless)."""
         return dict(self.call("DELETE", f"/v1/keys/{_quote(key_id)}"))
 
+    # -- a unit's apps (operators) --------------------------------------------------------
+
+    def create_unit_app(self, unit: str, name: str, *, algorithm: str | None = None,
+                        public_key: str | None = None, role: str | None = None,
+                        legacy: bool = False) -> JSON:
+        """Operators: create an app of `unit` and its first key, recorded in the unit's
+        history: `{app, credentials, note}`; `credentials.secret_key` (HMAC) is shown this
+        once. Never retried: a retry could create a second app."""
+        body: dict[str, Any] = {"name": name}
+        body.update({k: v for k, v in (("algorithm", algorithm), ("public_key", public_key),
+                                       ("role", role)) if v})
+        if legacy:
+            body["legacy"] = True
+        return dict(self.call("POST", f"/v1/admin/units/{_quote(unit)}/apps", body=body,
+                              retry=False))
+
     # -- joining and leaving requests (unit admins and operators, R-OPS-1) ---------------
 
     def file_request(self, kind: str, fields: Mapping[str, Any], *,

@@ -1,15 +1,18 @@
 """`lgsp admin units|apps|reorg ...`: the unit registry from a shell (R-JOIN-1, R-JOIN-5,
-R-OPS-3): operators register, change, import (dry run first) and re-organise units; unit
-admins list their unit's apps and revoke keys."""
+R-OPS-3): operators register, change, import (dry run first) and re-organise units, and
+create a unit's app directly; unit admins list their unit's apps and revoke keys."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from lgsp_client.algorithms import ALGORITHMS, RSA_ALGORITHMS
 from lgsp_client.api import LgspClient
+from lgsp_client.errors import ConfigError
 
 REORG_KINDS = ("rename", "merge", "split", "dissolve")
 
@@ -43,6 +46,19 @@ def add_registry_areas(areas: Any, common: argparse.ArgumentParser) -> None:
     aactions = apps.add_subparsers(dest="apps_command", required=True, metavar="ACTION")
     alist = aactions.add_parser("list", parents=[common], help="apps, roles, keys")
     alist.add_argument("--unit", help="operators: another unit (default: yours)")
+    acreate = aactions.add_parser(
+        "create", parents=[common],
+        help="operators: create a unit's app and its key (the secret is shown once)")
+    acreate.add_argument("--unit", required=True, metavar="CODE")
+    acreate.add_argument("--name", required=True, help="what the app is")
+    acreate.add_argument("--algorithm", choices=sorted(ALGORITHMS),
+                         help="default hmac-sha256 (the hub makes the secret)")
+    acreate.add_argument("--public-key", type=Path, metavar="FILE",
+                         help="RSA: the app's public key (PEM or JWK)")
+    acreate.add_argument("--role", choices=("app", "unit_admin"),
+                         help="default app; unit_admin manages its unit's apps and requests")
+    acreate.add_argument("--legacy", action="store_true",
+                         help="allow hmac-sha1 (weak; old systems only)")
     arevoke = aactions.add_parser("revoke-key", parents=[common], help="revoke a key now")
     arevoke.add_argument("app", metavar="APP_ID")
     arevoke.add_argument("key_id", metavar="KEY_ID")
@@ -105,7 +121,31 @@ def _units(client: LgspClient, args: argparse.Namespace) -> tuple[Any, list[str]
     return data, [*lines, f"{data['rows']} rows; {verdict}"]
 
 
+def _create_app(client: LgspClient, args: argparse.Namespace) -> tuple[Any, list[str]]:
+    public_key = None
+    if args.public_key is not None:
+        public_key = args.public_key.read_text(encoding="utf-8")
+        if args.algorithm not in RSA_ALGORITHMS:
+            raise ConfigError("--public-key goes with --algorithm rsa-pss-sha512 or "
+                              "rsa-v1_5-sha256")
+    data = client.create_unit_app(args.unit, args.name, algorithm=args.algorithm,
+                                  public_key=public_key, role=args.role, legacy=args.legacy)
+    app, creds = data["app"], data["credentials"]
+    lines = [f"app:        {app['app']}", f"unit:       {app['unit']}",
+             f"role:       {app['role']}", f"access_key: {creds['access_key']}",
+             f"algorithm:  {creds['algorithm']}"]
+    if creds.get("secret_key"):
+        lines.append(f"secret_key: {creds['secret_key']}")
+        print("the secret is shown only now: store it safely and hand it over to the unit; "
+              "the hub cannot show it again", file=sys.stderr)
+    if data.get("note"):
+        print(data["note"], file=sys.stderr)
+    return data, lines
+
+
 def _apps(client: LgspClient, args: argparse.Namespace) -> tuple[Any, list[str]]:
+    if args.apps_command == "create":
+        return _create_app(client, args)
     if args.apps_command == "revoke-key":
         data = client.call("DELETE", f"/v1/admin/apps/{args.app}/keys/{args.key_id}")
         return data, [f"{data['key_id']} {data['status']}"]

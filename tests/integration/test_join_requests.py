@@ -85,11 +85,12 @@ def text_of(data: bytes) -> str:
 
 def test_a_complete_request_is_due_in_5_working_days_and_approval_creates_the_app(
         hub: World, people: People) -> None:
-    # The fake clock is Wednesday 18/11/2026 (UTC+7): due Wednesday 25/11 (R-OPS-2).
+    # The fake clock is Wednesday 18/11/2026 (UTC+7): five working days, Tuesday 24/11
+    # (Vietnam Culture Day) off, so due Thursday 26/11 (R-OPS-2).
     request = filed(people.admin_a, "register_app", REGISTER)
     assert request["state"] == "submitted" and request["missing"] == []
     assert request["unit"] == UNIT_A and request["form"] == "01"
-    assert request["due_date"] == "2026-11-25" and request["due_at"] == "2026-11-25T16:59:59Z"
+    assert request["due_date"] == "2026-11-26" and request["due_at"] == "2026-11-26T16:59:59Z"
     answer = approved(people, request["id"], answer_number="88/STTTT-CNTT",
                       support_contact={"name": "Lê Minh", "phone": "0204 3555 666"})
     creds = answer["credentials"]
@@ -112,11 +113,11 @@ def test_an_incomplete_request_is_a_draft_until_completed(hub: World, people: Pe
                                      "applicant.phone"}
     path = f"/v1/admin/requests/{draft['id']}"
     assert people.operator.post(path + "/approve").code == "request_incomplete"
-    hub.deps.clock.advance(2 * DAY)  # completed on Friday 20/11: due Friday 27/11
+    hub.deps.clock.advance(2 * DAY)  # completed on Friday 20/11: due Monday 30/11
     done = people.admin_a.call("PATCH", path, {"fields": {"purpose": "Liên thông văn bản",
                                                           "applicant": CONTACT}})
     assert done.status == 200 and done.body["state"] == "submitted"
-    assert done.body["due_date"] == "2026-11-27"
+    assert done.body["due_date"] == "2026-11-30"
     assert [h["event"] for h in done.body["history"]] == ["filed", "completed"]
     again = people.admin_a.call("PATCH", path, {"fields": {"purpose": "x"}})
     assert again.status == 409 and again.code == "request_not_draft"
@@ -228,13 +229,13 @@ def test_roles_are_kept_apart(hub: World, people: People) -> None:
 def test_operators_see_overdue_requests_first(hub: World, people: People) -> None:
     clock = hub.deps.clock
     assert isinstance(clock, FakeClock)
-    old = filed(people.admin_a, "register_app", REGISTER)  # Wed 18/11: due Wed 25/11
+    old = filed(people.admin_a, "register_app", REGISTER)  # Wed 18/11: due Thu 26/11
     clock.advance(DAY)
     draft = filed(people.admin_b, "admin_account", {"letter_number": "7/UB"})
-    newer = filed(people.admin_b, "admin_account", ADMIN)  # Thu 19/11: due Thu 26/11
+    newer = filed(people.admin_b, "admin_account", ADMIN)  # Thu 19/11: due Fri 27/11
     answered = filed(people.admin_a, "register_app", REGISTER)
     approved(people, answered["id"])
-    clock.advance(7 * DAY)  # Thursday 26/11, 18:06: the first is overdue
+    clock.advance(8 * DAY)  # Friday 27/11, 18:06: the first is overdue
     items = people.operator.get("/v1/admin/requests").body["items"]
     assert [i["id"] for i in items] == [old["id"], newer["id"], draft["id"], answered["id"]]
     assert [i["overdue"] for i in items] == [True, False, False, False]

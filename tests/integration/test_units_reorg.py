@@ -63,18 +63,18 @@ def test_an_import_dry_run_reports_every_bad_row_and_imports_nothing(
                 "000.00.05.H98,Sở Tài chính,STC,\n"
                 "000.05.00.H98,Sai mã,,\n"
                 "000.00.05.H98,Trùng mã,,\n"
-                "000.01.07.H98,Không có cha,,\n"
+                "000.01.07.H98,Cha chưa đăng ký,,\n"  # like single registration: accepted
                 f"{UNIT_A},Đã có,,\n"
                 "000.00.06.H98,,,\n")
     report = op.post("/v1/admin/units/import", {"format": "csv", "data": csv_text})
     assert report.status == 200 and report.body["valid"] is False
     assert [(e["row"], e["error"]) for e in report.body["errors"]] == [
-        (3, "invalid_unit_code"), (4, "duplicate_code"), (5, "unknown_parent"),
-        (6, "unit_exists"), (6, "unknown_parent"), (7, "invalid_name")]
+        (3, "invalid_unit_code"), (4, "duplicate_code"), (6, "unit_exists"),
+        (7, "validation_failed")]
     refused = op.post("/v1/admin/units/import", {"format": "csv", "data": csv_text,
                                                  "dry_run": False})
     assert refused.status == 422 and refused.code == "import_invalid"
-    assert len(refused.body["error"]["errors"]) == 6
+    assert len(refused.body["error"]["errors"]) == 4
     assert registry.get_unit(hub.deps, "000.00.00.H98") is None
     good = "\n".join(csv_text.splitlines()[:3])
     done = op.post("/v1/admin/units/import", {"format": "csv", "data": good,

@@ -50,3 +50,42 @@ def test_invalid_codes_name_the_faulty_part(code: str, part: str, reason: str) -
 
 def test_the_account_is_the_code_at_the_province_domain() -> None:
     assert identifiers.account("000.00.31.H99", "hanoi.gov.vn") == "000.00.31.H99@hanoi.gov.vn"
+
+
+@pytest.mark.parametrize(("code", "reason"), [
+    ("", "the unit code is empty"),
+    ("0" * 23 + ".00.00.H30", "it has 33 characters; a code has 13"),
+    ("x" * 5000, "it has 5000 characters"),
+])
+def test_empty_and_over_long_codes_are_a_format_error(code: str, reason: str) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        identifiers.parse(code)
+    assert (refused.value.code, refused.value.details) == ("invalid_unit_code",
+                                                           {"part": "format"})
+    assert reason in refused.value.message and len(refused.value.message) < 200
+
+
+def test_the_field_a_code_came_in_is_named() -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        identifiers.parse("000.05.00.H30", field="members[3]")
+    assert refused.value.details == {"part": "level2", "field": "members[3]"}
+    assert refused.value.message.startswith("members[3]: '000.05.00.H30'")
+
+
+def test_destinations_are_codes_or_group_addresses() -> None:
+    identifiers.check_destinations(["000.00.31.H30", "group:xa-huyen-a", "group:g.1_x"])
+
+
+@pytest.mark.parametrize(("entries", "code", "details"), [
+    (["000.00.31.H30", ""], "invalid_unit_code", {"part": "format", "field": "to[1]"}),
+    (["000.05.00.H30"], "invalid_unit_code", {"part": "level2", "field": "to[0]"}),
+    (["000.00.31.H30", "GROUP:x"], "invalid_unit_code", {"part": "format", "field": "to[1]"}),
+    (["group:"], "invalid_group_id", {"field": "to[0]"}),
+    (["000.00.31.H30", "group:Xã"], "invalid_group_id", {"field": "to[1]"}),
+    (["group:" + "g" * 65], "invalid_group_id", {"field": "to[0]"}),
+])
+def test_a_malformed_destination_names_its_place(entries: list[str], code: str,
+                                                 details: dict[str, str]) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        identifiers.check_destinations(entries)
+    assert (refused.value.code, refused.value.details) == (code, details)
