@@ -2,8 +2,9 @@
 
 - `var/seaweed/`: SeaweedFS (S3 API on loopback, S3 credentials required).
 - `var/table.sqlite3`: the table (SQLite behind the same port as DynamoDB).
-- `var/master.key`, `var/s3-credentials.json`, `var/ws-credentials.json` (the key of the
-  WebSocket management API): generated once, mode 0600.
+- `var/master.key.json` (the master keyring, `LGSP_MASTER_KEY_FILE`),
+  `var/s3-credentials.json`, `var/ws-credentials.json` (the key of the WebSocket
+  management API): generated once, mode 0600.
 - `var/demo-credentials.json`: two demo units with one app each, created on first start.
 
 Several host processes may share one `var/` (R-PROP-6, `docs/deploy.md`): the first starts
@@ -25,7 +26,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib import bootstrap
-from chalicelib.config import Settings
+from chalicelib.adapters.keyring_store import KeyringFile
+from chalicelib.config import Settings, reveal
+from chalicelib.domain.master_keys import Keyring
 from chalicelib.services import registry
 from chalicelib.services.deps import Deps
 from infra.local.seaweed import SeaweedServer
@@ -74,6 +77,23 @@ def _secret_file(path: Path, make: dict[str, str]) -> dict[str, str]:
     return make
 
 
+def _keyring_file(path: Path) -> Path:
+    """The host's master keyring, created (0600) on first start. A file of the shape
+    before keyrings (`{"master_key": ...}`) becomes a keyring of that one key: secrets it
+    sealed are `v1` envelopes, which open under any key of the ring."""
+    if not path.exists():
+        first = "k1"
+        KeyringFile.create(path, Keyring(first, {first: base64.b64encode(
+            secrets.token_bytes(32)).decode()}))
+        return path
+    store = KeyringFile(path)
+    store.check()
+    old = json.loads(path.read_text())
+    if isinstance(old, dict) and set(old) == {"master_key"}:
+        store.save(Keyring("k0", {"k0": old["master_key"]}))
+    return path
+
+
 class Backends:
     """Start/stop SeaweedFS, open the table, wire the hub, seed demo units once."""
 
@@ -89,8 +109,7 @@ class Backends:
         return self.var / "demo-credentials.json"
 
     def settings(self) -> Settings:
-        keys = _secret_file(self.var / "master.key.json",
-                            {"master_key": base64.b64encode(secrets.token_bytes(32)).decode()})
+        keyring = _keyring_file(self.var / "master.key.json")
         s3 = _secret_file(self.var / "s3-credentials.json",
                           {"access_key": "LGSP" + secrets.token_hex(8).upper(),
                            "secret_key": secrets.token_urlsafe(30)})
@@ -100,7 +119,7 @@ class Backends:
             "bucket": self.cfg.bucket, "s3_endpoint": f"http://127.0.0.1:{self.cfg.s3_port}",
             "s3_region": "us-east-1", "s3_access_key": s3["access_key"],
             "s3_secret_key": s3["secret_key"], "s3_path_style": True,
-            "master_key": keys["master_key"], "default_scheme": "http",
+            "master_key_file": str(keyring), "default_scheme": "http",
             "operator_units": OPERATOR_UNIT[0], "ws_endpoint": ws["LGSP_WS_ENDPOINT"],
             "ws_access_key": ws["LGSP_WS_ACCESS_KEY"], "ws_secret_key": ws["LGSP_WS_SECRET_KEY"]}
         # Any other LGSP_* setting of the environment applies too (limits, timeouts, ...).
@@ -122,14 +141,15 @@ class Backends:
         with self._starting():
             cfg = self.settings()
             os.environ.update(self.ws_environment())  # the host's management API checks them
-            assert cfg.s3_access_key and cfg.s3_secret_key
+            s3_secret = reveal(cfg.s3_secret_key)
+            assert cfg.s3_access_key and s3_secret
             try:
                 if self.cfg.s3_embedded:
                     self._own_store()
                     self.seaweed = SeaweedServer(self.var / "seaweed",
                                                  s3_port=self.cfg.s3_port,
                                                  access_key=cfg.s3_access_key,
-                                                 secret_key=cfg.s3_secret_key)
+                                                 secret_key=s3_secret)
                     self.seaweed.start()
                 deps = bootstrap.build(cfg)
                 self._ensure_bucket(cfg)
@@ -177,7 +197,8 @@ class Backends:
         from chalicelib.adapters.objects_s3 import ensure_bucket, make_s3_client
 
         client = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
-                                access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key,
+                                access_key=cfg.s3_access_key,
+                                secret_key=reveal(cfg.s3_secret_key),
                                 path_style=True)
         try:
             ensure_bucket(client, cfg.bucket)
