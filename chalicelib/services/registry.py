@@ -23,7 +23,7 @@ from chalicelib.domain.errors import (
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.ports import Condition, Item, Put, Update
+from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.domain.signatures import Caller, VerificationKey
 from chalicelib.services import units
 from chalicelib.services.deps import Deps
@@ -107,6 +107,17 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
     """
     if get_unit(deps, unit_code) is None:
         raise NotFoundError(f"Unit {unit_code} does not exist.", code="unknown_unit")
+    issued, ops = app_creation(deps, unit_code, name, algorithm=algorithm,
+                               public_key=public_key, legacy=legacy, role=role)
+    deps.table.transact(ops)
+    return issued
+
+
+def app_creation(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_SHA256,
+                 public_key: str | None = None, legacy: bool = False, role: str = APP
+                 ) -> tuple[IssuedCredentials, list[TransactOp]]:
+    """The credentials of a new app and the writes that register it (the app, its link
+    from the unit, its first key), for one transaction, possibly with others."""
     if role not in ROLES:
         raise InvalidRequestError(f"Role must be one of {', '.join(ROLES)}.",
                                   code="invalid_role")
@@ -116,7 +127,7 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
                                public_key=public_key, legacy=legacy)
     app_pk, app_sk = keys.app(app_id)
     link_pk, link_sk = keys.unit_app(unit_code, app_id)
-    deps.table.transact([
+    return issued, [
         Put({"pk": app_pk, "sk": app_sk, "kind": "app", "app": app_id, "unit": unit_code,
              "name": name, "status": ACTIVE, "legacy": legacy, "role": role,
              "created_at": now},
@@ -124,8 +135,7 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
         Put({"pk": link_pk, "sk": link_sk, "kind": "unit_app", "app": app_id, "name": name,
              "created_at": now}, Condition(exists=False)),
         *key_puts,
-    ])
-    return issued
+    ]
 
 
 def has_receiving_app(deps: Deps, unit_code: str) -> bool:
