@@ -48,3 +48,9 @@ def test_functions_may_only_read_their_own_stages_keyring(stage: str) -> None:
         f"arn:aws:secretsmanager:*:*:secret:lgsp-{stage}-master-key-??????")]
     name = TEMPLATE["Resources"]["MasterKeySecret"]["Properties"]["Name"]
     assert name == {"Fn::Sub": "${AWS::StackName}-master-key"}  # stack lgsp-<stage>
+
+
+def test_the_bootstrap_function_has_the_name_the_runbook_invokes() -> None:
+    assert TEMPLATE["Resources"]["Bootstrap"]["Properties"]["FunctionName"] == \
+        {"Fn::Sub": "${AWS::StackName}-bootstrap"}  # lgsp-<stage>-bootstrap
+    assert "lgsp-prod-bootstrap" in (ROOT / "docs/deploy.md").read_text()
