@@ -20,7 +20,13 @@ MiB = 1024 * 1024
 
 
 class Settings(Model):
-    """Values come from `LGSP_*` environment variables (see `from_env`)."""
+    """Values come from `LGSP_*` environment variables (see `from_env`).
+
+    Secret settings are `SecretStr`: a repr, a dump or JSON of the settings shows
+    `**********`, never the value; an adapter that needs one takes it with `reveal`.
+    The master keys are not settings: `master_key_secret` / `master_key_file` say where
+    the keyring is (`chalicelib/bootstrap.py` `keyring_store`).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -66,7 +72,8 @@ class Settings(Model):
 
     operator_units: str = Field(
         default="", description="Comma-separated unit codes whose apps act as operators "
-                                "(the province's IT department)")
+                                "(the province's IT department), besides the unit the "
+                                "deployment's bootstrap flagged in the table")
     session_seconds: int = Field(default=900, ge=60, le=900,
                                  description="Lifetime of brokered session tokens (R-AUTH-2)")
     key_overlap_seconds: int = Field(default=7 * 24 * 3600, ge=0,
