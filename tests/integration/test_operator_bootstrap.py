@@ -5,6 +5,7 @@ department issues the keys; R-OPS-3), on DynamoDB (moto), through the use case a
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -95,9 +96,13 @@ def _invoke(hub: World, event: dict[str, object]) -> dict[str, object]:
     return payload
 
 
-def test_the_bootstrap_function_returns_the_credentials_once(hub: World) -> None:
+def test_the_bootstrap_function_returns_the_credentials_once(
+        hub: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     payload = _invoke(hub, {"unit": IT, "name": NAME})
     assert payload["unit"] == IT and payload["secret_key"]
+    assert str(payload["access_key"]) in caplog.text  # logged: who was made, never the secret
+    assert str(payload["secret_key"]) not in caplog.text
     operator = hub.as_(_as_operator(hub, payload))
     assert operator.post("/v1/admin/units", NEW_UNIT).status == 201
     again = _invoke(hub, {"unit": IT, "name": NAME})
