@@ -59,8 +59,8 @@ lint: venv
 	echo "mypy $(TYPE_PATHS)"; $(BIN)/mypy $(TYPE_PATHS) || rc=1; \
 	exit $$rc
 
-# Lint the merge template alone (references to chalice's own resources and the one patch of
-# a chalice resource cannot resolve there: E1010/E1019/E1020/E3001/W3694), then package every
+# Lint the merge template alone (references to chalice's own resources and the patches of
+# chalice resources cannot resolve there: E1010/E1019/E1020/E3001/W3694), then package every
 # stage exactly as for a deployment and lint the merged SAM template in full (cfn-lint
 # applies the SAM transform itself). Wheels are cached in .chalice/deployments/.
 cfn: venv

@@ -52,6 +52,14 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return events.handle_topic_event(event)
 
 
+@app.lambda_function(name="bootstrap")
+def bootstrap(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The deployment's first operator, once: `{"unit", "name", "app_name"?}` -> its app's
+    credentials, shown only in this answer (`aws lambda invoke`, docs/deploy.md)."""
+    from chalicelib.api import deployment
+    return deployment.handle_bootstrap(event)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep")
 def sweep(event: CloudWatchEvent) -> dict[str, Any]:
     """Presence, deadlines, offline destinations, abandoned uploads (idempotent)."""

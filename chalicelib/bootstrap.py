@@ -6,11 +6,10 @@ built at import time (cold start, and moto must be active before any client exis
 
 from __future__ import annotations
 
-import base64
 import threading
 
-from chalicelib.config import Settings, settings
-from chalicelib.domain.ports import Topic
+from chalicelib.config import Settings, reveal, settings
+from chalicelib.domain.ports import KeyringStore, Topic
 from chalicelib.services.deps import Deps
 
 _lock = threading.Lock()
@@ -36,20 +35,44 @@ def build(cfg: Settings) -> Deps:
         client = make_dynamo_client(region=cfg.aws_region, endpoint_url=cfg.dynamodb_endpoint)
         table = RetryingTable(DynamoTable(client, cfg.table_name))
     s3 = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
-                        access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key,
+                        access_key=cfg.s3_access_key, secret_key=reveal(cfg.s3_secret_key),
                         path_style=cfg.s3_path_style)
     from chalicelib.adapters.ws_management import ManagementApi
 
-    if not cfg.master_key:
-        raise RuntimeError("LGSP_MASTER_KEY is not set: the hub cannot open app secrets")
+    keyring = keyring_store(cfg)
+    if cfg.master_key_secret is None:
+        keyring.load()  # a missing, unsafe or malformed local keyring stops the start here
     clock = OffsetClock(cfg.clock_offset_file) if cfg.clock_offset_file else SystemClock()
     built = Deps(table=table, objects=S3ObjectStore(s3, cfg.bucket), clock=clock,
-                 ids=TimeOrderedIds(), sealer=AesGcmSealer(base64.b64decode(cfg.master_key)),
+                 ids=TimeOrderedIds(), sealer=AesGcmSealer(keyring.load),
                  settings=cfg, topic=_topic(cfg),
                  connections=ManagementApi(region=cfg.aws_region, access_key=cfg.ws_access_key,
-                                           secret_key=cfg.ws_secret_key))
+                                           secret_key=reveal(cfg.ws_secret_key)))
     subscribe_push(built)
     return built
+
+
+def keyring_store(cfg: Settings) -> KeyringStore:
+    """The master keyring's store: the Secrets Manager secret (AWS), the key file
+    (on-prem), or the one key of `LGSP_MASTER_KEY` (tests and development). Exactly one
+    must be set: two would leave it unclear which keys seal."""
+    from chalicelib.adapters import keyring_store as stores
+
+    given = [name for name, value in (("LGSP_MASTER_KEY_SECRET", cfg.master_key_secret),
+                                      ("LGSP_MASTER_KEY_FILE", cfg.master_key_file),
+                                      ("LGSP_MASTER_KEY", cfg.master_key)) if value]
+    if not given:
+        raise RuntimeError("no master key: set LGSP_MASTER_KEY_SECRET (AWS), "
+                           "LGSP_MASTER_KEY_FILE (on-prem) or, for tests and development "
+                           "only, LGSP_MASTER_KEY; the hub cannot open app secrets without it")
+    if len(given) > 1:
+        raise RuntimeError(f"set only one master key source, not {' and '.join(given)}")
+    if cfg.master_key_secret:
+        client = stores.make_secretsmanager_client(region=cfg.aws_region)
+        return stores.SecretsManagerKeyring(client, cfg.master_key_secret)
+    if cfg.master_key_file:
+        return stores.KeyringFile(cfg.master_key_file)
+    return stores.StaticKeyring(reveal(cfg.master_key) or "")
 
 
 def subscribe_push(built: Deps) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from chalicelib.domain.calendar import parse_holiday_setting
 from chalicelib.domain.model import Model
@@ -20,7 +20,13 @@ MiB = 1024 * 1024
 
 
 class Settings(Model):
-    """Values come from `LGSP_*` environment variables (see `from_env`)."""
+    """Values come from `LGSP_*` environment variables (see `from_env`).
+
+    Secret settings are `SecretStr`: a repr, a dump or JSON of the settings shows
+    `**********`, never the value; an adapter that needs one takes it with `reveal`.
+    The master keys are not settings: `master_key_secret` / `master_key_file` say where
+    the keyring is (`chalicelib/bootstrap.py` `keyring_store`).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -33,15 +39,22 @@ class Settings(Model):
     s3_endpoint: str | None = None
     s3_region: str = "ap-southeast-1"
     s3_access_key: str | None = None
-    s3_secret_key: str | None = None
+    s3_secret_key: SecretStr | None = None
     s3_path_style: bool = False
 
     aws_region: str = "ap-southeast-1"
     topic_arn: str | None = Field(default=None, description="SNS topic of events; unset: "
                                                           "in-process fan-out")
     sns_endpoint: str | None = None
-    master_key: str | None = Field(
-        default=None, description="base64 32-byte key that seals app secrets at rest")
+    master_key_secret: str | None = Field(
+        default=None, description="AWS: id or ARN of the Secrets Manager secret holding the "
+                                  "master keyring that seals secrets at rest (the template's)")
+    master_key_file: str | None = Field(
+        default=None, description="On-prem: a JSON keyring file (mode 0600, owned by the "
+                                  "hub's user) holding the master keys")
+    master_key: SecretStr | None = Field(
+        default=None, description="Tests and development only: one master key (base64 of "
+                                  "32 bytes), which cannot be rotated in place")
 
     public_path_prefix: str = Field(
         default="", description="Path the API is published under (e.g. '/prod'), which clients "
@@ -59,7 +72,8 @@ class Settings(Model):
 
     operator_units: str = Field(
         default="", description="Comma-separated unit codes whose apps act as operators "
-                                "(the province's IT department)")
+                                "(the province's IT department), besides the unit the "
+                                "deployment's bootstrap flagged in the table")
     session_seconds: int = Field(default=900, ge=60, le=900,
                                  description="Lifetime of brokered session tokens (R-AUTH-2)")
     key_overlap_seconds: int = Field(default=7 * 24 * 3600, ge=0,
@@ -70,7 +84,7 @@ class Settings(Model):
                                   "process serves (unset: https://{domain}/{stage} of the event)")
     ws_access_key: str | None = Field(default=None, description="Credentials for a local "
                                       "management API (unset: the function's own role)")
-    ws_secret_key: str | None = None
+    ws_secret_key: SecretStr | None = None
     ws_public_url: str | None = Field(
         default=None, description="WebSocket URL advertised to clients in /v1/health")
     ws_path: str = Field(default="", description="Path of the WebSocket URL clients sign "
@@ -136,6 +150,12 @@ class Settings(Model):
             if raw is not None and raw != "":
                 values[name] = raw
         return cls.model_validate(values)
+
+
+def reveal(value: SecretStr | None) -> str | None:
+    """The plain value of a secret setting, for the adapter that needs it (and nothing
+    that prints)."""
+    return value.get_secret_value() if value is not None else None
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from chalicelib.domain.master_keys import Keyring
+
 Item = dict[str, Any]
 
 
@@ -193,11 +195,37 @@ class IdFactory(Protocol):
 
 
 class SecretSealer(Protocol):
-    """Encrypts secrets at rest (envelope encryption); `context` binds the ciphertext."""
+    """Encrypts secrets at rest (envelope encryption under a keyring of master keys);
+    `context` binds the ciphertext."""
 
-    def seal(self, plaintext: bytes, context: str) -> str: ...
+    def seal(self, plaintext: bytes, context: str) -> str:
+        """Seal under the master key that is current now."""
+        ...
 
-    def open(self, sealed: str, context: str) -> bytes: ...
+    def open(self, sealed: str, context: str) -> bytes:
+        """Open under whichever master key of the keyring sealed it."""
+        ...
+
+    def current_key_id(self) -> str: ...
+
+    def key_id_of(self, sealed: str) -> str | None:
+        """The master key an envelope names (None: an old envelope that names none)."""
+        ...
+
+    def reseal(self, sealed: str, context: str, key_id: str) -> str | None:
+        """The secret sealed again under master key `key_id`, or None if it already is."""
+        ...
+
+
+class KeyringStore(Protocol):
+    """Where the master keyring lives (a key file, a Secrets Manager secret); `where`
+    names it in messages. Only a rotation saves."""
+
+    where: str
+
+    def load(self) -> Keyring: ...
+
+    def save(self, keyring: Keyring) -> None: ...
 
 
 @dataclass(frozen=True)

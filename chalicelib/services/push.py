@@ -19,6 +19,7 @@ from chalicelib.domain.signatures import Caller
 from chalicelib.services.connections import post, unit_connections
 from chalicelib.services.deps import Deps
 from chalicelib.services.receive import inbox
+from chalicelib.services.roles import operator_units
 from chalicelib.services.status import outbox
 
 SUMMARY_ITEMS = 50  # per list: a frame stays well under the gateway's 128 KiB
@@ -32,7 +33,7 @@ def audience(deps: Deps, event: Event) -> list[str]:
     """Who hears an event: its recipient; a presence change goes to the operators (the unit
     itself knows: its first connection is still opening, its last one is closed)."""
     if event.type in events.PRESENCE:
-        return sorted(deps.settings.operators - {event.recipient})
+        return sorted(operator_units(deps) - {event.recipient})
     return [event.recipient]
 
 

@@ -1,7 +1,8 @@
 """Who may do what beyond their own app's data (R-OPS-3).
 
-- **operator**: the province's IT department: the apps of the units in
-  `LGSP_OPERATOR_UNITS`;
+- **operator**: the province's IT department: the apps of the units flagged as operator
+  units in the table (`OPERATORS` / `{code}`, written by the deployment's bootstrap,
+  `services/operators.py`) or listed in the setting `LGSP_OPERATOR_UNITS`;
 - **unit admin**: an app registered with role `unit_admin` (the credentials a unit's IT
   staff receive with form 04): manages its own unit's apps, keys and requests, never
   another unit's;
@@ -14,17 +15,35 @@ from chalicelib.domain import keys
 from chalicelib.domain.errors import ForbiddenError
 from chalicelib.domain.signatures import Caller
 from chalicelib.services.deps import Deps
+from chalicelib.services.partitions import every_item
 
 APP, UNIT_ADMIN = "app", "unit_admin"
 ROLES = (APP, UNIT_ADMIN)
+OPERATORS = "OPERATORS"
+
+
+def operator_key(code: str) -> tuple[str, str]:
+    """A unit flagged as an operator unit: one partition, so listing them is one query."""
+    return OPERATORS, code
+
+
+def is_operator_unit(deps: Deps, code: str) -> bool:
+    return code in deps.settings.operators or deps.table.get(*operator_key(code)) is not None
+
+
+def operator_units(deps: Deps) -> frozenset[str]:
+    """Every operator unit: the setting's and the table's."""
+    flagged = {item["unit"] for item in every_item(deps, OPERATORS)}
+    return deps.settings.operators | flagged
 
 
 def is_operator(deps: Deps, caller: Caller) -> bool:
-    return caller.unit in deps.settings.operators
+    return is_operator_unit(deps, caller.unit)
 
 
 def require_operator(deps: Deps, caller: Caller) -> None:
-    """Operators are the apps of the units in `LGSP_OPERATOR_UNITS` (the IT department)."""
+    """Operators are the apps of the operator units (the IT department): flagged in the
+    table by the bootstrap, or listed in `LGSP_OPERATOR_UNITS`."""
     if not is_operator(deps, caller):
         raise ForbiddenError("Only operator apps may do this.", code="forbidden")
 

@@ -2,9 +2,12 @@
 
 - `var/seaweed/`: SeaweedFS (S3 API on loopback, S3 credentials required).
 - `var/table.sqlite3`: the table (SQLite behind the same port as DynamoDB).
-- `var/master.key`, `var/s3-credentials.json`, `var/ws-credentials.json` (the key of the
-  WebSocket management API): generated once, mode 0600.
-- `var/demo-credentials.json`: two demo units with one app each, created on first start.
+- `var/master.key.json` (the master keyring, `LGSP_MASTER_KEY_FILE`),
+  `var/s3-credentials.json`, `var/ws-credentials.json` (the key of the WebSocket
+  management API): generated once, mode 0600.
+- `var/demo-credentials.json`: in demo mode (`LGSP_MODE=demo`, the default), two demo
+  units with one app each and a demo operator, created on first start (`infra/local/demo.py`);
+  in production mode nothing is seeded and demo data is refused.
 
 Several host processes may share one `var/` (R-PROP-6, `docs/deploy.md`): the first starts
 SeaweedFS, the others attach to it (`LGSP_S3_EMBEDDED=false`) and share its secrets and
@@ -21,26 +24,25 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib import bootstrap
-from chalicelib.config import Settings
-from chalicelib.services import registry
+from chalicelib.adapters.keyring_store import KeyringFile
+from chalicelib.config import Settings, reveal
+from chalicelib.domain.master_keys import Keyring
 from chalicelib.services.deps import Deps
+from infra.local import demo
 from infra.local.seaweed import SeaweedServer
-
-DEMO_UNITS = [
-    ("000.00.31.H99", "Sở Tài chính (đơn vị thử nghiệm)"),
-    ("000.00.32.H99", "Sở Nội vụ (đơn vị thử nghiệm)"),
-]
-# The province's IT department: its apps act as operators (grants for brokered calls).
-OPERATOR_UNIT = ("000.00.30.H99", "Sở Thông tin và Truyền thông (vận hành, thử nghiệm)")
 
 
 class HostSettings(BaseModel):
     """Settings of the host process (`LGSP_PORT`, `LGSP_VAR_DIR`, `LGSP_S3_PORT`,
     `LGSP_SWEEP_SECONDS`: how often the sweeper runs, as the schedule does on AWS).
+
+    `LGSP_MODE`: `demo` (default) seeds demo units and an operator whose secrets are in
+    `var/demo-credentials.json`; `production` seeds nothing and refuses demo data.
 
     `LGSP_S3_EMBEDDED=false` attaches to the S3-compatible store already answering on
     `LGSP_S3_PORT` (or at `LGSP_S3_ENDPOINT`) instead of starting SeaweedFS, and leaves it
@@ -55,6 +57,7 @@ class HostSettings(BaseModel):
     s3_embedded: bool = True
     bucket: str = "lgsp-exchange"
     sweep_seconds: float = 60
+    mode: Literal["demo", "production"] = "demo"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> HostSettings:
@@ -74,6 +77,23 @@ def _secret_file(path: Path, make: dict[str, str]) -> dict[str, str]:
     return make
 
 
+def _keyring_file(path: Path) -> Path:
+    """The host's master keyring, created (0600) on first start. A file of the shape
+    before keyrings (`{"master_key": ...}`) becomes a keyring of that one key: secrets it
+    sealed are `v1` envelopes, which open under any key of the ring."""
+    if not path.exists():
+        first = "k1"
+        KeyringFile.create(path, Keyring(first, {first: base64.b64encode(
+            secrets.token_bytes(32)).decode()}))
+        return path
+    store = KeyringFile(path)
+    store.check()
+    old = json.loads(path.read_text())
+    if isinstance(old, dict) and set(old) == {"master_key"}:
+        store.save(Keyring("k0", {"k0": old["master_key"]}))
+    return path
+
+
 class Backends:
     """Start/stop SeaweedFS, open the table, wire the hub, seed demo units once."""
 
@@ -89,8 +109,7 @@ class Backends:
         return self.var / "demo-credentials.json"
 
     def settings(self) -> Settings:
-        keys = _secret_file(self.var / "master.key.json",
-                            {"master_key": base64.b64encode(secrets.token_bytes(32)).decode()})
+        keyring = _keyring_file(self.var / "master.key.json")
         s3 = _secret_file(self.var / "s3-credentials.json",
                           {"access_key": "LGSP" + secrets.token_hex(8).upper(),
                            "secret_key": secrets.token_urlsafe(30)})
@@ -100,9 +119,11 @@ class Backends:
             "bucket": self.cfg.bucket, "s3_endpoint": f"http://127.0.0.1:{self.cfg.s3_port}",
             "s3_region": "us-east-1", "s3_access_key": s3["access_key"],
             "s3_secret_key": s3["secret_key"], "s3_path_style": True,
-            "master_key": keys["master_key"], "default_scheme": "http",
-            "operator_units": OPERATOR_UNIT[0], "ws_endpoint": ws["LGSP_WS_ENDPOINT"],
+            "master_key_file": str(keyring), "default_scheme": "http",
+            "ws_endpoint": ws["LGSP_WS_ENDPOINT"],
             "ws_access_key": ws["LGSP_WS_ACCESS_KEY"], "ws_secret_key": ws["LGSP_WS_SECRET_KEY"]}
+        if self.demo:  # a demo var/ seeded before the bootstrap existed has no operator flag
+            embedded["operator_units"] = demo.OPERATOR_UNIT[0]
         # Any other LGSP_* setting of the environment applies too (limits, timeouts, ...).
         return Settings.model_validate(
             {**embedded, **Settings.from_env().model_dump(exclude_unset=True)})
@@ -116,30 +137,54 @@ class Backends:
         return {"LGSP_WS_ENDPOINT": f"http://127.0.0.1:{self.cfg.port}/ws",
                 "LGSP_WS_ACCESS_KEY": ws["access_key"], "LGSP_WS_SECRET_KEY": ws["secret_key"]}
 
-    def start(self) -> Deps:
+    @property
+    def demo(self) -> bool:
+        return self.cfg.mode == demo.DEMO
+
+    def prepare_var(self) -> None:
         self.var.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.var.chmod(0o700)  # secrets, table and exchange spaces: the operator's only
+
+    def start(self) -> Deps:
+        self.prepare_var()
         with self._starting():
             cfg = self.settings()
             os.environ.update(self.ws_environment())  # the host's management API checks them
-            assert cfg.s3_access_key and cfg.s3_secret_key
+            s3_secret = reveal(cfg.s3_secret_key)
+            assert cfg.s3_access_key and s3_secret
             try:
+                deps = bootstrap.build(cfg)
+                if not self.demo:  # before anything starts
+                    demo.refuse_demo_data(deps, self.demo_credentials_path)
                 if self.cfg.s3_embedded:
                     self._own_store()
                     self.seaweed = SeaweedServer(self.var / "seaweed",
                                                  s3_port=self.cfg.s3_port,
                                                  access_key=cfg.s3_access_key,
-                                                 secret_key=cfg.s3_secret_key)
+                                                 secret_key=s3_secret)
                     self.seaweed.start()
-                deps = bootstrap.build(cfg)
                 self._ensure_bucket(cfg)
                 bootstrap.install(deps)
                 self.deps = deps
-                self._seed_demo(deps)
+                self.prepare_data(deps)
             except BaseException:
                 self.stop()
                 raise
         return deps
+
+    def prepare_data(self, deps: Deps) -> None:
+        """Demo mode: seed the demo data once. Production: refuse demo data, seed nothing."""
+        if self.demo:
+            demo.seed(deps, self.demo_credentials_path, f"http://127.0.0.1:{self.cfg.port}")
+        else:
+            demo.refuse_demo_data(deps, self.demo_credentials_path)
+
+    def announcement(self, deps: Deps) -> str | None:
+        """What the host says loudly at start: demo mode, or a production hub's missing
+        operator."""
+        if self.demo:
+            return demo.announcement(self.demo_credentials_path)
+        return demo.production_notice(deps)
 
     @contextmanager
     def _starting(self) -> Iterator[None]:
@@ -177,7 +222,8 @@ class Backends:
         from chalicelib.adapters.objects_s3 import ensure_bucket, make_s3_client
 
         client = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
-                                access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key,
+                                access_key=cfg.s3_access_key,
+                                secret_key=reveal(cfg.s3_secret_key),
                                 path_style=True)
         try:
             ensure_bucket(client, cfg.bucket)
@@ -199,17 +245,3 @@ class Backends:
         if self._store_lock is not None:
             os.close(self._store_lock)  # after the store has exited
             self._store_lock = None
-
-    def _seed_demo(self, deps: Deps) -> None:
-        """Two demo units with one app each; credentials written once, 0600."""
-        if self.demo_credentials_path.exists():
-            return
-        apps = []
-        for code, name in [*DEMO_UNITS, OPERATOR_UNIT]:
-            if registry.get_unit(deps, code) is None:
-                registry.create_unit(deps, code, name)
-            issued = registry.create_app(deps, code, f"Ứng dụng thử nghiệm {code}")
-            apps.append({"unit": code, "name": name, "app": issued.app,
-                         "access_key": issued.access_key, "secret_key": issued.secret_key,
-                         "endpoint": f"http://127.0.0.1:{self.cfg.port}"})
-        _secret_file(self.demo_credentials_path, {"apps": apps})  # type: ignore[dict-item]

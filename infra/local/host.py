@@ -1,8 +1,9 @@
 """The single-machine host: the hub's HTTP API on loopback with embedded, persistent
 backends under `./var/` (SeaweedFS for the exchange spaces, SQLite for the table).
 
-    make run                      # or: python -m infra.local.host
+    make run                      # or: python -m infra.local.host (demo mode, announced)
     LGSP_PORT=9000 make run
+    LGSP_MODE=production LGSP_VAR_DIR=/srv/lgsp python -m infra.local.host
 
 The same Chalice app that runs on Lambda answers every request: this host only turns
 HTTP into API Gateway events (chalice's LocalGateway) and starts/stops the backends.
@@ -163,6 +164,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     deps = backends.start()
+    notice = backends.announcement(deps)
+    if notice:
+        print(notice, file=sys.stderr, flush=True)
     try:
         auth = ManagementAuth.from_env(os.environ, region=deps.settings.aws_region)
         server = make_server(cfg.port, ws_auth=auth)
@@ -170,11 +174,12 @@ def main() -> int:
         thread.start()
         threading.Thread(target=_sweep_every, args=(deps, cfg.sweep_seconds, stop),
                          name="sweeper", daemon=True).start()
-        creds = backends.demo_credentials_path
+        creds = backends.demo_credentials_path if backends.demo else None
         print(json.dumps({"hub": f"http://127.0.0.1:{cfg.port}",
                           "websocket": f"ws://127.0.0.1:{cfg.port}/ws", "data": str(backends.var),
                           "s3": deps.settings.s3_endpoint, "s3_embedded": cfg.s3_embedded,
-                          "demo_credentials": str(creds)}), flush=True)
+                          "mode": cfg.mode, "demo_credentials": creds and str(creds)}),
+              flush=True)
         print(f"LGSP hub listening on http://127.0.0.1:{cfg.port} (Ctrl-C stops)", flush=True)
         stop.wait()
         server.shutdown()  # and every WebSocket, each with its $disconnect

@@ -40,6 +40,11 @@ class LocalHub:
         return self.log_path or self.var.parent / f"{self.var.name}-host.log"
 
     @property
+    def demo(self) -> bool:
+        """Demo mode (the default) seeds the apps of `demo-credentials.json`."""
+        return self.env.get("LGSP_MODE", "demo") == "demo"
+
+    @property
     def apps(self) -> list[dict[str, Any]]:
         data: dict[str, Any] = json.loads((self.var / "demo-credentials.json").read_text())
         return list(data["apps"])
@@ -55,7 +60,7 @@ class LocalHub:
                 raise RuntimeError(f"host exited with {self.proc.returncode}: {self.log()}")
             try:
                 if requests.get(f"{self.url}/v1/health", timeout=1).status_code == 200 and \
-                        (self.var / "demo-credentials.json").exists():
+                        (not self.demo or (self.var / "demo-credentials.json").exists()):
                     return
             except requests.ConnectionError:
                 pass

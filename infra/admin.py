@@ -1,0 +1,140 @@
+"""Server-side administration of a deployment: its first operator and its master keys.
+
+    python -m infra.admin bootstrap --unit 000.00.00.H30 --name "Sở Thông tin và Truyền thông"
+    python -m infra.admin master-key status        # keys, and how many secrets each sealed
+    python -m infra.admin master-key rotate        # new key, re-seal everything, drop the old
+    python -m infra.admin master-key add           # several machines: see docs/deploy.md
+    python -m infra.admin master-key rotate --to KEY_ID --keep-old
+    python -m infra.admin master-key retire
+
+It reads the same `LGSP_*` settings as the hub (`chalicelib/config.py`): on an operator's
+workstation against AWS, `LGSP_TABLE_NAME`, `LGSP_AWS_REGION` and `LGSP_MASTER_KEY_SECRET`
+with the workstation's AWS credentials; on-prem, the host's. `--local` takes the settings
+of the single-machine host instead (its `var/`, `LGSP_VAR_DIR`). The bootstrap prints the
+operator's secret key once, on standard output; nothing else ever shows or logs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from chalicelib import bootstrap
+from chalicelib.config import Settings
+from chalicelib.domain.errors import LgspError
+from chalicelib.domain.master_keys import KeyringError
+from chalicelib.domain.operator_schemas import DEFAULT_APP_NAME, BootstrapOperator
+from chalicelib.services import master_keys, operators
+from chalicelib.services.deps import Deps
+
+# Longer than any request that may have read the old current key before a rotation made
+# the new one current: the functions time out after 30 s (.chalice/config.json).
+GRACE_SECONDS = 35.0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m infra.admin", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--local", action="store_true", help="use the settings of the "
+                        "single-machine host under LGSP_VAR_DIR (default ./var)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    boot = commands.add_parser("bootstrap", help="create the deployment's first operator "
+                               "(once) and print its credentials")
+    boot.add_argument("--unit", required=True, help="the IT department's unit code")
+    boot.add_argument("--name", required=True, help="the unit's name (used if the unit is "
+                      "not registered yet)")
+    boot.add_argument("--app-name", default=DEFAULT_APP_NAME, help="the operator app's name")
+    keys = commands.add_parser("master-key", help="the master keys that seal secrets")
+    action = keys.add_subparsers(dest="action", required=True)
+    action.add_parser("status", help="key ids, the current one, secrets sealed by each")
+    action.add_parser("add", help="add a key, not current yet (copy the keyring to every "
+                      "machine before `rotate --to`)")
+    rotate = action.add_parser("rotate", help="make a new key current, re-seal every "
+                               "secret, then drop the old keys")
+    rotate.add_argument("--to", metavar="KEY_ID", help="a key added earlier with `add`")
+    rotate.add_argument("--keep-old", action="store_true", help="keep the old keys (drop "
+                        "them later with `retire`)")
+    rotate.add_argument("--grace-seconds", type=float, default=GRACE_SECONDS,
+                        help="wait this long after the switch before the last re-seal pass "
+                             f"and dropping the old keys (default {GRACE_SECONDS:g})")
+    action.add_parser("retire", help="re-seal what is left under old keys, then drop them")
+    return parser
+
+
+def _settings(local: bool) -> Settings:
+    if not local:
+        return Settings.from_env()
+    from infra.local.backends import Backends, HostSettings
+
+    backends = Backends(HostSettings.from_env(os.environ))
+    backends.prepare_var()
+    return backends.settings()
+
+
+def _show(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2), flush=True)
+
+
+def _bootstrap(deps: Deps, args: argparse.Namespace) -> None:
+    creds = operators.bootstrap_operator(deps, BootstrapOperator(
+        unit=args.unit, name=args.name, app_name=args.app_name))
+    _show(creds.model_dump())
+    print(f"Operator app {creds.app} of unit {creds.unit} created. Its secret key is shown "
+          f"this once: keep it now (e.g. in ~/.lgsp/credentials); the hub keeps it only "
+          f"sealed.", file=sys.stderr)
+
+
+def _master_key(deps: Deps, cfg: Settings, args: argparse.Namespace) -> None:
+    store = bootstrap.keyring_store(cfg)
+    if args.action == "status":
+        ring = store.load()
+        _show({"keyring": store.where, "current": ring.current, "keys": ring.ids,
+               "sealed_by_key": master_keys.count_by_key(deps)})
+        return
+    lease = master_keys.acquire(deps, f"{socket.gethostname()}:{os.getpid()}")
+    try:
+        if args.action == "add":
+            _show({"keyring": store.where, "added": master_keys.add_key(
+                deps, store, current=False)})
+        elif args.action == "retire":
+            _show({"keyring": store.where,
+                   "retired": master_keys.retire_old_keys(deps, store)})
+        else:
+            switched = time.monotonic()
+            report = master_keys.rotate(
+                deps, store, to=args.to, retire=not args.keep_old,
+                settle=lambda: time.sleep(max(0.0, switched + args.grace_seconds
+                                              - time.monotonic())))
+            _show({"keyring": store.where, "current": report.key_id,
+                   "resealed": report.resealed, "retired": report.retired,
+                   "sealed_by_key": report.by_key})
+    finally:
+        master_keys.release(deps, lease)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        cfg = _settings(args.local)
+        deps = bootstrap.build(cfg)
+        if args.command == "bootstrap":
+            _bootstrap(deps, args)
+        else:
+            _master_key(deps, cfg, args)
+    except LgspError as err:
+        print(f"error: {err.code}: {err.message}", file=sys.stderr)
+        return 1
+    except (KeyringError, RuntimeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""`python -m infra.admin bootstrap`: the first operator of an on-prem deployment (or of
+an AWS one, from an operator's workstation), from the same LGSP_* settings as the hub,
+here on SQLite in a temporary folder. The secret is printed once and never logged."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chalicelib import bootstrap
+from chalicelib.config import Settings
+from chalicelib.services.roles import is_operator_unit
+from infra import admin
+from infra.local.launcher import ROOT
+
+IT = "000.00.00.H30"
+NAME = "Sở Thông tin và Truyền thông"
+
+
+@pytest.fixture
+def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    keyring = tmp_path / "master.key.json"
+    keyring.write_text(json.dumps({"current": "k1",
+                                   "k1": base64.b64encode(os.urandom(32)).decode()}))
+    keyring.chmod(0o600)
+    env = {"LGSP_TABLE_BACKEND": "sqlite", "LGSP_SQLITE_PATH": str(tmp_path / "t.sqlite3"),
+           "LGSP_MASTER_KEY_FILE": str(keyring), "LGSP_MASTER_KEY": "",
+           "LGSP_OPERATOR_UNITS": ""}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def test_bootstrap_prints_the_credentials_once(settings_env: dict[str, str],
+                                               capsys: pytest.CaptureFixture[str],
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert admin.main(["bootstrap", "--unit", IT, "--name", NAME]) == 0
+    out, err = capsys.readouterr()
+    creds = json.loads(out)
+    assert creds["unit"] == IT and creds["access_key"].startswith("AK")
+    assert len(creds["secret_key"]) >= 32
+    assert "shown this once" in err and creds["secret_key"] not in err
+    assert creds["secret_key"] not in caplog.text
+    deps = bootstrap.build(Settings.from_env())
+    assert is_operator_unit(deps, IT)
+    key = deps.table.get(f"KEY#{creds['access_key']}", "META")
+    assert deps.sealer.open(key["secret_sealed"], creds["access_key"]).decode() == \
+        creds["secret_key"]
+
+    assert admin.main(["bootstrap", "--unit", "000.00.01.H30", "--name", "Khác"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "already_bootstrapped" in err and IT in err
+
+
+def test_bad_input_is_refused_with_its_reason(settings_env: dict[str, str],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert admin.main(["bootstrap", "--unit", "000.00.00.X", "--name", NAME]) == 1
+    assert "invalid_unit_code" in capsys.readouterr().err
+
+
+def test_without_a_master_key_it_says_which_settings_are_missing(
+        settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LGSP_MASTER_KEY_FILE", "")
+    assert admin.main(["bootstrap", "--unit", IT, "--name", NAME]) == 1
+    assert "LGSP_MASTER_KEY_FILE" in capsys.readouterr().err
+
+
+def test_local_uses_the_single_machine_hosts_var(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    var = tmp_path / "var"
+    for name in ("LGSP_MASTER_KEY", "LGSP_MASTER_KEY_FILE", "LGSP_WS_ENDPOINT",
+                 "LGSP_WS_ACCESS_KEY", "LGSP_WS_SECRET_KEY"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("LGSP_VAR_DIR", str(var))
+    monkeypatch.setenv("LGSP_MODE", "production")
+    assert admin.main(["--local", "bootstrap", "--unit", IT, "--name", NAME]) == 0
+    assert json.loads(capsys.readouterr().out)["unit"] == IT
+    assert (var / "table.sqlite3").exists() and (var / "master.key.json").exists()
+    assert not (var / "demo-credentials.json").exists()
+
+
+def test_it_runs_as_a_module(settings_env: dict[str, str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "infra.admin", "bootstrap", "--unit", IT,
+                           "--name", NAME], cwd=ROOT, env={**os.environ, **settings_env},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["unit"] == IT
