@@ -13,7 +13,7 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -156,6 +156,17 @@ def _render(result: BaseModel, call: Call) -> Response:
     return Response(body=result.model_dump_json(), status_code=call.status, headers=headers)
 
 
+def _log(request: Request, started: float, *, route: str, status: int, code: str | None,
+         unit: str | None, params: Mapping[str, str]) -> None:
+    """One JSON line per request; path parameters under `params`, so a parameter named
+    like a field of the line (`code`, `status`) never overwrites it."""
+    log.info(json.dumps({
+        "route": route, "status": status, "code": code, "unit": unit,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+        "request_id": request.context.get("requestId"), "params": dict(params),
+    }, ensure_ascii=False))
+
+
 def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel]],
                                                            Callable[..., Response]]:
     """Register `spec` on `bp` with the shared authentication/validation/error handling."""
@@ -182,13 +193,9 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                 log.exception("unhandled error on %s %s", spec.method, spec.path)
                 code, response = "internal_error", error_response(InternalError(
                     "The hub could not complete the request; it is safe to retry."))
-            log.info(json.dumps({
-                "route": f"{spec.method} {spec.path}", "status": response.status_code,
-                "code": code,
-                "unit": call.caller.unit if call and call.caller else None,
-                "ms": round((time.monotonic() - started) * 1000, 1),
-                "request_id": request.context.get("requestId"), **params,
-            }))
+            _log(request, started, route=f"{spec.method} {spec.path}",
+                 status=response.status_code, code=code,
+                 unit=call.caller.unit if call and call.caller else None, params=params)
             return response
 
         bp.route(spec.path, methods=[spec.method], content_types=["*/*"])(handler)

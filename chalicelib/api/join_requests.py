@@ -163,7 +163,8 @@ def get_letter(id: str) -> Response:
         code, response = "internal_error", error_response(InternalError(
             "The hub could not complete the request; it is safe to retry."))
     log.info(json.dumps({"route": f"GET {LETTER}", "status": response.status_code,
-                         "code": code, "unit": unit, "id": id,
+                         "code": code, "unit": unit,
+                         "ms": round((time.monotonic() - started) * 1000, 1),
                          "request_id": request.context.get("requestId"),
-                         "ms": round((time.monotonic() - started) * 1000, 1)}))
+                         "params": {"id": id}}, ensure_ascii=False))
     return response
