@@ -1,7 +1,8 @@
 """One way to declare an API route: authenticate, parse, call, render, and describe it.
 
 Every route goes through `api_route`, so every route is signed (unless declared public),
-every body is validated by its pydantic model (unknown fields refused), every domain error
+every body is validated strictly by its pydantic model (unknown fields refused, no type
+coercion), every domain error
 becomes `{"error": {"code", "message"}}` with its status, and every route lands in
 `/openapi.json` from the same models.
 """
@@ -137,12 +138,14 @@ def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
 
 
 def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
+    """The body as `model`, strictly: JSON types as declared, never coerced (`true` is
+    not 1, `"3600"` is not 3600)."""
     raw = request.raw_body or b"{}"
     content_type = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
     if request.raw_body and content_type != JSON:
         raise UnsupportedMediaError(f"Send the body as {JSON}.")
     try:
-        return model.model_validate_json(raw)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "json_invalid":
