@@ -2,9 +2,9 @@
 
 Every route goes through `api_route`, so every route is signed (unless declared public),
 every body is validated strictly by its pydantic model (unknown fields refused, no type
-coercion), every domain error
-becomes `{"error": {"code", "message"}}` with its status, and every route lands in
-`/openapi.json` from the same models.
+coercion), every domain error becomes `{"error": {"code", "message"}}` with its status,
+every request leaves one JSON log line, and every route lands in `/openapi.json` from the
+same declaration.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class UnsupportedMediaError(LgspError):
     status = 415
     code = "unsupported_media_type"
 
+
 JSON = "application/json"
 
 
@@ -52,16 +53,39 @@ class QueryParam:
 
 @dataclass(frozen=True)
 class RouteSpec:
+    """What a route is: its call and its answer.
+
+    `response` is the JSON model of the answer, or None when the route answers a file of
+    `media_type`.
+    """
+
     method: str
     path: str
     summary: str
-    response: type[BaseModel]
+    response: type[BaseModel] | None
     status: int = 200
     request: type[BaseModel] | None = None
     signed: bool = True
     query: tuple[QueryParam, ...] = ()
     headers: tuple[QueryParam, ...] = ()
     errors: tuple[int, ...] = ()
+    media_type: str = JSON
+
+    def __post_init__(self) -> None:
+        if (self.response is None) != (self.media_type != JSON):
+            raise ValueError(f"{self.method} {self.path}: a JSON answer needs its model; a "
+                             "file answer has none")
+
+    @property
+    def body_required(self) -> bool:
+        """Whether the route refuses a request without a body (parsed as `{}`)."""
+        if self.request is None:
+            return False
+        try:
+            self.request.model_validate_json(b"{}", strict=True)
+        except ValidationError:
+            return True
+        return False
 
 
 ROUTES: list[RouteSpec] = []
@@ -92,6 +116,14 @@ class Call:
     def query(self, name: str) -> str | None:
         params = self.request.query_params
         return params.get(name) if params else None
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file answer, for a route whose `media_type` is not JSON."""
+
+    body: bytes
+    file_name: str
 
 
 def page_limit(call: Call, *, default: int = 50, maximum: int = 200) -> int:
@@ -154,9 +186,18 @@ def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
         raise InvalidRequestError(f"{where}: {first['msg']}", code="validation_failed") from exc
 
 
-def _render(result: BaseModel, call: Call) -> Response:
-    headers: dict[str, str | list[str]] = {"Content-Type": JSON, **call.headers}
-    return Response(body=result.model_dump_json(), status_code=call.status, headers=headers)
+def _render(result: BaseModel | Download, call: Call, spec: RouteSpec) -> Response:
+    headers: dict[str, str | list[str]]
+    if spec.media_type == JSON and isinstance(result, BaseModel):
+        headers = {"Content-Type": JSON, **call.headers}
+        return Response(body=result.model_dump_json(), status_code=call.status,
+                        headers=headers)
+    if spec.media_type != JSON and isinstance(result, Download):
+        headers = {"Content-Type": spec.media_type, **call.headers,
+                   "Content-Disposition": f'attachment; filename="{result.file_name}"'}
+        return Response(body=result.body, status_code=call.status, headers=headers)
+    raise TypeError(f"{spec.method} {spec.path} declares {spec.media_type} but answered "
+                    f"{type(result).__name__}")
 
 
 def _log(request: Request, started: float, *, route: str, status: int, code: str | None,
@@ -170,12 +211,12 @@ def _log(request: Request, started: float, *, route: str, status: int, code: str
     }, ensure_ascii=False))
 
 
-def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel]],
+def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel | Download]],
                                                            Callable[..., Response]]:
     """Register `spec` on `bp` with the shared authentication/validation/error handling."""
     ROUTES.append(spec)
 
-    def decorator(fn: Callable[..., BaseModel]) -> Callable[..., Response]:
+    def decorator(fn: Callable[..., BaseModel | Download]) -> Callable[..., Response]:
         @functools.wraps(fn)
         def handler(**params: str) -> Response:
             from chalicelib.bootstrap import deps
@@ -189,7 +230,7 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                 call = Call(deps=d, request=request, caller=caller, status=spec.status)
                 if spec.request is not None:
                     call.body = _parse(request, spec.request)
-                response = _render(fn(call, **params), call)
+                response = _render(fn(call, **params), call, spec)
             except LgspError as err:
                 code, response = err.code, error_response(err)
             except Exception:  # the API edge: one shape for every answer, details only in logs
@@ -205,3 +246,4 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
         return handler
 
     return decorator
+
