@@ -4,7 +4,8 @@ Every route goes through `api_route`, so every route is signed (unless declared 
 every body is validated strictly by its pydantic model (unknown fields refused, no type
 coercion), every domain error becomes `{"error": {"code", "message"}}` with its status,
 every request leaves one JSON log line, and every route lands in `/openapi.json` from the
-same declaration.
+same declaration. `answer_undeclared_methods` gives the methods a path does not declare
+the same shape (405 `method_not_allowed`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
@@ -41,7 +42,15 @@ class UnsupportedMediaError(LgspError):
     code = "unsupported_media_type"
 
 
+class MethodNotAllowedError(LgspError):
+    status = 405
+    code = "method_not_allowed"
+
+
 JSON = "application/json"
+# The methods API Gateway can route; a path answers each one it does not declare with 405.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})  # RFC 9110 9.2.2
 
 
 @dataclass(frozen=True)
@@ -53,10 +62,12 @@ class QueryParam:
 
 @dataclass(frozen=True)
 class RouteSpec:
-    """What a route is: its call and its answer.
+    """What a route is: its call, its answer and what a caller may do after a failure.
 
     `response` is the JSON model of the answer, or None when the route answers a file of
-    `media_type`.
+    `media_type`. A route is safe to retry when `idempotent` says so (default: by method,
+    GET/PUT/DELETE yes, POST/PATCH no), or when the request carries `idempotency_header`;
+    otherwise `before_retry` tells the caller what to check first (required).
     """
 
     method: str
@@ -70,11 +81,28 @@ class RouteSpec:
     headers: tuple[QueryParam, ...] = ()
     errors: tuple[int, ...] = ()
     media_type: str = JSON
+    idempotent: bool | None = None
+    idempotency_header: str | None = None
+    before_retry: str = ""
 
     def __post_init__(self) -> None:
         if (self.response is None) != (self.media_type != JSON):
             raise ValueError(f"{self.method} {self.path}: a JSON answer needs its model; a "
                              "file answer has none")
+        if not self.always_idempotent and not self.before_retry:
+            raise ValueError(f"{self.method} {self.path} is not idempotent: say in "
+                             "before_retry what a caller checks before retrying")
+
+    @property
+    def always_idempotent(self) -> bool:
+        return self.method in _IDEMPOTENT_METHODS if self.idempotent is None else self.idempotent
+
+    def safe_to_retry(self, headers: Mapping[str, str]) -> bool:
+        """Whether repeating this request can have no further effect."""
+        if self.always_idempotent:
+            return True
+        return self.idempotency_header is not None and bool(
+            headers.get(self.idempotency_header.lower()))
 
     @property
     def body_required(self) -> bool:
@@ -134,15 +162,25 @@ def page_limit(call: Call, *, default: int = 50, maximum: int = 200) -> int:
     return int(raw)
 
 
-def error_response(err: LgspError) -> Response:
+def error_response(err: LgspError, headers: Mapping[str, str] | None = None) -> Response:
     # Details name what was wrong (a unit, a part of a code, candidates), never a secret.
     extra = {k: v for k, v in err.details.items() if k != "server_time"}
     body = {"error": {"code": err.code, "message": err.message, **extra}}
-    headers: dict[str, str | list[str]] = {"Content-Type": JSON}
+    all_headers: dict[str, str | list[str]] = {"Content-Type": JSON, **(headers or {})}
     if "server_time" in err.details:
-        headers["LGSP-Server-Time"] = str(err.details["server_time"])
+        all_headers["LGSP-Server-Time"] = str(err.details["server_time"])
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=err.status,
-                    headers=headers)
+                    headers=all_headers)
+
+
+def internal_error(spec: RouteSpec, request: Request) -> InternalError:
+    """The 500 of an unexpected failure: says whether repeating the call is safe."""
+    if spec.safe_to_retry(request.headers):
+        return InternalError("The hub could not complete the request; it is safe to retry.",
+                             safe_to_retry=True)
+    return InternalError("The hub could not complete the request and may have carried it "
+                         f"out: check before retrying. {spec.before_retry}",
+                         safe_to_retry=False)
 
 
 def _canonical_query(request: Request) -> str:
@@ -235,8 +273,8 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                 code, response = err.code, error_response(err)
             except Exception:  # the API edge: one shape for every answer, details only in logs
                 log.exception("unhandled error on %s %s", spec.method, spec.path)
-                code, response = "internal_error", error_response(InternalError(
-                    "The hub could not complete the request; it is safe to retry."))
+                failure = internal_error(spec, request)
+                code, response = failure.code, error_response(failure)
             _log(request, started, route=f"{spec.method} {spec.path}",
                  status=response.status_code, code=code,
                  unit=call.caller.unit if call and call.caller else None, params=params)
@@ -247,3 +285,33 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
 
     return decorator
 
+
+def answer_undeclared_methods(app: Chalice) -> None:
+    """Give every method a path does not declare a 405 `method_not_allowed` in the
+    project's shape, with `Allow`, instead of chalice's own 405 (locally) or API Gateway's
+    403 "Missing Authentication Token" (on AWS, which routes only declared methods to the
+    function: so these are declared routes). Call once, after every blueprint is
+    registered. HEAD and OPTIONS included: the API declares neither (no CORS: browsers
+    talk to the object store, not to the signed API), and an answer with `Allow` says what
+    the path takes."""
+    for path, entries in list(app.routes.items()):
+        missing = [m for m in METHODS if m not in entries]
+        if missing:
+            allowed = [m for m in METHODS if m in entries]
+            app.route(path, methods=missing, content_types=["*/*"])(
+                _method_not_allowed(app, path, allowed))
+
+
+def _method_not_allowed(app: Chalice, path: str, allowed: list[str]
+                        ) -> Callable[..., Response]:
+    def method_not_allowed(**params: str) -> Response:
+        started, request = time.monotonic(), app.current_request
+        assert request is not None
+        err = MethodNotAllowedError(f"{request.method} is not allowed on {path}; use "
+                                    f"{', '.join(allowed)}.", allowed=allowed)
+        response = error_response(err, {"Allow": ", ".join(allowed)})
+        _log(request, started, route=f"{request.method} {path}", status=response.status_code,
+             code=err.code, unit=None, params=params)
+        return response
+
+    return method_not_allowed

@@ -45,7 +45,9 @@ FORM_QUERY = (QueryParam("form", "The answer form (default) or the handover minu
 @api_route(requests_api, RouteSpec(
     "POST", BASE, "File a request (forms 01, 03, 06, 08, 09, 12): complete at once, or a "
     "draft listing what is missing (unit admins; operators for any unit)", jr.RequestView,
-    status=201, request=jr.FileRequestBody, errors=(400, 401, 403, 404)))
+    status=201, request=jr.FileRequestBody, errors=(400, 401, 403, 404),
+    before_retry="Each call files a new request: look for it in GET /v1/admin/requests "
+                 "before filing it again."))
 def file_request(call: Call) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
     body: jr.FileRequestBody = call.body
@@ -75,7 +77,8 @@ def get_request(call: Call, id: str) -> jr.RequestView:
 
 @api_route(requests_api, RouteSpec(
     "PATCH", ONE, "Complete a draft: set fields; complete once nothing is missing",
-    jr.RequestView, request=jr.CompleteRequestBody, errors=(400, 401, 403, 404, 409)))
+    jr.RequestView, request=jr.CompleteRequestBody, errors=(400, 401, 403, 404, 409),
+    idempotent=True))  # the same fields again change nothing; a completed one is 409
 def complete_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
     return requests_service.complete_request(call.deps, call.who, id,
@@ -85,7 +88,7 @@ def complete_request(call: Call, id: str) -> jr.RequestView:
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/approve", "Approve and carry out a complete request (operators); an "
     "HMAC secret is in this answer only", jr.ApprovalAnswer, request=jr.ApproveBody,
-    errors=(400, 401, 403, 404, 409)))
+    errors=(400, 401, 403, 404, 409), idempotent=True))  # by state: a second one is 409
 def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
     from chalicelib.services import join_decisions
     call.headers["Cache-Control"] = "no-store"
@@ -94,7 +97,7 @@ def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
 
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/refuse", "Refuse a complete request with a reason (operators)",
-    jr.RequestView, request=jr.RefuseBody, errors=(400, 401, 403, 404, 409)))
+    jr.RequestView, request=jr.RefuseBody, errors=(400, 401, 403, 404, 409), idempotent=True))
 def refuse_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_decisions
     return join_decisions.refuse(call.deps, call.who, id, call.body)
@@ -102,7 +105,7 @@ def refuse_request(call: Call, id: str) -> jr.RequestView:
 
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/withdraw", "Withdraw a request not answered yet (its unit's admin)",
-    jr.RequestView, errors=(401, 403, 404, 409)))
+    jr.RequestView, errors=(401, 403, 404, 409), idempotent=True))
 def withdraw_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
     return requests_service.withdraw_request(call.deps, call.who, id)

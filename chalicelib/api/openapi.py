@@ -14,7 +14,9 @@ REF = "#/components/schemas/{model}"
 _STATUS_TEXT = {400: "Invalid request", 401: "Not authenticated", 403: "Forbidden",
                 404: "No such object (or not yours)", 409: "Conflicts with the current state",
                 413: "Content too large", 415: "Unsupported media type",
-                422: "Content does not match"}
+                422: "Content does not match",
+                500: "Unexpected failure; `safe_to_retry` says whether repeating the call is "
+                     "safe, the message what to check first when it is not"}
 
 
 def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +56,7 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         op["requestBody"] = {"required": spec.body_required,
                              **_json(_schema(spec.request, components))}
     error_ref = _schema(ErrorResponse, components)
-    for code in sorted(set(spec.errors) | ({415} if spec.request else set())):
+    for code in sorted(set(spec.errors) | ({415} if spec.request else set()) | {500}):
         op["responses"][str(code)] = {"description": _STATUS_TEXT.get(code, "Error"),
                                       **_json(error_ref)}
     op["security"] = [{"httpSignature": []}] if spec.signed else []

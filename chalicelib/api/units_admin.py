@@ -39,7 +39,8 @@ def unit_view(item: Item) -> UnitView:
 
 @api_route(units_admin_api, RouteSpec(
     "POST", "/v1/admin/units", "Operators: register a unit", UnitView, status=201,
-    request=CreateUnit, errors=(400, 401, 403, 409)))
+    request=CreateUnit, errors=(400, 401, 403, 409),
+    idempotent=True))  # by code: a second one is 409 unit_exists
 def create_unit(call: Call) -> UnitView:
     from chalicelib.services import units
     from chalicelib.services.roles import require_operator
@@ -54,7 +55,7 @@ def create_unit(call: Call) -> UnitView:
 @api_route(units_admin_api, RouteSpec(
     "PATCH", "/v1/admin/units/{code}", "Operators: change a unit's names, contact or "
     "status (active / suspended)", UnitView, request=ChangeUnit,
-    errors=(400, 401, 403, 404, 409)))
+    errors=(400, 401, 403, 404, 409), idempotent=True))  # sets values
 def change_unit(call: Call, code: str) -> UnitView:
     from chalicelib.services import units
     from chalicelib.services.roles import require_operator
@@ -81,7 +82,9 @@ def unit_history(call: Call, code: str) -> UnitHistory:
 @api_route(units_admin_api, RouteSpec(
     "POST", "/v1/admin/units/import", "Operators: import a unit list (CSV or JSON); a dry "
     "run reports every bad row, and nothing is imported unless every row is good",
-    ImportReport, request=ImportRequest, errors=(400, 401, 403, 422)))
+    ImportReport, request=ImportRequest, errors=(400, 401, 403, 422),
+    before_retry="A dry run is always safe. An import may have been applied in part: run a "
+                 "dry run, where imported rows report unit_exists, and import the rest."))
 def import_units(call: Call) -> ImportReport:
     from chalicelib.services import unit_import
     body: ImportRequest = call.body
@@ -92,7 +95,9 @@ def import_units(call: Call) -> ImportReport:
 @api_route(units_admin_api, RouteSpec(
     "POST", "/v1/admin/reorganisations", "Operators: rename, merge, split or dissolve "
     "units, with the legal basis and effective date (R-JOIN-5)", ReorgView, status=201,
-    request=Reorganisation, errors=(400, 401, 403, 404, 409)))
+    request=Reorganisation, errors=(400, 401, 403, 404, 409),
+    before_retry="Look for it in GET /v1/admin/reorganisations (newest first) before "
+                 "sending it again."))
 def reorganise(call: Call) -> ReorgView:
     from chalicelib.services import reorg
     return reorg.reorganise(call.deps, call.who, call.body)

@@ -244,6 +244,9 @@ class Health(Model):
 class ErrorBody(Model):
     code: str
     message: str
+    safe_to_retry: bool | None = Field(
+        default=None, description="500 only: whether repeating the call is safe; when not, "
+                                  "the message says what to check first")
 
 
 class ErrorResponse(Model):
