@@ -30,14 +30,16 @@ class Strict(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+_SLUGS = tuple(p.value for p in Priority)
+
+
 def _slug_only(value: object) -> object:
     """The wire takes the four slugs only: the Vietnamese labels and edXML codes that
     `Priority` understands are for clients to turn into slugs (R-PROP-4)."""
-    if isinstance(value, Priority) or (isinstance(value, str)
-                                       and value in Priority._value2member_map_):
+    if isinstance(value, Priority) or (isinstance(value, str) and value in _SLUGS):
         return value
     raise PydanticCustomError("priority", "Input should be one of {accepted}",
-                              {"accepted": ", ".join(p.value for p in Priority)})
+                              {"accepted": ", ".join(_SLUGS)})
 
 
 WirePriority = Annotated[Priority, BeforeValidator(_slug_only)]
