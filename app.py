@@ -15,6 +15,7 @@ from chalice.app import CloudWatchEvent, WebsocketEvent
 from chalicelib.api.admin import admin_api
 from chalicelib.api.directory import directory_api
 from chalicelib.api.exchange import exchange_api
+from chalicelib.api.http import answer_undeclared_methods
 from chalicelib.api.join_requests import requests_api
 from chalicelib.api.keys import keys_api
 from chalicelib.api.meta import meta_api
@@ -34,6 +35,8 @@ app.register_blueprint(directory_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(units_admin_api)
 app.register_blueprint(requests_api)
+# Last: every method a path above does not declare answers 405 in the project's shape.
+answer_undeclared_methods(app)
 
 
 @app.lambda_function(name="on_object_created")

@@ -68,7 +68,9 @@ class Settings(Model):
     upload_url_seconds: int = 3600
     fetch_url_seconds: int = 300
     idempotency_seconds: int = 24 * 3600
-    max_destinations: int = 40
+    max_destinations: int = Field(
+        default=2000, ge=1, le=10000, description="Most destinations of one message once "
+        "groups are expanded (a province's broadcast to every commune fits)")
 
     operator_units: str = Field(
         default="", description="Comma-separated unit codes whose apps act as operators "

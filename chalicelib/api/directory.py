@@ -107,7 +107,8 @@ def directory_subtree(call: Call, code: str) -> SubtreePage:
 
 @api_route(directory_api, RouteSpec(
     "POST", "/v1/groups", "Operators: create a named group, a destination `group:<id>` "
-    "(R-PROP-7)", GroupView, status=201, request=GroupRequest, errors=(400, 401, 403, 409)))
+    "(R-PROP-7)", GroupView, status=201, request=GroupRequest, errors=(400, 401, 403, 409),
+    idempotent=True))  # by id: a second one is 409 group_exists
 def create_group(call: Call) -> GroupView:
     from chalicelib.services import groups
     return groups.create_group(call.deps, call.who, call.body)

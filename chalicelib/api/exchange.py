@@ -30,7 +30,10 @@ IDEMPOTENCY = QueryParam("Idempotency-Key", "Retries with the same key return th
 @api_route(exchange_api, RouteSpec(
     "POST", "/v1/messages", "Request an exchange space for a new message (R-SEND-2)",
     CreateMessageResponse, status=201, request=CreateMessageRequest, headers=(IDEMPOTENCY,),
-    errors=(400, 401, 409, 413)))
+    errors=(400, 401, 409, 413), idempotency_header=IDEMPOTENCY.name,
+    before_retry="Without an Idempotency-Key each call is a new message: look for it in "
+                 "GET /v1/outbox before sending again, and send an Idempotency-Key so that "
+                 "retries are safe."))
 def create_message(call: Call) -> CreateMessageResponse:
     from chalicelib.services import send
     created = send.create_message(call.deps, call.who, call.body,
@@ -53,7 +56,7 @@ def upload_plan(call: Call, message_id: str) -> UploadPlan:
 @api_route(exchange_api, RouteSpec(
     "POST", "/v1/messages/{message_id}/complete", "Tell the hub the upload is done; it "
     "verifies length and SHA-256 and delivers (R-SEND-3/4)", MessageStatus,
-    request=CompleteRequest, errors=(400, 401, 404, 409, 422)))
+    request=CompleteRequest, errors=(400, 401, 404, 409, 422), idempotent=True))
 def complete(call: Call, message_id: str) -> MessageStatus:
     from chalicelib.services import send, status
     etags = {p.part_number: p.etag for p in call.body.parts}
@@ -107,7 +110,7 @@ def outbox(call: Call) -> OutboxPage:
 
 @api_route(exchange_api, RouteSpec(
     "POST", "/v1/messages/{message_id}/fetch", "A short-lived download URL for a "
-    "destination (R-RECV-2)", FetchGrant, errors=(401, 404, 409)))
+    "destination (R-RECV-2)", FetchGrant, errors=(401, 404, 409), idempotent=True))
 def fetch(call: Call, message_id: str) -> FetchGrant:
     from chalicelib.services import receive
     return receive.fetch(call.deps, call.who, message_id)
@@ -116,7 +119,7 @@ def fetch(call: Call, message_id: str) -> FetchGrant:
 @api_route(exchange_api, RouteSpec(
     "POST", "/v1/messages/{message_id}/confirm", "Confirm receipt with the SHA-256 the "
     "destination computed (R-RECV-3)", DeliveryView, request=ConfirmRequest,
-    errors=(400, 401, 404, 409, 422)))
+    errors=(400, 401, 404, 409, 422), idempotent=True))
 def confirm(call: Call, message_id: str) -> DeliveryView:
     from chalicelib.services import receive
     return receive.confirm(call.deps, call.who, message_id, call.body.sha256)
@@ -124,7 +127,7 @@ def confirm(call: Call, message_id: str) -> DeliveryView:
 
 @api_route(exchange_api, RouteSpec(
     "POST", "/v1/messages/{message_id}/reject", "Refuse a message with a reason",
-    DeliveryView, request=RejectRequest, errors=(400, 401, 404, 409)))
+    DeliveryView, request=RejectRequest, errors=(400, 401, 404, 409), idempotent=True))
 def reject(call: Call, message_id: str) -> DeliveryView:
     from chalicelib.services import receive
     return receive.reject(call.deps, call.who, message_id, call.body.reason)

@@ -1,9 +1,11 @@
 """One way to declare an API route: authenticate, parse, call, render, and describe it.
 
 Every route goes through `api_route`, so every route is signed (unless declared public),
-every body is validated by its pydantic model (unknown fields refused), every domain error
-becomes `{"error": {"code", "message"}}` with its status, and every route lands in
-`/openapi.json` from the same models.
+every body is validated strictly by its pydantic model (unknown fields refused, no type
+coercion), every domain error becomes `{"error": {"code", "message"}}` with its status,
+every request leaves one JSON log line, and every route lands in `/openapi.json` from the
+same declaration. `answer_undeclared_methods` gives the methods a path does not declare
+the same shape (405 `method_not_allowed`).
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.domain.errors import InvalidRequestError, LgspError
+from chalicelib.domain.errors import BusyError, ContentionError, InvalidRequestError, LgspError
 
 if TYPE_CHECKING:  # imported by the first call, not by a cold start (docs/performance.md)
     from chalicelib.domain.signatures import Caller, SignedRequest
@@ -39,7 +41,16 @@ class UnsupportedMediaError(LgspError):
     status = 415
     code = "unsupported_media_type"
 
+
+class MethodNotAllowedError(LgspError):
+    status = 405
+    code = "method_not_allowed"
+
+
 JSON = "application/json"
+# The methods API Gateway can route; a path answers each one it does not declare with 405.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})  # RFC 9110 9.2.2
 
 
 @dataclass(frozen=True)
@@ -51,16 +62,58 @@ class QueryParam:
 
 @dataclass(frozen=True)
 class RouteSpec:
+    """What a route is: its call, its answer and what a caller may do after a failure.
+
+    `response` is the JSON model of the answer, or None when the route answers a file of
+    `media_type`. A route is safe to retry when `idempotent` says so (default: by method,
+    GET/PUT/DELETE yes, POST/PATCH no), or when the request carries `idempotency_header`;
+    otherwise `before_retry` tells the caller what to check first (required).
+    """
+
     method: str
     path: str
     summary: str
-    response: type[BaseModel]
+    response: type[BaseModel] | None
     status: int = 200
     request: type[BaseModel] | None = None
     signed: bool = True
     query: tuple[QueryParam, ...] = ()
     headers: tuple[QueryParam, ...] = ()
     errors: tuple[int, ...] = ()
+    media_type: str = JSON
+    idempotent: bool | None = None
+    idempotency_header: str | None = None
+    before_retry: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.response is None) != (self.media_type != JSON):
+            raise ValueError(f"{self.method} {self.path}: a JSON answer needs its model; a "
+                             "file answer has none")
+        if not self.always_idempotent and not self.before_retry:
+            raise ValueError(f"{self.method} {self.path} is not idempotent: say in "
+                             "before_retry what a caller checks before retrying")
+
+    @property
+    def always_idempotent(self) -> bool:
+        return self.method in _IDEMPOTENT_METHODS if self.idempotent is None else self.idempotent
+
+    def safe_to_retry(self, headers: Mapping[str, str]) -> bool:
+        """Whether repeating this request can have no further effect."""
+        if self.always_idempotent:
+            return True
+        return self.idempotency_header is not None and bool(
+            headers.get(self.idempotency_header.lower()))
+
+    @property
+    def body_required(self) -> bool:
+        """Whether the route refuses a request without a body (parsed as `{}`)."""
+        if self.request is None:
+            return False
+        try:
+            self.request.model_validate_json(b"{}", strict=True)
+        except ValidationError:
+            return True
+        return False
 
 
 ROUTES: list[RouteSpec] = []
@@ -93,6 +146,14 @@ class Call:
         return params.get(name) if params else None
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file answer, for a route whose `media_type` is not JSON."""
+
+    body: bytes
+    file_name: str
+
+
 def page_limit(call: Call, *, default: int = 50, maximum: int = 200) -> int:
     raw = call.query("limit") or str(default)
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
@@ -101,15 +162,25 @@ def page_limit(call: Call, *, default: int = 50, maximum: int = 200) -> int:
     return int(raw)
 
 
-def error_response(err: LgspError) -> Response:
+def error_response(err: LgspError, headers: Mapping[str, str] | None = None) -> Response:
     # Details name what was wrong (a unit, a part of a code, candidates), never a secret.
     extra = {k: v for k, v in err.details.items() if k != "server_time"}
     body = {"error": {"code": err.code, "message": err.message, **extra}}
-    headers: dict[str, str | list[str]] = {"Content-Type": JSON}
+    all_headers: dict[str, str | list[str]] = {"Content-Type": JSON, **(headers or {})}
     if "server_time" in err.details:
-        headers["LGSP-Server-Time"] = str(err.details["server_time"])
+        all_headers["LGSP-Server-Time"] = str(err.details["server_time"])
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=err.status,
-                    headers=headers)
+                    headers=all_headers)
+
+
+def internal_error(spec: RouteSpec, request: Request) -> InternalError:
+    """The 500 of an unexpected failure: says whether repeating the call is safe."""
+    if spec.safe_to_retry(request.headers):
+        return InternalError("The hub could not complete the request; it is safe to retry.",
+                             safe_to_retry=True)
+    return InternalError("The hub could not complete the request and may have carried it "
+                         f"out: check before retrying. {spec.before_retry}",
+                         safe_to_retry=False)
 
 
 def _canonical_query(request: Request) -> str:
@@ -137,12 +208,14 @@ def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
 
 
 def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
+    """The body as `model`, strictly: JSON types as declared, never coerced (`true` is
+    not 1, `"3600"` is not 3600)."""
     raw = request.raw_body or b"{}"
     content_type = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
     if request.raw_body and content_type != JSON:
         raise UnsupportedMediaError(f"Send the body as {JSON}.")
     try:
-        return model.model_validate_json(raw)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "json_invalid":
@@ -151,17 +224,37 @@ def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
         raise InvalidRequestError(f"{where}: {first['msg']}", code="validation_failed") from exc
 
 
-def _render(result: BaseModel, call: Call) -> Response:
-    headers: dict[str, str | list[str]] = {"Content-Type": JSON, **call.headers}
-    return Response(body=result.model_dump_json(), status_code=call.status, headers=headers)
+def _render(result: BaseModel | Download, call: Call, spec: RouteSpec) -> Response:
+    headers: dict[str, str | list[str]]
+    if spec.media_type == JSON and isinstance(result, BaseModel):
+        headers = {"Content-Type": JSON, **call.headers}
+        return Response(body=result.model_dump_json(), status_code=call.status,
+                        headers=headers)
+    if spec.media_type != JSON and isinstance(result, Download):
+        headers = {"Content-Type": spec.media_type, **call.headers,
+                   "Content-Disposition": f'attachment; filename="{result.file_name}"'}
+        return Response(body=result.body, status_code=call.status, headers=headers)
+    raise TypeError(f"{spec.method} {spec.path} declares {spec.media_type} but answered "
+                    f"{type(result).__name__}")
 
 
-def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel]],
+def _log(request: Request, started: float, *, route: str, status: int, code: str | None,
+         unit: str | None, params: Mapping[str, str]) -> None:
+    """One JSON line per request; path parameters under `params`, so a parameter named
+    like a field of the line (`code`, `status`) never overwrites it."""
+    log.info(json.dumps({
+        "route": route, "status": status, "code": code, "unit": unit,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+        "request_id": request.context.get("requestId"), "params": dict(params),
+    }, ensure_ascii=False))
+
+
+def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel | Download]],
                                                            Callable[..., Response]]:
     """Register `spec` on `bp` with the shared authentication/validation/error handling."""
     ROUTES.append(spec)
 
-    def decorator(fn: Callable[..., BaseModel]) -> Callable[..., Response]:
+    def decorator(fn: Callable[..., BaseModel | Download]) -> Callable[..., Response]:
         @functools.wraps(fn)
         def handler(**params: str) -> Response:
             from chalicelib.bootstrap import deps
@@ -175,23 +268,56 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                 call = Call(deps=d, request=request, caller=caller, status=spec.status)
                 if spec.request is not None:
                     call.body = _parse(request, spec.request)
-                response = _render(fn(call, **params), call)
+                response = _render(fn(call, **params), call, spec)
             except LgspError as err:
                 code, response = err.code, error_response(err)
+            except ContentionError:  # retries exhausted; nothing was written
+                log.warning("contention on %s %s", spec.method, spec.path)
+                busy = BusyError("The hub is busy with concurrent changes of the same data; "
+                                 "nothing was written. Send the same request again.",
+                                 safe_to_retry=True)
+                code, response = busy.code, error_response(busy, {"Retry-After": "1"})
             except Exception:  # the API edge: one shape for every answer, details only in logs
                 log.exception("unhandled error on %s %s", spec.method, spec.path)
-                code, response = "internal_error", error_response(InternalError(
-                    "The hub could not complete the request; it is safe to retry."))
-            log.info(json.dumps({
-                "route": f"{spec.method} {spec.path}", "status": response.status_code,
-                "code": code,
-                "unit": call.caller.unit if call and call.caller else None,
-                "ms": round((time.monotonic() - started) * 1000, 1),
-                "request_id": request.context.get("requestId"), **params,
-            }))
+                failure = internal_error(spec, request)
+                code, response = failure.code, error_response(failure)
+            _log(request, started, route=f"{spec.method} {spec.path}",
+                 status=response.status_code, code=code,
+                 unit=call.caller.unit if call and call.caller else None, params=params)
             return response
 
         bp.route(spec.path, methods=[spec.method], content_types=["*/*"])(handler)
         return handler
 
     return decorator
+
+
+def answer_undeclared_methods(app: Chalice) -> None:
+    """Give every method a path does not declare a 405 `method_not_allowed` in the
+    project's shape, with `Allow`, instead of chalice's own 405 (locally) or API Gateway's
+    403 "Missing Authentication Token" (on AWS, which routes only declared methods to the
+    function: so these are declared routes). Call once, after every blueprint is
+    registered. HEAD and OPTIONS included: the API declares neither (no CORS: browsers
+    talk to the object store, not to the signed API), and an answer with `Allow` says what
+    the path takes."""
+    for path, entries in list(app.routes.items()):
+        missing = [m for m in METHODS if m not in entries]
+        if missing:
+            allowed = [m for m in METHODS if m in entries]
+            app.route(path, methods=missing, content_types=["*/*"])(
+                _method_not_allowed(app, path, allowed))
+
+
+def _method_not_allowed(app: Chalice, path: str, allowed: list[str]
+                        ) -> Callable[..., Response]:
+    def method_not_allowed(**params: str) -> Response:
+        started, request = time.monotonic(), app.current_request
+        assert request is not None
+        err = MethodNotAllowedError(f"{request.method} is not allowed on {path}; use "
+                                    f"{', '.join(allowed)}.", allowed=allowed)
+        response = error_response(err, {"Allow": ", ".join(allowed)})
+        _log(request, started, route=f"{request.method} {path}", status=response.status_code,
+             code=err.code, unit=None, params=params)
+        return response
+
+    return method_not_allowed

@@ -8,32 +8,14 @@ so chalice base64-encodes the letter for API Gateway and the local gateway decod
 
 from __future__ import annotations
 
-import json
-import logging
-import time
 from typing import Any
 
-from chalice import Blueprint, Chalice, Response
-from pydantic import Field
+from chalice import Blueprint, Chalice
 
-from chalicelib.api.http import (
-    PAGING,
-    ROUTES,
-    Call,
-    InternalError,
-    QueryParam,
-    RouteSpec,
-    api_route,
-    error_response,
-    page_limit,
-    signed_request,
-)
+from chalicelib.api.http import PAGING, Call, Download, QueryParam, RouteSpec, api_route, page_limit
 from chalicelib.domain import join_requests as jr
-from chalicelib.domain.errors import LgspError
 from chalicelib.domain.join_requests import DOCX_CONTENT_TYPE
-from chalicelib.domain.model import Model
 
-log = logging.getLogger("lgsp.api")
 BASE = "/v1/admin/requests"
 ONE = BASE + "/{id}"  # not request_id: the log line has the gateway's request_id
 LETTER = ONE + "/letter"
@@ -60,16 +42,12 @@ FORM_QUERY = (QueryParam("form", "The answer form (default) or the handover minu
                                  "(05, 11).", {"type": "string"}),)
 
 
-class LetterDocument(Model):
-    """Stands for the DOCX body in the API description (the answer is not JSON)."""
-
-    content_type: str = Field(default=DOCX_CONTENT_TYPE)
-
-
 @api_route(requests_api, RouteSpec(
     "POST", BASE, "File a request (forms 01, 03, 06, 08, 09, 12): complete at once, or a "
     "draft listing what is missing (unit admins; operators for any unit)", jr.RequestView,
-    status=201, request=jr.FileRequestBody, errors=(400, 401, 403, 404)))
+    status=201, request=jr.FileRequestBody, errors=(400, 401, 403, 404),
+    before_retry="Each call files a new request: look for it in GET /v1/admin/requests "
+                 "before filing it again."))
 def file_request(call: Call) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
     body: jr.FileRequestBody = call.body
@@ -99,7 +77,8 @@ def get_request(call: Call, id: str) -> jr.RequestView:
 
 @api_route(requests_api, RouteSpec(
     "PATCH", ONE, "Complete a draft: set fields; complete once nothing is missing",
-    jr.RequestView, request=jr.CompleteRequestBody, errors=(400, 401, 403, 404, 409)))
+    jr.RequestView, request=jr.CompleteRequestBody, errors=(400, 401, 403, 404, 409),
+    idempotent=True))  # the same fields again change nothing; a completed one is 409
 def complete_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
     return requests_service.complete_request(call.deps, call.who, id,
@@ -109,7 +88,7 @@ def complete_request(call: Call, id: str) -> jr.RequestView:
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/approve", "Approve and carry out a complete request (operators); an "
     "HMAC secret is in this answer only", jr.ApprovalAnswer, request=jr.ApproveBody,
-    errors=(400, 401, 403, 404, 409)))
+    errors=(400, 401, 403, 404, 409), idempotent=True))  # by state: a second one is 409
 def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
     from chalicelib.services import join_decisions
     call.headers["Cache-Control"] = "no-store"
@@ -118,7 +97,7 @@ def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
 
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/refuse", "Refuse a complete request with a reason (operators)",
-    jr.RequestView, request=jr.RefuseBody, errors=(400, 401, 403, 404, 409)))
+    jr.RequestView, request=jr.RefuseBody, errors=(400, 401, 403, 404, 409), idempotent=True))
 def refuse_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_decisions
     return join_decisions.refuse(call.deps, call.who, id, call.body)
@@ -126,44 +105,18 @@ def refuse_request(call: Call, id: str) -> jr.RequestView:
 
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/withdraw", "Withdraw a request not answered yet (its unit's admin)",
-    jr.RequestView, errors=(401, 403, 404, 409)))
+    jr.RequestView, errors=(401, 403, 404, 409), idempotent=True))
 def withdraw_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
     return requests_service.withdraw_request(call.deps, call.who, id)
 
 
-ROUTES.append(RouteSpec(
-    "GET", LETTER, f"The answer letter as DOCX ({DOCX_CONTENT_TYPE}; send that type or "
-    "*/* in Accept)", LetterDocument, query=FORM_QUERY, errors=(401, 403, 404, 409)))
-
-
-@requests_api.route(LETTER, methods=["GET"], content_types=["*/*"])
-def get_letter(id: str) -> Response:
-    """Signed like every route, but answers bytes, which `api_route` does not render."""
-    from chalicelib.bootstrap import deps
+@api_route(requests_api, RouteSpec(
+    "GET", LETTER, "The answer letter (or the handover minutes) as a Word document; send "
+    "Accept: */* or its media type (API Gateway answers binary only then)", None,
+    query=FORM_QUERY, errors=(401, 403, 404, 409), media_type=DOCX_CONTENT_TYPE))
+def get_letter(call: Call, id: str) -> Download:
     from chalicelib.services import join_requests as requests_service
-    from chalicelib.services.auth import authenticate
-    started, request = time.monotonic(), requests_api.current_request
-    unit: str | None = None
-    code: str | None = None
-    try:
-        d = deps()
-        caller = authenticate(d, signed_request(request, d))
-        unit = caller.unit
-        params = request.query_params
-        form = params.get("form") if params else None
-        body, name = requests_service.letter(d, caller, id, form)
-        response = Response(body=body, status_code=200, headers={
-            "Content-Type": DOCX_CONTENT_TYPE, "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="{name}"'})
-    except LgspError as err:
-        code, response = err.code, error_response(err)
-    except Exception:  # the API edge: one shape for every answer, details only in logs
-        log.exception("unhandled error on GET %s", LETTER)
-        code, response = "internal_error", error_response(InternalError(
-            "The hub could not complete the request; it is safe to retry."))
-    log.info(json.dumps({"route": f"GET {LETTER}", "status": response.status_code,
-                         "code": code, "unit": unit, "id": id,
-                         "request_id": request.context.get("requestId"),
-                         "ms": round((time.monotonic() - started) * 1000, 1)}))
-    return response
+    body, name = requests_service.letter(call.deps, call.who, id, call.query("form"))
+    call.headers["Cache-Control"] = "no-store"
+    return Download(body, name)

@@ -21,7 +21,10 @@ def list_keys(call: Call) -> KeyList:
 @api_route(keys_api, RouteSpec(
     "POST", "/v1/keys", "Rotate: issue a new key; the app's other active keys stay valid "
     "until the overlap ends", IssuedKey, status=201, request=RotateKeyRequest,
-    errors=(400, 401, 409)))
+    errors=(400, 401, 409),
+    before_retry="Each call issues a key: list GET /v1/keys first. A key issued by the failed "
+                 "call works; if it is HMAC its secret is lost: revoke it (DELETE "
+                 "/v1/keys/{key_id}) and rotate again."))
 def rotate_key(call: Call) -> IssuedKey:
     from chalicelib.services import keys as key_lifecycle
     body: RotateKeyRequest = call.body

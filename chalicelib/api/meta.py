@@ -34,7 +34,7 @@ def whoami(call: Call) -> WhoAmI:
     return WhoAmI(unit=who.unit, app=who.app, key_id=who.key_id, algorithm=who.algorithm)
 
 
-@meta_api.route("/openapi.json", methods=["GET"])
+@meta_api.route("/openapi.json", methods=["GET"], content_types=["*/*"])
 def openapi() -> Response:
     """The OpenAPI 3.1 description of every route, built from the handlers' models."""
     return Response(body=json.dumps(openapi_document(), ensure_ascii=False),

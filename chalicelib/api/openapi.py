@@ -7,14 +7,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.api.http import ROUTES, RouteSpec
+from chalicelib.api.http import JSON, ROUTES, RouteSpec
 from chalicelib.domain.schemas import ErrorResponse
 
 REF = "#/components/schemas/{model}"
 _STATUS_TEXT = {400: "Invalid request", 401: "Not authenticated", 403: "Forbidden",
                 404: "No such object (or not yours)", 409: "Conflicts with the current state",
                 413: "Content too large", 415: "Unsupported media type",
-                422: "Content does not match"}
+                422: "Content does not match",
+                500: "Unexpected failure; `safe_to_retry` says whether repeating the call is "
+                     "safe, the message what to check first when it is not"}
 
 
 def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -25,15 +27,22 @@ def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
+    return {"content": {JSON: {"schema": schema}}}
+
+
+def _success(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
+    """The answer as the route renders it: its JSON model, or a file of its media type
+    (OpenAPI 3.1: a binary body has no schema)."""
+    if spec.response is None:
+        return {"description": "The file", "content": {spec.media_type: {}}}
+    return {"description": "OK", **_json(_schema(spec.response, components))}
 
 
 def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": spec.summary,
         "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{spec.method} {spec.path}").strip("_"),
-        "responses": {str(spec.status): {"description": "OK",
-                                         **_json(_schema(spec.response, components))}},
+        "responses": {str(spec.status): _success(spec, components)},
     }
     params = [{"name": m.group(1), "in": "path", "required": True,
                "schema": {"type": "string"}} for m in re.finditer(r"{(\w+)}", spec.path)]
@@ -44,9 +53,10 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     if params:
         op["parameters"] = params
     if spec.request is not None:
-        op["requestBody"] = {"required": True, **_json(_schema(spec.request, components))}
+        op["requestBody"] = {"required": spec.body_required,
+                             **_json(_schema(spec.request, components))}
     error_ref = _schema(ErrorResponse, components)
-    for code in sorted(set(spec.errors) | ({415} if spec.request else set())):
+    for code in sorted(set(spec.errors) | ({415} if spec.request else set()) | {500}):
         op["responses"][str(code)] = {"description": _STATUS_TEXT.get(code, "Error"),
                                       **_json(error_ref)}
     op["security"] = [{"httpSignature": []}] if spec.signed else []
@@ -58,8 +68,10 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for spec in ROUTES:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, components)
-    paths["/openapi.json"] = {"get": {"summary": "This document", "security": [],
-                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}}
+    paths["/openapi.json"] = {"get": {
+        "summary": "This document", "security": [], "operationId": "GET_openapi_json",
+        "responses": {"200": {"description": "OpenAPI 3.1",
+                              **_json({"type": "object"})}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "LGSP exchange hub", "version": "1",

@@ -15,7 +15,8 @@ UNIT = QueryParam("unit", "Operators: the unit to look at (default: the caller's
 
 @api_route(presence_api, RouteSpec(
     "POST", "/v1/ws/tickets", "A one-time ticket to open the WebSocket without signing "
-    "the handshake (`?ticket=`)", WsTicket, status=201, errors=(401,)))
+    "the handshake (`?ticket=`)", WsTicket, status=201, errors=(401,),
+    idempotent=True))  # another one-time ticket, unused ones expire
 def ws_ticket(call: Call) -> WsTicket:
     from chalicelib.services import tickets
     return tickets.issue(call.deps, call.who, call.deps.settings.websocket_url)

@@ -24,7 +24,8 @@ sessions_api = Blueprint(__name__)
 
 @api_route(sessions_api, RouteSpec(
     "POST", "/v1/services", "Register a service the caller's unit exposes", ServiceView,
-    status=201, request=RegisterServiceRequest, errors=(400, 401, 409)))
+    status=201, request=RegisterServiceRequest, errors=(400, 401, 409),
+    idempotent=True))  # by id: a second one is 409 service_exists
 def register_service(call: Call) -> ServiceView:
     from chalicelib.services import service_registry
     view = service_registry.register_service(call.deps, call.who, call.body)
@@ -41,7 +42,8 @@ def list_services(call: Call) -> ServiceList:
 
 @api_route(sessions_api, RouteSpec(
     "POST", "/v1/grants", "Operators: let a source unit (or app) call a service",
-    GrantView, status=201, request=CreateGrantRequest, errors=(400, 401, 403, 404, 409)))
+    GrantView, status=201, request=CreateGrantRequest, errors=(400, 401, 403, 404, 409),
+    idempotent=True))  # one grant per source and service: a second one is 409 grant_exists
 def create_grant(call: Call) -> GrantView:
     from chalicelib.services import service_registry
     return service_registry.create_grant(call.deps, call.who, call.body)
@@ -58,7 +60,7 @@ def delete_grant(call: Call, grant_id: str) -> GrantView:
 @api_route(sessions_api, RouteSpec(
     "POST", "/v1/auth/sessions", "A session token to call a destination service "
     "(R-AUTH-1/2)", SessionGrant, status=201, request=OpenSessionRequest,
-    errors=(400, 401, 403)))
+    errors=(400, 401, 403), idempotent=True))  # another short-lived token, no state
 def open_session(call: Call) -> SessionGrant:
     from chalicelib.services import sessions
     call.headers["Cache-Control"] = "no-store"
@@ -68,7 +70,10 @@ def open_session(call: Call) -> SessionGrant:
 @api_route(sessions_api, RouteSpec(
     "POST", "/v1/auth/introspect", "RFC 7662 introspection of a session token by the "
     "destination service (R-AUTH-4/5)", Introspection, request=IntrospectRequest,
-    errors=(400, 401)))
+    errors=(400, 401),
+    before_retry="Without `request` a retry is harmless. With it, the forwarded call's nonce "
+                 "may be spent already and a retry may answer {\"active\": false}: ask the "
+                 "source to sign its call again."))
 def introspect(call: Call) -> Introspection:
     from chalicelib.services import sessions
     call.headers["Cache-Control"] = "no-store"

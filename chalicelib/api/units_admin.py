@@ -41,7 +41,8 @@ def unit_view(item: Item) -> UnitView:
 
 @api_route(units_admin_api, RouteSpec(
     "POST", "/v1/admin/units", "Operators: register a unit", UnitView, status=201,
-    request=CreateUnit, errors=(400, 401, 403, 409)))
+    request=CreateUnit, errors=(400, 401, 403, 409),
+    idempotent=True))  # by code: a second one is 409 unit_exists
 def create_unit(call: Call) -> UnitView:
     from chalicelib.services import units
     from chalicelib.services.roles import require_operator
@@ -52,7 +53,7 @@ def create_unit(call: Call) -> UnitView:
 @api_route(units_admin_api, RouteSpec(
     "PATCH", "/v1/admin/units/{code}", "Operators: change a unit's names, contact or "
     "status (active / suspended)", UnitView, request=ChangeUnit,
-    errors=(400, 401, 403, 404, 409)))
+    errors=(400, 401, 403, 404, 409), idempotent=True))  # sets values
 def change_unit(call: Call, code: str) -> UnitView:
     from chalicelib.services import units
     from chalicelib.services.roles import require_operator
@@ -79,7 +80,9 @@ def unit_history(call: Call, code: str) -> UnitHistory:
 @api_route(units_admin_api, RouteSpec(
     "POST", "/v1/admin/units/import", "Operators: import a unit list (CSV or JSON); a dry "
     "run reports every bad row, and nothing is imported unless every row is good",
-    ImportReport, request=ImportRequest, errors=(400, 401, 403, 422)))
+    ImportReport, request=ImportRequest, errors=(400, 401, 403, 422),
+    before_retry="A dry run is always safe. An import may have been applied in part: run a "
+                 "dry run, where imported rows report unit_exists, and import the rest."))
 def import_units(call: Call) -> ImportReport:
     from chalicelib.services import unit_import
     body: ImportRequest = call.body
@@ -90,7 +93,9 @@ def import_units(call: Call) -> ImportReport:
 @api_route(units_admin_api, RouteSpec(
     "POST", "/v1/admin/reorganisations", "Operators: rename, merge, split or dissolve "
     "units, with the legal basis and effective date (R-JOIN-5)", ReorgView, status=201,
-    request=Reorganisation, errors=(400, 401, 403, 404, 409)))
+    request=Reorganisation, errors=(400, 401, 403, 404, 409),
+    before_retry="Look for it in GET /v1/admin/reorganisations (newest first) before "
+                 "sending it again."))
 def reorganise(call: Call) -> ReorgView:
     from chalicelib.services import reorg
     return reorg.reorganise(call.deps, call.who, call.body)
@@ -119,7 +124,9 @@ def list_unit_apps(call: Call, code: str) -> UnitApps:
     "POST", "/v1/admin/units/{code}/apps", "Operators: create an app of an active unit "
     "and its first key, recorded in the unit's history; an HMAC secret is shown this once "
     "(R-JOIN-2)", CreatedUnitApp, status=201, request=CreateUnitApp,
-    errors=(400, 401, 403, 404, 409)))
+    errors=(400, 401, 403, 404, 409),
+    before_retry="GET /v1/admin/units/{code}/apps: an app the failed call created is "
+    "listed, and its HMAC secret is lost: revoke its key, or create another app."))
 def create_unit_app(call: Call, code: str) -> CreatedUnitApp:
     from chalicelib.services import unit_apps
     created = unit_apps.create_unit_app(call.deps, call.who, code, call.body)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
-
 from .model import Model
+from .schemas import Strict
 
 
-class LegacyFlag(Model):
-    model_config = ConfigDict(extra="forbid")
-
+class LegacyFlag(Strict):
     legacy: bool
 
 

@@ -17,6 +17,7 @@ before the request is complete and the answer clock starts (R-OPS-2).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -185,8 +186,10 @@ SSO_KINDS = frozenset({"sso_register_app", "sso_admin_account", "sso_cancel_app"
 
 def validate_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Check the fields' types for `kind` (pydantic's ValidationError if wrong) and return
-    them as stored: JSON values, absent fields left out."""
-    model = KINDS[kind].model.model_validate(fields)
+    them as stored: JSON values, absent fields left out. The fields are JSON (the body's,
+    merged with the stored ones) and are checked as the body is, strictly: `"yes"` is not
+    a boolean."""
+    model = KINDS[kind].model.model_validate_json(json.dumps(fields), strict=True)
     return model.model_dump(mode="json", exclude_none=True)
 
 

@@ -1,8 +1,10 @@
 """Priority of a package (độ khẩn), R-PROP-4.
 
-Wire values are ASCII slugs; the Vietnamese labels (with or without diacritics) and the
-edXML priority codes (0 Thường … 3 Hỏa tốc) are accepted too. Delivery order is by `rank`
-(0 first), then by age.
+Wire values are the four ASCII slugs, and the API takes nothing else
+(`schemas.WirePriority`). `Priority(value)` also understands the Vietnamese labels (with
+or without diacritics) and the edXML priority codes (0 Thường … 3 Hỏa tốc), for reading
+other sources; the `lgsp` client folds them to slugs before sending. Delivery order is by
+`rank` (0 first), then by age.
 """
 
 from __future__ import annotations

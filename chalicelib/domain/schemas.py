@@ -1,14 +1,17 @@
 """Wire shapes of the exchange API (`/v1`), validated with pydantic.
 
 The same models validate requests in the handlers and build `/openapi.json`, so the
-document cannot drift from what the hub accepts. Unknown fields are refused.
+document cannot drift from what the hub accepts. Unknown fields are refused, and request
+bodies are validated in pydantic's strict mode (`chalicelib/api/http.py`): a JSON value
+must have the type the document gives (`true` is not 1, `"3600"` is not 3600).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from .model import Model
 from .priority import Priority
@@ -22,7 +25,24 @@ OutcomeName = Literal["fetched", "fetch_failed", "confirmed", "rejected", "expir
 
 
 class Strict(Model):
+    """Base of request models: unknown fields refused (strict types: see the module doc)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+_SLUGS = tuple(p.value for p in Priority)
+
+
+def _slug_only(value: object) -> object:
+    """The wire takes the four slugs only: the Vietnamese labels and edXML codes that
+    `Priority` understands are for clients to turn into slugs (R-PROP-4)."""
+    if isinstance(value, Priority) or (isinstance(value, str) and value in _SLUGS):
+        return value
+    raise PydanticCustomError("priority", "Input should be one of {accepted}",
+                              {"accepted": ", ".join(_SLUGS)})
+
+
+WirePriority = Annotated[Priority, BeforeValidator(_slug_only)]
 
 
 class PartDeclaration(Strict):
@@ -64,7 +84,7 @@ class CreateMessageRequest(Strict):
                           description="Destination unit codes (one or many), or "
                                       "`group:<id>` for every active member of a named group.")
     title: str = Field(min_length=1, max_length=500)
-    priority: Priority = Priority.THUONG
+    priority: WirePriority = Priority.THUONG
     data_type: str = Field(default="document", pattern=SLUG,
                            description="What the content is: document, dossier, data, ...")
     protocol: str = Field(default="file", pattern=SLUG,
@@ -247,6 +267,9 @@ class Health(Model):
 class ErrorBody(Model):
     code: str
     message: str
+    safe_to_retry: bool | None = Field(
+        default=None, description="500 only: whether repeating the call is safe; when not, "
+                                  "the message says what to check first")
 
 
 class ErrorResponse(Model):

@@ -21,6 +21,7 @@ from typing import Any
 
 from lgsp_client.api import JSON, LgspClient
 from lgsp_client.errors import ChecksumMismatchError, LgspApiError, LgspError, TransferError
+from lgsp_client.options import parse_priority
 from lgsp_client.transfer import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PART_SIZE,
@@ -60,13 +61,15 @@ def unique(codes: Sequence[str]) -> list[str]:
 def create_request(*, to: Sequence[str], title: str, digest: FileDigest, file_name: str,
                    content_type: str, priority: str = "thuong", data_type: str = "document",
                    protocol: str = "file", confirm_within: int | None = None) -> JSON:
-    """The body of `POST /v1/messages` for a hashed file."""
+    """The body of `POST /v1/messages` for a hashed file. `priority` may be a slug, a
+    Vietnamese label or an edXML code (0-3): the hub takes slugs only, so it is sent as one
+    (ValueError if it is none of them)."""
     content: JSON = {"size": digest.size, "sha256": digest.sha256,
                      "content_type": content_type, "file_name": file_name}
     parts = digest.declared_parts()
     if parts is not None:
         content["parts"] = parts
-    body: JSON = {"to": list(to), "title": title, "priority": priority,
+    body: JSON = {"to": list(to), "title": title, "priority": parse_priority(priority),
                   "data_type": data_type, "protocol": protocol, "content": content}
     if confirm_within is not None:
         body["policy"] = {"confirm_within_seconds": confirm_within}
@@ -102,6 +105,7 @@ def send_file(client: LgspClient, path: Path, *, to: Sequence[str], title: str,
     """Hash, create (or resume), upload, complete. Returns the message as the hub sees it."""
     say = note or (lambda _text: None)
     recipients = unique(to)
+    priority = parse_priority(priority)  # before hashing a large file for nothing
     digest = hash_file(path, part_size, progress=progress)
     if digest.size == 0:
         raise LgspError(f"{path} is empty: there is nothing to send", code="empty_file")

@@ -17,6 +17,7 @@ import pytest
 from chalicelib.adapters.objects_s3 import S3ObjectStore, ensure_bucket, make_s3_client
 from chalicelib.adapters.table_retry import RetryingTable
 from chalicelib.adapters.table_sqlite import SqliteTable
+from chalicelib.domain.errors import ContentionError
 from chalicelib.domain.ports import TransactOp
 from chalicelib.services import registry
 from tests.integration.test_exchange_flow import receive, upload
@@ -124,3 +125,44 @@ def test_every_destination_confirms_in_parallel(contended: World) -> None:
     assert hub.deps.objects.head(f"exchange/{message_id}/content") is None
     for code in codes:
         assert day_counters(hub.deps, code)["received"] == 1
+
+
+class Jammed:
+    """A table whose every transaction meets contention (a hot item that never cools)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.jammed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def transact(self, ops: Sequence[TransactOp]) -> None:
+        if self.jammed:
+            raise ContentionError("TransactionConflict")
+        self.inner.transact(ops)
+
+
+def test_contention_beyond_the_retries_is_503_busy_and_writes_nothing(
+        aws: None, tmp_path: Path) -> None:
+    jammed = Jammed(SqliteTable(tmp_path / "t.sqlite3"))
+    sleeps: list[float] = []
+    s3 = make_s3_client(endpoint_url=None, region="us-east-1", access_key=None,
+                        secret_key=None, path_style=False)
+    ensure_bucket(s3, BUCKET)
+    deps = make_deps(RetryingTable(jammed, sleep=sleeps.append), S3ObjectStore(s3, BUCKET))
+    for hub in world(deps):
+        data = os.urandom(100)
+        created = hub.a.post("/v1/messages", content_request(data, [UNIT_B]))
+        parts = upload(created.body["upload"], data)
+        jammed.jammed = True
+        busy = hub.a.post(f"/v1/messages/{created.body['message']['id']}/complete",
+                          {"parts": parts})
+        assert busy.status == 503 and busy.code == "busy"
+        assert busy.headers["retry-after"] == "1" and busy.body["error"]["safe_to_retry"]
+        assert len(sleeps) == 7  # every attempt but the first waited, jittered
+        jammed.jammed = False
+        assert hub.b.get("/v1/inbox").body["items"] == []  # nothing half-written
+        again = hub.a.post(f"/v1/messages/{created.body['message']['id']}/complete",
+                           {"parts": parts})
+        assert again.status == 200 and again.body["message"]["state"] == "verified"

@@ -10,7 +10,10 @@ def test_every_route_is_described() -> None:
     doc = openapi_document()
     assert doc["openapi"].startswith("3.1")
     for path, methods in app.routes.items():
-        for method in methods:
+        for method, entry in methods.items():
+            if entry.view_name == "method_not_allowed":  # the 405 of an undeclared method
+                assert method.lower() not in doc["paths"].get(path, {}), f"{method} {path}"
+                continue
             assert method.lower() in doc["paths"].get(path, {}), f"{method} {path} missing"
 
 
