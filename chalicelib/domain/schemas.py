@@ -31,7 +31,8 @@ class PartDeclaration(Strict):
 
 
 class ContentDeclaration(Strict):
-    size: int = Field(gt=0, description="Total bytes of the content.")
+    size: int = Field(ge=0, description="Total bytes of the content (0 for an empty "
+                                        "document: one PUT of no bytes).")
     sha256: str = Field(pattern=HEX64, description="Lower-case hex SHA-256 of the content.")
     content_type: str = Field(default="application/octet-stream", min_length=3, max_length=127,
                               pattern=r"^[\w.+-]+/[\w.+-]+$")

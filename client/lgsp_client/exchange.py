@@ -103,8 +103,6 @@ def send_file(client: LgspClient, path: Path, *, to: Sequence[str], title: str,
     say = note or (lambda _text: None)
     recipients = unique(to)
     digest = hash_file(path, part_size, progress=progress)
-    if digest.size == 0:
-        raise LgspError(f"{path} is empty: there is nothing to send", code="empty_file")
     body = create_request(to=recipients, title=title, digest=digest, file_name=path.name,
                           content_type=content_type or guess_content_type(path.name),
                           priority=priority, data_type=data_type, protocol=protocol,

@@ -197,6 +197,27 @@ def test_status_reject_whoami_time(hub: tuple[FakeHub, Server], tmp_path: Path,
     assert capsys.readouterr().err == "error: message_not_found: refused\n"
 
 
+def test_an_empty_file_is_sent_fetched_and_confirmed(
+        hub: tuple[FakeHub, Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-PROP-1: a 0-byte document is an exchange like any other (one PUT of no bytes)."""
+    fake, server = hub
+    path = tmp_path / "trống.txt"
+    path.write_bytes(b"")
+    as_unit(monkeypatch, "AKSRC")
+    assert lgsp(*send_args(path)) == (0, "M0001 verified\n")
+    create = json.loads(next(r for r in server.received if r.path == "/v1/messages").body)
+    assert create["content"]["size"] == 0 and "parts" not in create["content"]
+    assert create["content"]["sha256"] == hashlib.sha256(b"").hexdigest()
+    [put] = [r for r in server.received if r.method == "PUT"]
+    assert (put.headers["Content-Length"], put.body) == ("0", b"")
+    as_unit(monkeypatch, "AKDST")
+    target = tmp_path / "got.txt"
+    code, out = lgsp("fetch", "M0001", "-o", str(target))
+    assert code == 0 and out.startswith(f"{target} 0 sha256:")
+    assert target.read_bytes() == b""
+    assert fake.confirmations == [("M0001", hashlib.sha256(b"").hexdigest(), True)]
+
+
 def test_send_missing_file(hub: tuple[FakeHub, Server], tmp_path: Path,
                            monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str]) -> None:
