@@ -101,10 +101,19 @@ class UploadRequest(Model):
     size: int
 
 
+class HeldPart(Model):
+    part_number: int
+    etag: str
+
+
 class UploadPlan(Model):
     mode: Literal["single", "multipart"]
     expires_at: str
     requests: list[UploadRequest]
+    uploaded: list[HeldPart] = Field(
+        default_factory=list,
+        description="Parts the store already holds with the declared size and SHA-256 (a "
+                    "resumed upload): they have no request; complete with their `etag`.")
 
 
 class DeliveryView(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain import keys, reorg
@@ -28,10 +29,19 @@ from chalicelib.domain.exchange import (
     iso,
     plan_content,
 )
-from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update, UploadedPart
+from chalicelib.domain.ports import (
+    Condition,
+    Item,
+    Put,
+    StoredPart,
+    TransactOp,
+    Update,
+    UploadedPart,
+)
 from chalicelib.domain.schemas import (
     CreateMessageRequest,
     CreateMessageResponse,
+    HeldPart,
     UploadPlan,
     UploadRequest,
 )
@@ -99,9 +109,29 @@ def _plan_of(msg: Item) -> ContentPlan:
     return ContentPlan(msg["upload_mode"], parts)
 
 
+def held_parts(plan: ContentPlan, stored: Sequence[StoredPart]) -> dict[int, str]:
+    """The ETag of each planned part the store already holds as declared: its planned
+    size and, where the store reports one, the declared SHA-256 (a part with other bytes
+    is uploaded again, overwriting it). Where the store reports no part checksum
+    (SeaweedFS), the part could only have entered through a presigned PUT that signed the
+    declared SHA-256, which the store enforces; completion checks the whole again."""
+    planned = {p.number: p for p in plan.parts}
+    held: dict[int, str] = {}
+    for part in stored:
+        want = planned.get(part.part_number)
+        if want is None or part.size != want.size:
+            continue
+        if part.sha256_b64 is not None and part.sha256_b64 != want.sha256_b64:
+            continue
+        held[part.part_number] = part.etag
+    return held
+
+
 def _presign(deps: Deps, msg: Item) -> UploadPlan:
+    """Presigned requests for what the store does not hold yet (R-SEND-3)."""
     ttl = deps.settings.upload_url_seconds
     plan = _plan_of(msg)
+    held: dict[int, str] = {}
     if not plan.multipart:
         req = deps.objects.presign_put(
             msg["object_key"], size=msg["size"], sha256_b64=expected_checksum(msg["sha256"], plan),
@@ -110,14 +140,19 @@ def _presign(deps: Deps, msg: Item) -> UploadPlan:
                                   headers=req.headers, offset=0, size=msg["size"])]
     else:
         requests = []
+        if msg.get("upload_id"):
+            held = held_parts(plan, deps.objects.list_parts(msg["object_key"], msg["upload_id"]))
         for part in plan.parts:
+            if part.number in held:
+                continue
             req = deps.objects.presign_part(
                 msg["object_key"], msg["upload_id"], part.number, size=part.size,
                 sha256_b64=part.sha256_b64, expires_in=ttl)
             requests.append(UploadRequest(part_number=part.number, method=req.method,
                                           url=req.url, headers=req.headers,
                                           offset=part.offset, size=part.size))
-    return UploadPlan(mode=plan.mode, expires_at=iso(deps.clock.now() + ttl), requests=requests)
+    return UploadPlan(mode=plan.mode, expires_at=iso(deps.clock.now() + ttl), requests=requests,
+                      uploaded=[HeldPart(part_number=n, etag=e) for n, e in sorted(held.items())])
 
 
 def _fingerprint(body: CreateMessageRequest) -> str:
