@@ -218,6 +218,24 @@ def test_an_empty_file_is_sent_fetched_and_confirmed(
     assert fake.confirmations == [("M0001", hashlib.sha256(b"").hexdigest(), True)]
 
 
+def test_progress_lines_go_to_a_log_and_no_progress_silences_them(
+        hub: tuple[FakeHub, Server], big_file: tuple[Path, bytes], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """stderr is not a terminal here (as under a service manager or cron)."""
+    path, data = big_file
+    as_unit(monkeypatch, "AKSRC")
+    assert main(send_args(path), out=io.StringIO()) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^hashing 100% 12\.0 MiB of 12\.0 MiB [\d.]+ MiB/s$", err, re.M)
+    assert re.search(r"^upload 100% 12\.0 MiB of 12\.0 MiB [\d.]+ MiB/s$", err, re.M)
+    as_unit(monkeypatch, "AKDST")
+    assert main(["fetch", "M0001", "-o", str(tmp_path / "got.pdf")], out=io.StringIO()) == 0
+    assert re.search(r"^download 100% 12\.0 MiB of 12\.0 MiB", capsys.readouterr().err, re.M)
+    assert main(["--no-progress", "fetch", "M0001", "-o", str(tmp_path / "again.pdf")],
+                out=io.StringIO()) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_send_missing_file(hub: tuple[FakeHub, Server], tmp_path: Path,
                            monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str]) -> None:
