@@ -120,14 +120,9 @@ def send_file(client: LgspClient, path: Path, *, to: Sequence[str], title: str,
         state = "expire soon" if why == "expiring" else "were refused"
         say(f"{message_id}: the upload URLs {state}; asking the hub for fresh ones")
 
-    try:
-        parts = upload(path, plan, concurrency=concurrency, progress=progress,
-                       refresh=lambda: client.upload_plan(message_id),
-                       now=hub_now(client), on_renew=renewing, on_part=on_part)
-    except LgspApiError as exc:
-        if exc.code != "already_verified":  # the store's event verified it meanwhile
-            raise
-        return SendResult(client.message_status(message_id)["message"], uploaded=True)
+    parts = upload(path, plan, concurrency=concurrency, progress=progress,
+                   refresh=lambda: client.upload_plan(message_id), now=hub_now(client),
+                   on_renew=renewing, on_part=on_part)
     status = client.complete(message_id, parts)
     return SendResult(dict(status.get("message") or message), uploaded=True)
 
