@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from lgsp_client.api import JSON, LgspClient
 from lgsp_client.download import download
 from lgsp_client.exchange import create_request, fetch_file, idempotency_key, send_file
 from lgsp_client.transfer import DEFAULT_PART_SIZE, hash_file, part_ranges, upload
-from tests.e2e.conftest import LocalHub, host_in
+from tests.e2e.conftest import ROOT, LocalHub, host_in
 from tests.e2e.test_exchange_e2e import lgsp, store
 
 pytestmark = pytest.mark.e2e
@@ -265,3 +267,37 @@ def test_lgsp_send_resumes_and_says_what_it_skips(
     assert done.stdout.split()[1] == "verified"
     assert f"the store holds {len(first)} of 5 parts already" in done.stderr
     assert "upload 100% " in done.stderr  # progress lines in a log (stderr is a pipe)
+
+
+def test_a_killed_lgsp_fetch_continues_where_it_stopped(hub: LocalHub, tmp_path: Path) -> None:
+    """SIGKILL once the journal records a part; the next `lgsp fetch` starts its progress
+    from the parts on disk (its first line is past them) and delivers the right bytes."""
+    data = os.urandom(6 * DEFAULT_PART_SIZE)
+    path = tmp_path / "six-parts.bin"
+    path.write_bytes(data)
+    message_id = sent(hub, path)
+    target = tmp_path / "got.bin"
+    journal = tmp_path / ".got.bin.part.journal"
+    app = hub.apps[1]
+    env = {**hub.env, "LGSP_ENDPOINT": hub.url, "LGSP_ACCESS_KEY": app["access_key"],
+           "LGSP_SECRET_KEY": app["secret_key"], "LGSP_CREDENTIALS_FILE": "/nonexistent"}
+    proc = subprocess.Popen([sys.executable, "-m", "lgsp_client", "fetch", message_id,
+                             "--concurrency", "1", "-o", str(target)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 60
+        while time.monotonic() < end and proc.poll() is None:
+            if journal.exists() and len(journal.read_text().splitlines()) > 1:
+                break
+            time.sleep(0.005)  # polling the journal, bounded by the deadline
+        proc.kill()
+    finally:
+        proc.wait()
+    done = len(journal.read_text().splitlines()) - 1
+    assert 1 <= done < 6 and not target.exists()
+    again = lgsp(hub, app, "fetch", message_id, "-o", str(target))
+    shown = [int(line.split()[1].rstrip("%")) for line in again.stderr.splitlines()
+             if line.startswith("download ")]
+    assert shown and min(shown) > done * 100 // 6
+    assert target.read_bytes() == data
+    assert not journal.exists()
