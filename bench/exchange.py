@@ -37,8 +37,9 @@ from bench.common import (
 )
 from bench.sshd import LoopbackSshd, SshdUnavailable
 from infra.local.launcher import LocalHub
+from lgsp_client.download import download
 from lgsp_client.exchange import fetch_file, send_file
-from lgsp_client.transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, download, hash_file
+from lgsp_client.transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, hash_file
 
 P1_WHAT = "{size} MiB exchange end to end vs boto3 PUT+GET, same store"
 P2_WHAT = "{size} MiB exchange end to end vs sftp put+get (OpenSSH)"
@@ -213,7 +214,7 @@ def sweep(size_mib: int = 64, part_sizes_mib: tuple[int, ...] = (5, 8, 16),
           hub: LocalHub | None = None) -> dict[str, Any]:
     """Hub upload (send_file) and download (`download` of a fetch grant of a message just
     sent: ranged GETs written in place and hashed) MiB/s for each part size x
-    concurrency, interleaved; a concurrency of 1 is the single-stream download."""
+    concurrency, interleaved; a concurrency of 1 is one ranged GET at a time."""
     size = size_mib * MiB
     grid = [(p, c) for p in part_sizes_mib for c in concurrencies]
     up: dict[str, list[float]] = {f"{p}MiB x {c}": [] for p, c in grid}

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.domain.errors import ContentMismatchError
 from chalicelib.domain.exchange import composite_sha256_b64
-from chalicelib.domain.ports import PresignedRequest, StoredObject, UploadedPart
+from chalicelib.domain.ports import PresignedRequest, StoredObject, StoredPart, UploadedPart
 
 __all__ = ["S3ObjectStore", "attachment_disposition", "composite_sha256_b64",
            "ensure_bucket", "make_s3_client"]
@@ -196,15 +196,23 @@ class S3ObjectStore:
     def _missing_parts(self, key: str, upload_id: str,
                        parts: Sequence[UploadedPart]) -> list[int]:
         """Part numbers of `parts` the store has not received."""
-        received: set[int] = set()
+        received = {p.part_number for p in self.list_parts(key, upload_id)}
+        return [p.part_number for p in parts if p.part_number not in received]
+
+    def list_parts(self, key: str, upload_id: str) -> list[StoredPart]:
+        """ListParts, every page: number, ETag, size and (where the store reports it)
+        SHA-256 of each part; `[]` for an upload that no longer exists."""
+        found: list[StoredPart] = []
         try:
             for page in self._s3.get_paginator("list_parts").paginate(
                     Bucket=self.bucket, Key=key, UploadId=upload_id):
-                received.update(int(p["PartNumber"]) for p in page.get("Parts", []))
+                found.extend(StoredPart(int(p["PartNumber"]), str(p["ETag"]), int(p["Size"]),
+                                        p.get("ChecksumSHA256") or None)
+                             for p in page.get("Parts", []))
         except ClientError as exc:
             if _code(exc) != "NoSuchUpload":
                 raise
-        return [p.part_number for p in parts if p.part_number not in received]
+        return sorted(found, key=lambda p: p.part_number)
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         """Drop the upload's parts; an upload already gone is not an error."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from .errors import (
     InvalidRequestError,
     PayloadTooLargeError,
 )
+from .ports import StoredPart
 from .schemas import ContentDeclaration
 
 REQUESTED, VERIFIED, COMPLETED, ABANDONED = "requested", "verified", "completed", "abandoned"
@@ -126,3 +128,21 @@ def inbox_sort_key(priority_rank: int, available_at: int, message_id: str) -> st
 def unfinished_after(states: list[str]) -> int:
     """How many destinations still have to confirm or reject."""
     return sum(1 for s in states if s not in (CONFIRMED, REJECTED))
+
+
+def held_parts(plan: ContentPlan, stored: Sequence[StoredPart]) -> dict[int, str]:
+    """The ETag of each planned part the store already holds as declared: its planned
+    size and, where the store reports one, the declared SHA-256 (a part with other bytes
+    is uploaded again, overwriting it). Where the store reports no part checksum
+    (SeaweedFS), the part could only have entered through a presigned PUT that signed the
+    declared SHA-256, which the store enforces; completion checks the whole again."""
+    planned = {p.number: p for p in plan.parts}
+    held: dict[int, str] = {}
+    for part in stored:
+        want = planned.get(part.part_number)
+        if want is None or part.size != want.size:
+            continue
+        if part.sha256_b64 is not None and part.sha256_b64 != want.sha256_b64:
+            continue
+        held[part.part_number] = part.etag
+    return held

@@ -149,6 +149,17 @@ class UploadedPart:
     sha256_b64: str
 
 
+@dataclass(frozen=True)
+class StoredPart:
+    """A part the store holds for an open multipart upload. `sha256_b64` is None when the
+    store does not report part checksums (SeaweedFS, moto); AWS S3 does."""
+
+    part_number: int
+    etag: str
+    size: int
+    sha256_b64: str | None
+
+
 class ObjectStore(Protocol):
     """The exchange spaces: one bucket of an S3-compatible store, reached by presigned URLs."""
 
@@ -169,6 +180,11 @@ class ObjectStore(Protocol):
 
     def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> None:
         """Raise `ContentMismatchError` if the store refuses the parts (missing or changed)."""
+        ...
+
+    def list_parts(self, key: str, upload_id: str) -> list[StoredPart]:
+        """The parts the store holds for an open upload, by part number; `[]` once the
+        upload is gone (completed or aborted)."""
         ...
 
     def abort_multipart(self, key: str, upload_id: str) -> None: ...

@@ -51,7 +51,8 @@ class PartDeclaration(Strict):
 
 
 class ContentDeclaration(Strict):
-    size: int = Field(gt=0, description="Total bytes of the content.")
+    size: int = Field(ge=0, description="Total bytes of the content (0 for an empty "
+                                        "document: one PUT of no bytes).")
     sha256: str = Field(pattern=HEX64, description="Lower-case hex SHA-256 of the content.")
     content_type: str = Field(default="application/octet-stream", min_length=3, max_length=127,
                               pattern=r"^[\w.+-]+/[\w.+-]+$")
@@ -120,10 +121,19 @@ class UploadRequest(Model):
     size: int
 
 
+class HeldPart(Model):
+    part_number: int
+    etag: str
+
+
 class UploadPlan(Model):
     mode: Literal["single", "multipart"]
     expires_at: str
     requests: list[UploadRequest]
+    uploaded: list[HeldPart] = Field(
+        default_factory=list,
+        description="Parts the store already holds with the declared size and SHA-256 (a "
+                    "resumed upload): they have no request; complete with their `etag`.")
 
 
 class DeliveryView(Model):

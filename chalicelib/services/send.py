@@ -22,6 +22,7 @@ from chalicelib.domain.exchange import (
     PlannedPart,
     check_stored,
     expected_checksum,
+    held_parts,
     plan_content,
 )
 from chalicelib.domain.lifecycle import MessageState
@@ -29,6 +30,7 @@ from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update, Up
 from chalicelib.domain.schemas import (
     CreateMessageRequest,
     CreateMessageResponse,
+    HeldPart,
     UploadPlan,
     UploadRequest,
 )
@@ -101,9 +103,12 @@ def _plan_of(msg: Item) -> ContentPlan:
     return ContentPlan(msg["upload_mode"], parts)
 
 
-def _presign(deps: Deps, msg: Item) -> UploadPlan:
+def _presign(deps: Deps, msg: Item, *, fresh: bool = False) -> UploadPlan:
+    """Presigned requests for what the store does not hold yet (R-SEND-3); `fresh`: a
+    multipart upload just started, holding nothing."""
     ttl = deps.settings.upload_url_seconds
     plan = _plan_of(msg)
+    held: dict[int, str] = {}
     if not plan.multipart:
         req = deps.objects.presign_put(
             msg["object_key"], size=msg["size"], sha256_b64=expected_checksum(msg["sha256"], plan),
@@ -112,14 +117,19 @@ def _presign(deps: Deps, msg: Item) -> UploadPlan:
                                   headers=req.headers, offset=0, size=msg["size"])]
     else:
         requests = []
+        if msg.get("upload_id") and not fresh:
+            held = held_parts(plan, deps.objects.list_parts(msg["object_key"], msg["upload_id"]))
         for part in plan.parts:
+            if part.number in held:
+                continue
             req = deps.objects.presign_part(
                 msg["object_key"], msg["upload_id"], part.number, size=part.size,
                 sha256_b64=part.sha256_b64, expires_in=ttl)
             requests.append(UploadRequest(part_number=part.number, method=req.method,
                                           url=req.url, headers=req.headers,
                                           offset=part.offset, size=part.size))
-    return UploadPlan(mode=plan.mode, expires_at=iso(deps.clock.now() + ttl), requests=requests)
+    return UploadPlan(mode=plan.mode, expires_at=iso(deps.clock.now() + ttl), requests=requests,
+                      uploaded=[HeldPart(part_number=n, etag=e) for n, e in sorted(held.items())])
 
 
 def _fingerprint(body: CreateMessageRequest) -> str:
@@ -191,7 +201,7 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
                         "fingerprint": fingerprint, "ttl": now + s.idempotency_seconds},
                        Condition(exists=False)))
     try:
-        upload = _presign(deps, msg)  # before the write: a failure leaves no message behind
+        upload = _presign(deps, msg, fresh=True)  # before the write: a failure leaves no message
         deps.table.transact(ops)
     except TransactionConflictError:
         _abandon(deps, object_key, upload_id)

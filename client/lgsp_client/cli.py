@@ -83,7 +83,8 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         help="hub URL, e.g. https://lgsp.example.gov.vn/prod")
     parser.add_argument("--no-progress", action="store_true",
                         default=argparse.SUPPRESS if suppress else False,
-                        help="no progress bars")
+                        help="no progress (a bar on a terminal, else a line every 10%% "
+                             "or 10 s on stderr)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,7 +188,7 @@ def _send(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 
 def _fetch(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     result = fetch_file(client, args.id, args.output, progress=not args.no_progress,
-                        concurrency=args.concurrency)
+                        concurrency=args.concurrency, note=_note)
     print(fetched_line(result), file=out)
     return 0
 

@@ -34,13 +34,16 @@ class LgspApiError(LgspError):
 
 
 class TransferError(LgspError):
-    """An upload to or download from the exchange space failed (`status` 0: no answer)."""
+    """An upload to or download from the exchange space failed (`status` 0: no answer;
+    `store_code`: the store's own error code, e.g. `AccessDenied`, when it gave one)."""
 
     code = "transfer_failed"
 
-    def __init__(self, message: str, *, status: int = 0, code: str | None = None) -> None:
+    def __init__(self, message: str, *, status: int = 0, code: str | None = None,
+                 store_code: str = "") -> None:
         super().__init__(message, code=code)
         self.status = status
+        self.store_code = store_code
 
 
 class ChecksumMismatchError(LgspError):

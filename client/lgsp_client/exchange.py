@@ -1,38 +1,36 @@
 """The two workflows an agency runs: send a file, and fetch-verify-confirm a received one.
 
 Sending is resumable: the Idempotency-Key is derived from who sends what to whom, so
-running the same send again finds the same message, gets fresh upload URLs if needed, and
-skips the upload when the hub already holds the verified content.
+running the same send again finds the same message, uploads only the parts the store does
+not hold yet, and skips the upload when the hub already holds the verified content.
+Fetching is resumable too (`lgsp_client.download`). Both ask the hub for fresh presigned
+URLs whenever theirs are about to expire or the store refuses them, so a transfer may
+last longer than its URLs.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import mimetypes
 import secrets
 import time
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lgsp_client.api import JSON, LgspClient
-from lgsp_client.errors import ChecksumMismatchError, LgspApiError, LgspError, TransferError
+from lgsp_client.download import Downloaded, download
+from lgsp_client.errors import ChecksumMismatchError, LgspApiError, LgspError
 from lgsp_client.options import parse_priority
 from lgsp_client.transfer import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PART_SIZE,
-    Downloaded,
     FileDigest,
-    download,
     hash_file,
     upload,
 )
-
-URL_MARGIN_SECONDS = 60
 
 
 def idempotency_key(access_key: str, to: Sequence[str], title: str, sha256: str,
@@ -76,18 +74,13 @@ def create_request(*, to: Sequence[str], title: str, digest: FileDigest, file_na
     return body
 
 
-def _expired(plan: Mapping[str, Any], now: int) -> bool:
-    try:
-        expires = datetime.datetime.fromisoformat(str(plan["expires_at"]))
-    except (KeyError, ValueError):
-        return False
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=datetime.UTC)
-    return expires.timestamp() <= now + URL_MARGIN_SECONDS
-
-
-def _hub_now(client: LgspClient) -> int:
-    return client.auth.now() if client.auth is not None else int(time.time())
+def hub_now(client: LgspClient) -> Callable[[], float]:
+    """The hub's clock as this client knows it (its own, corrected by the offset learnt
+    from a `clock_skew` answer), against which grants' `expires_at` are read."""
+    auth = client.auth
+    if auth is None:
+        return time.time
+    return lambda: float(auth.now())
 
 
 @dataclass(frozen=True)
@@ -101,14 +94,15 @@ def send_file(client: LgspClient, path: Path, *, to: Sequence[str], title: str,
               confirm_within: int | None = None, content_type: str | None = None,
               part_size: int = DEFAULT_PART_SIZE, concurrency: int = DEFAULT_CONCURRENCY,
               progress: bool = True, new: bool = False,
-              note: Callable[[str], None] | None = None) -> SendResult:
-    """Hash, create (or resume), upload, complete. Returns the message as the hub sees it."""
+              note: Callable[[str], None] | None = None,
+              on_part: Callable[[int], None] | None = None) -> SendResult:
+    """Hash, create (or resume), upload what the store does not hold yet, complete.
+    Returns the message as the hub sees it. `on_part(number)`: called after each part
+    is stored."""
     say = note or (lambda _text: None)
     recipients = unique(to)
     priority = parse_priority(priority)  # before hashing a large file for nothing
     digest = hash_file(path, part_size, progress=progress)
-    if digest.size == 0:
-        raise LgspError(f"{path} is empty: there is nothing to send", code="empty_file")
     body = create_request(to=recipients, title=title, digest=digest, file_name=path.name,
                           content_type=content_type or guess_content_type(path.name),
                           priority=priority, data_type=data_type, protocol=protocol,
@@ -122,17 +116,17 @@ def send_file(client: LgspClient, path: Path, *, to: Sequence[str], title: str,
     if plan is None:
         say(f"{message_id}: the hub already holds this content; nothing to upload")
         return SendResult(client.message_status(message_id)["message"], uploaded=False)
-    if _expired(plan, _hub_now(client)):
-        plan = client.upload_plan(message_id)
-    try:
-        parts = upload(path, plan, concurrency=concurrency, progress=progress)
-    except TransferError as exc:
-        if exc.status != 403:
-            raise
-        say(f"{message_id}: the store refused the upload URLs ({exc.message}); "
-            "asking for fresh ones")
-        parts = upload(path, client.upload_plan(message_id), concurrency=concurrency,
-                       progress=progress)
+    if held := plan.get("uploaded"):
+        say(f"{message_id}: the store holds {len(held)} of {len(digest.parts)} parts "
+            "already; uploading the others")
+
+    def renewing(why: str) -> None:
+        state = "expire soon" if why == "expiring" else "were refused"
+        say(f"{message_id}: the upload URLs {state}; asking the hub for fresh ones")
+
+    parts = upload(path, plan, concurrency=concurrency, progress=progress,
+                   refresh=lambda: client.upload_plan(message_id), now=hub_now(client),
+                   on_renew=renewing, on_part=on_part)
     status = client.complete(message_id, parts)
     return SendResult(dict(status.get("message") or message), uploaded=True)
 
@@ -172,8 +166,11 @@ def beside(path: Path, message_id: str) -> Path:
 
 def fetch_file(client: LgspClient, message_id: str, dest: Path | None = None, *,
                progress: bool = True, keep_both: bool = False,
-               concurrency: int = DEFAULT_CONCURRENCY) -> FetchResult:
-    """Fetch grant, streamed download with SHA-256, atomic rename, confirm with the hash.
+               concurrency: int = DEFAULT_CONCURRENCY,
+               note: Callable[[str], None] | None = None,
+               on_part: Callable[[int], None] | None = None) -> FetchResult:
+    """Fetch grant, download with SHA-256 (renewing the grant as needed, resuming the
+    parts an earlier run wrote), atomic rename, confirm with the hash.
 
     On a mismatch the partial file is deleted, the hub is still told the computed hash (so
     it records the failed fetch), and `ChecksumMismatchError` is raised. `keep_both`: when
@@ -186,8 +183,16 @@ def fetch_file(client: LgspClient, message_id: str, dest: Path | None = None, *,
         target = beside(target, message_id)
     if not named and target.exists():
         raise LgspError(f"{target} already exists; choose a path with -o", code="file_exists")
+    say = note or (lambda _text: None)
+
+    def renewing(why: str) -> None:
+        state = "expires soon" if why == "expiring" else "was refused"
+        say(f"{message_id}: the download URL {state}; asking the hub for a fresh one")
+
     try:
-        got = download(grant, target, progress=progress, concurrency=concurrency)
+        got = download(grant, target, progress=progress, concurrency=concurrency,
+                       refresh=lambda: client.fetch(message_id), now=hub_now(client),
+                       on_renew=renewing, on_part=on_part)
     except ChecksumMismatchError as mismatch:
         try:
             client.confirm(message_id, mismatch.actual)

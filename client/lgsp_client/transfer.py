@@ -1,4 +1,4 @@
-"""Moving content: hashing, upload to the exchange space, download from it.
+"""Moving content: hashing and upload to the exchange space (`download` has the way back).
 
 Files are streamed in 1 MiB chunks and never held in memory whole. Uploads and downloads
 go straight to the presigned URLs the hub hands out (not through the hub), so they are not
@@ -8,13 +8,9 @@ signed; their URLs are capabilities and are never printed, only their host and p
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
-import threading
 import time
 import urllib.parse
-from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -23,9 +19,10 @@ from typing import Any, BinaryIO
 
 import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
-from tqdm import tqdm
 
-from lgsp_client.errors import ChecksumMismatchError, TransferError
+from lgsp_client.errors import TransferError
+from lgsp_client.grants import Lease, refused
+from lgsp_client.progress import Meter, meter
 
 MiB = 1024 * 1024
 MIN_PART_SIZE = 5 * MiB
@@ -61,24 +58,11 @@ class FileDigest:
         return [{"size": p.size, "sha256": p.sha256} for p in self.parts]
 
 
-@dataclass(frozen=True)
-class Downloaded:
-    path: Path
-    size: int
-    sha256: str
-
-
 def part_ranges(size: int, part_size: int = DEFAULT_PART_SIZE) -> list[tuple[int, int]]:
     """(offset, size) of each part: all `part_size` except a shorter last one."""
     if part_size < MIN_PART_SIZE:
         raise ValueError(f"part size must be at least {MIN_PART_SIZE} bytes")
     return [(offset, min(part_size, size - offset)) for offset in range(0, size, part_size)]
-
-
-def progress_bar(total: int, desc: str, enabled: bool) -> tqdm:
-    """One byte-counting bar with throughput, on stderr (and only when it is a terminal)."""
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
-                disable=None if enabled else True, leave=False, dynamic_ncols=True)
 
 
 def hash_file(path: Path, part_size: int = DEFAULT_PART_SIZE, *,
@@ -90,7 +74,7 @@ def hash_file(path: Path, part_size: int = DEFAULT_PART_SIZE, *,
     ranges = part_ranges(size, part_size)
     whole = hashlib.sha256()
     digests: list[PartDigest] = []
-    with path.open("rb") as f, progress_bar(size, "hashing", progress) as bar, \
+    with path.open("rb") as f, meter(size, "hashing", progress) as bar, \
             ThreadPoolExecutor(max_workers=1) as beside:
         pending: Future[None] | None = None
         for number, (offset, length) in enumerate(ranges, start=1):
@@ -120,30 +104,32 @@ def where(url: str) -> str:
     return f"{parts.netloc}{parts.path}"
 
 
-def _store_error(response: requests.Response, what: str) -> TransferError:
+def store_error(response: requests.Response, what: str) -> TransferError:
+    """The store's refusal, with its status and error code (never the signed query)."""
     match = re.search(r"<Code>([^<]{1,64})</Code>", response.text or "")
-    detail = match.group(1) if match else (response.reason or "")
+    code = match.group(1) if match else ""
+    detail = code or response.reason or ""
     return TransferError(f"{what}: the store answered HTTP {response.status_code} {detail}".strip(),
-                         status=response.status_code)
+                         status=response.status_code, store_code=code)
 
 
-def _transient(exc: BaseException) -> bool:
+def transient(exc: BaseException) -> bool:
     if isinstance(exc, TransferError):
         return exc.status in STORE_RETRY_STATUSES
     return isinstance(exc, requests.ConnectionError | requests.Timeout
                       | requests.exceptions.ChunkedEncodingError)
 
 
-def _unreachable(exc: requests.RequestException, url: str) -> TransferError:
+def unreachable(exc: requests.RequestException, url: str) -> TransferError:
     """A transport failure named by host and path only (the query is a capability)."""
     return TransferError(f"{where(url)}: the store could not be reached or stopped answering "
                          f"({type(exc).__name__})")
 
 
-def _retrying(attempts: int, sleep: Callable[[float], None]) -> Retrying:
+def retrying(attempts: int, sleep: Callable[[float], None]) -> Retrying:
     return Retrying(stop=stop_after_attempt(max(1, attempts)),
                     wait=wait_random_exponential(multiplier=0.5, max=8.0),
-                    retry=retry_if_exception(_transient), sleep=sleep, reraise=True)
+                    retry=retry_if_exception(transient), sleep=sleep, reraise=True)
 
 
 class _FileSlice:
@@ -170,27 +156,16 @@ class _FileSlice:
         return chunk
 
 
-class _Progress:
-    """A bar shared by threads; an attempt that fails takes its bytes back."""
-
-    def __init__(self, bar: tqdm) -> None:
-        self._bar = bar
-        self._lock = threading.Lock()
-
-    def add(self, n: int) -> None:
-        with self._lock:
-            self._bar.update(n)
-
-
-def _put_part(path: Path, request: Mapping[str, Any], progress: _Progress,
+def _put_part(path: Path, request: Mapping[str, Any], progress: Meter,
               timeout: tuple[float, float]) -> str:
-    """One PUT of bytes [offset, offset+size) with exactly the plan's headers."""
+    """One PUT of bytes [offset, offset+size) with exactly the plan's headers; an attempt
+    that fails takes its bytes back from the progress shown."""
     sent = 0
 
     def count(n: int) -> None:
         nonlocal sent
         sent += n
-        progress.add(n)
+        progress.update(n)
 
     what = f"part {request.get('part_number') or 1} to {where(str(request['url']))}"
     try:
@@ -200,161 +175,92 @@ def _put_part(path: Path, request: Mapping[str, Any], progress: _Progress,
                                        data=body, headers=dict(request.get("headers") or {}),
                                        timeout=timeout, allow_redirects=False)
         if response.status_code >= 300:
-            raise _store_error(response, what)
+            raise store_error(response, what)
     except BaseException:
-        progress.add(-sent)
+        progress.update(-sent)
         raise
     return response.headers.get("ETag", "")
 
 
+def _number(request: Mapping[str, Any]) -> int:
+    return int(request.get("part_number") or 1)
+
+
+def held_etags(plan: Mapping[str, Any]) -> dict[int, str]:
+    """The parts the store already holds (`uploaded` of a resumed plan), by number."""
+    return {int(p["part_number"]): str(p["etag"]) for p in plan.get("uploaded") or []}
+
+
+def _upload_part(path: Path, number: int, lease: Lease, *, shown: Meter, attempts: int,
+                 sleep: Callable[[float], None], timeout: tuple[float, float]) -> str:
+    """PUT part `number` with the current plan's request for it, retried on transient
+    failures; when the store refuses the plan's URL, with a fresh plan's."""
+    while True:
+        plan = lease.current()
+        if (etag := held_etags(plan).get(number)) is not None:
+            return etag  # a fresh plan says the store has it already
+        request = next((r for r in plan["requests"] if _number(r) == number), None)
+        if request is None:
+            raise TransferError(f"the upload plan has no request for part {number}")
+        try:
+            etag = retrying(attempts, sleep)(_put_part, path, request, shown, timeout)
+        except TransferError as exc:
+            if not refused(exc):
+                raise
+            lease.renew(plan, exc)
+            continue
+        lease.progressed()
+        return etag
+
+
 def upload(path: Path, plan: Mapping[str, Any], *, concurrency: int = DEFAULT_CONCURRENCY,
            progress: bool = True, attempts: int = 4, sleep: Callable[[float], None] = time.sleep,
-           timeout: tuple[float, float] = TRANSFER_TIMEOUT) -> list[dict[str, Any]]:
+           timeout: tuple[float, float] = TRANSFER_TIMEOUT,
+           refresh: Callable[[], Mapping[str, Any]] | None = None,
+           now: Callable[[], float] = time.time,
+           on_renew: Callable[[str], None] | None = None,
+           on_part: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """PUT every request of an upload plan, parts in parallel, each retried on transient
     failures. Returns `[{"part_number", "etag"}]` in part order (empty for a single PUT).
 
-    A refused request (e.g. 403 once the URLs expired) raises `TransferError` with the
-    store's status; the caller may ask the hub for a fresh plan and call again.
+    Parts the plan lists as `uploaded` (held by the store from an earlier run) are not
+    sent again; their ETags are returned with the others. With `refresh` (a call for a
+    fresh plan, `GET /v1/messages/{id}/upload`), a plan whose `expires_at` (read on the
+    hub's clock `now`) is near is renewed before a part starts, and a part the store
+    refuses (403, e.g. an expired URL) is sent again with a fresh plan, keeping the parts
+    already done. Without it, or when renewing does not help, the refusal raises
+    `TransferError` with the store's status. `on_part(number)` is called after each part
+    is stored (a hook for progress or tests).
     """
-    requests_ = list(plan["requests"])
-    total = sum(int(r["size"]) for r in requests_)
     multipart = plan.get("mode") == "multipart"
-    etags: dict[int, str] = {}
-    with progress_bar(total, "upload", progress) as bar, \
-            ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(requests_)))) as pool:
-        shared = _Progress(bar)
-        futures = {pool.submit(_retrying(attempts, sleep), _put_part, path, r, shared,
-                               timeout): r for r in requests_}
+    held = held_etags(plan)
+    todo = [r for r in plan["requests"] if _number(r) not in held]
+    total = sum(int(r["size"]) for r in todo)
+    lease = Lease(plan, refresh, now=now, on_renew=on_renew)
+    etags: dict[int, str] = dict(held)
+    with meter(total, "upload", progress) as shown, \
+            ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(todo)))) as pool:
+        def one(number: int) -> str:
+            etag = _upload_part(path, number, lease, shown=shown, attempts=attempts,
+                                sleep=sleep, timeout=timeout)
+            if on_part is not None:
+                on_part(number)
+            return etag
+
+        futures = {pool.submit(one, _number(r)): r for r in todo}
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
         for future in pending:
             future.cancel()
         for future in done:
             if isinstance(error := future.exception(), requests.RequestException):
-                raise _unreachable(error, str(futures[future]["url"])) from error
+                raise unreachable(error, str(futures[future]["url"])) from error
             if error is not None:
                 raise error
         for future, request in futures.items():
-            etag = future.result()
-            number = int(request.get("part_number") or 1)
-            if multipart and not etag:
-                raise TransferError(f"the store gave no ETag for part {number}")
-            etags[number] = etag
+            etags[_number(request)] = future.result()
     if not multipart:
         return []
+    for number, etag in etags.items():
+        if not etag:
+            raise TransferError(f"the store gave no ETag for part {number}")
     return [{"part_number": n, "etag": etags[n]} for n in sorted(etags)]
-
-
-def _stream_to(response: requests.Response, f: BinaryIO, bar: tqdm) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    for chunk in response.iter_content(CHUNK):
-        f.write(chunk)
-        digest.update(chunk)
-        size += len(chunk)
-        bar.update(len(chunk))
-    return size, digest.hexdigest()
-
-
-def _download_once(grant: Mapping[str, Any], tmp: Path, progress: bool,
-                   timeout: tuple[float, float]) -> tuple[int, str]:
-    with requests.Session() as session, session.request(
-            str(grant.get("method") or "GET"), grant["url"],
-            headers=dict(grant.get("headers") or {}), stream=True, timeout=timeout,
-            allow_redirects=False) as response:
-        if response.status_code >= 300:
-            raise _store_error(response, f"download from {where(str(grant['url']))}")
-        with tmp.open("wb") as f, progress_bar(int(grant.get("size") or 0), "download",
-                                               progress) as bar:
-            result = _stream_to(response, f, bar)
-            f.flush()
-            os.fsync(f.fileno())
-        return result
-
-
-def _get_range(grant: Mapping[str, Any], offset: int, length: int,
-               timeout: tuple[float, float]) -> bytes:
-    """One ranged GET of the presigned URL (the Range header is not part of what the URL
-    signs), which must answer exactly those bytes."""
-    headers = {**dict(grant.get("headers") or {}),
-               "Range": f"bytes={offset}-{offset + length - 1}"}
-    what = f"bytes {offset}-{offset + length - 1} from {where(str(grant['url']))}"
-    with requests.Session() as session, session.request(
-            str(grant.get("method") or "GET"), grant["url"], headers=headers, stream=True,
-            timeout=timeout, allow_redirects=False) as response:
-        if response.status_code >= 300:
-            raise _store_error(response, what)
-        data = b"".join(response.iter_content(CHUNK)) if response.status_code == 206 else b""
-    if len(data) != length:
-        raise TransferError(f"{what}: the store did not answer the range "
-                            f"(HTTP {response.status_code}, {len(data)} bytes)")
-    return data
-
-
-def _download_ranges(grant: Mapping[str, Any], tmp: Path, *, progress: bool,
-                     timeout: tuple[float, float], part_size: int, concurrency: int,
-                     attempts: int, sleep: Callable[[float], None]) -> tuple[int, str]:
-    """Parts fetched and written at their offsets in parallel (each retried on its own),
-    hashed in order as they arrive; at most twice `concurrency` parts are in memory."""
-    size = int(grant["size"])
-    ranges = iter(part_ranges(size, part_size))
-    digest = hashlib.sha256()
-    window: deque[Future[bytes]] = deque()
-    with tmp.open("wb") as f, progress_bar(size, "download", progress) as bar, \
-            ThreadPoolExecutor(max_workers=concurrency) as pool:
-        def fetch_and_write(offset: int, length: int) -> bytes:
-            data: bytes = _retrying(attempts, sleep)(_get_range, grant, offset, length,
-                                                    timeout)
-            os.pwrite(f.fileno(), data, offset)
-            return data
-
-        def ahead() -> None:
-            while len(window) < 2 * concurrency and (r := next(ranges, None)) is not None:
-                window.append(pool.submit(fetch_and_write, *r))
-
-        try:
-            ahead()
-            while window:
-                data = window.popleft().result()
-                ahead()
-                digest.update(data)
-                bar.update(len(data))
-        except BaseException:
-            for future in window:
-                future.cancel()
-            raise
-        f.flush()
-        os.fsync(f.fileno())
-    return size, digest.hexdigest()
-
-
-def download(grant: Mapping[str, Any], dest: Path, *, progress: bool = True,
-             attempts: int = 3, sleep: Callable[[float], None] = time.sleep,
-             timeout: tuple[float, float] = TRANSFER_TIMEOUT,
-             part_size: int = DEFAULT_PART_SIZE,
-             concurrency: int = DEFAULT_CONCURRENCY) -> Downloaded:
-    """Download a fetch grant into a temporary file beside `dest`, hashing as it comes, and
-    rename it to `dest` only if the SHA-256 (and size) match the grant. On a mismatch the
-    partial file is deleted and `ChecksumMismatchError` carries the computed digest.
-
-    Content larger than one part comes as ranged GETs, `concurrency` at a time; smaller
-    content (or `concurrency=1`) as one stream."""
-    fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        try:
-            if concurrency > 1 and int(grant.get("size") or 0) > part_size:
-                size, sha256 = _download_ranges(
-                    grant, tmp, progress=progress, timeout=timeout, part_size=part_size,
-                    concurrency=concurrency, attempts=attempts, sleep=sleep)
-            else:
-                size, sha256 = _retrying(attempts, sleep)(_download_once, grant, tmp,
-                                                          progress, timeout)
-        except requests.RequestException as exc:
-            raise _unreachable(exc, str(grant["url"])) from exc
-        expected = str(grant["sha256"]).lower()
-        if sha256 != expected or size != int(grant.get("size", size)):
-            raise ChecksumMismatchError(expected, sha256, size)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return Downloaded(dest, size, sha256)

@@ -237,8 +237,14 @@ class FakeHub:
         _, message_id, name = path.strip("/").split("/")
         if r.method == "GET":
             data = self.messages[message_id]["data"]
-            return Reply(200, bytes([data[0] ^ 0xFF]) + data[1:] if self.corrupt_download
-                         else data)
+            if self.corrupt_download:
+                data = bytes([data[0] ^ 0xFF]) + data[1:]
+            wanted = r.headers.get("Range")
+            if wanted is None:
+                return Reply(200, data)
+            start, end = (int(x) for x in wanted.removeprefix("bytes=").split("-"))
+            return Reply(206, data[start:end + 1],
+                         {"Content-Range": f"bytes {start}-{end}/{len(data)}"})
         if self.refuse_puts > 0:
             self.refuse_puts -= 1
             return Reply(403, b"<Error><Code>AccessDenied</Code></Error>")

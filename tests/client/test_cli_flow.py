@@ -197,6 +197,45 @@ def test_status_reject_whoami_time(hub: tuple[FakeHub, Server], tmp_path: Path,
     assert capsys.readouterr().err == "error: message_not_found: refused\n"
 
 
+def test_an_empty_file_is_sent_fetched_and_confirmed(
+        hub: tuple[FakeHub, Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-PROP-1: a 0-byte document is an exchange like any other (one PUT of no bytes)."""
+    fake, server = hub
+    path = tmp_path / "trống.txt"
+    path.write_bytes(b"")
+    as_unit(monkeypatch, "AKSRC")
+    assert lgsp(*send_args(path)) == (0, "M0001 verified\n")
+    create = json.loads(next(r for r in server.received if r.path == "/v1/messages").body)
+    assert create["content"]["size"] == 0 and "parts" not in create["content"]
+    assert create["content"]["sha256"] == hashlib.sha256(b"").hexdigest()
+    [put] = [r for r in server.received if r.method == "PUT"]
+    assert (put.headers["Content-Length"], put.body) == ("0", b"")
+    as_unit(monkeypatch, "AKDST")
+    target = tmp_path / "got.txt"
+    code, out = lgsp("fetch", "M0001", "-o", str(target))
+    assert code == 0 and out.startswith(f"{target} 0 sha256:")
+    assert target.read_bytes() == b""
+    assert fake.confirmations == [("M0001", hashlib.sha256(b"").hexdigest(), True)]
+
+
+def test_progress_lines_go_to_a_log_and_no_progress_silences_them(
+        hub: tuple[FakeHub, Server], big_file: tuple[Path, bytes], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """stderr is not a terminal here (as under a service manager or cron)."""
+    path, data = big_file
+    as_unit(monkeypatch, "AKSRC")
+    assert main(send_args(path), out=io.StringIO()) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^hashing 100% 12\.0 MiB of 12\.0 MiB [\d.]+ MiB/s$", err, re.M)
+    assert re.search(r"^upload 100% 12\.0 MiB of 12\.0 MiB [\d.]+ MiB/s$", err, re.M)
+    as_unit(monkeypatch, "AKDST")
+    assert main(["fetch", "M0001", "-o", str(tmp_path / "got.pdf")], out=io.StringIO()) == 0
+    assert re.search(r"^download 100% 12\.0 MiB of 12\.0 MiB", capsys.readouterr().err, re.M)
+    assert main(["--no-progress", "fetch", "M0001", "-o", str(tmp_path / "again.pdf")],
+                out=io.StringIO()) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_send_missing_file(hub: tuple[FakeHub, Server], tmp_path: Path,
                            monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str]) -> None:

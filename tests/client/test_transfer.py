@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from lgsp_client.download import download
 from lgsp_client.errors import ChecksumMismatchError, TransferError
-from lgsp_client.transfer import MIN_PART_SIZE, MiB, download, hash_file, part_ranges, upload
+from lgsp_client.transfer import MIN_PART_SIZE, MiB, hash_file, part_ranges, upload
 from tests.client.server import Received, Reply, Server, serve
 
 
@@ -269,3 +270,4 @@ def test_ranged_content_that_does_not_match_leaves_no_file(tmp_path: Path) -> No
                  part_size=MIN_PART_SIZE, concurrency=2)
     assert err.value.actual == hashlib.sha256(served).hexdigest()
     assert list(tmp_path.iterdir()) == []
+

@@ -85,6 +85,27 @@ def test_two_units_exchange_20_mib(local_hub: LocalHub, tmp_path: Path) -> None:
     assert recv_stats.get("bytes_received", 0) >= 20 * MiB
 
 
+def test_an_empty_document_is_exchanged_with_the_cli(local_hub: LocalHub,
+                                                     tmp_path: Path) -> None:
+    """R-PROP-1: a 0-byte file goes through `lgsp send` and `lgsp fetch` like any other,
+    and the message completes (its empty object deleted)."""
+    a, b = local_hub.apps[:2]
+    source = tmp_path / "biên-bản-trống.txt"
+    source.write_bytes(b"")
+    sent = lgsp(local_hub, a, "--no-progress", "send", "--to", b["unit"], "--title",
+                "Biên bản (không có nội dung)", str(source))
+    message_id, state = sent.stdout.split()[:2]
+    assert state == "verified"
+    target = tmp_path / "received.txt"
+    fetched = lgsp(local_hub, b, "--no-progress", "fetch", message_id, "-o", str(target))
+    assert fetched.stdout.startswith(f"{target} 0 sha256:{hashlib.sha256(b'').hexdigest()}")
+    assert target.read_bytes() == b""
+    status = json.loads(lgsp(local_hub, a, "status", message_id, "--json").stdout)
+    assert status["message"]["state"] == "completed"
+    assert status["deliveries"][0]["state"] == "confirmed"
+    assert not object_exists(local_hub, message_id)
+
+
 def test_the_store_refuses_bytes_other_than_declared(local_hub: LocalHub) -> None:
     """The SHA-256 is bound into the presigned PUT: other bytes never land (R-PROP-2)."""
     a, b = local_hub.apps[:2]

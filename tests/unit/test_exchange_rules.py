@@ -34,6 +34,24 @@ def test_small_content_is_one_put_even_with_parts_declared() -> None:
     assert plan(decl(10 * MiB, [8 * MiB, 2 * MiB])).mode == "single"
 
 
+def test_an_empty_document_is_one_put_of_the_empty_content() -> None:
+    """R-PROP-1: a 0-byte document is a legitimate exchange; its one PUT carries the
+    SHA-256 of no bytes, which the store records and the hub checks like any other."""
+    empty = hashlib.sha256(b"").hexdigest()
+    p = plan(ContentDeclaration(size=0, sha256=empty, file_name="empty.txt"))
+    assert (p.mode, p.parts) == ("single", ())
+    expected = expected_checksum(empty, p)
+    assert expected == base64.b64encode(hashlib.sha256(b"").digest()).decode()
+    check_stored(declared_size=0, expected_b64=expected, stored_size=0, stored_b64=expected)
+
+
+def test_negative_sizes_are_still_refused() -> None:
+    with pytest.raises(ValueError):
+        ContentDeclaration(size=-1, sha256=SHA, file_name="x.pdf")
+    with pytest.raises(ValueError):
+        PartDeclaration(size=0, sha256=SHA)
+
+
 def test_large_content_uses_the_declared_parts_with_offsets() -> None:
     p = plan(decl(20 * MiB, [8 * MiB, 8 * MiB, 4 * MiB]))
     assert p.multipart
