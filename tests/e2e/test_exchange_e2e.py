@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from botocore.config import Config
 
 from chalicelib.adapters.table_sqlite import SqliteTable
 from chalicelib.domain import keys
+from chalicelib.domain.times import province_day
 from tests.e2e.conftest import ROOT, LocalHub
 
 pytestmark = pytest.mark.e2e
@@ -76,13 +78,17 @@ def test_two_units_exchange_20_mib(local_hub: LocalHub, tmp_path: Path) -> None:
     assert not object_exists(local_hub, message_id)
 
     table = SqliteTable(str(local_hub.var / "table.sqlite3"))
-    sent_day = status["message"]["verified_at"][:10]
-    recv_day = status["deliveries"][0]["confirmed_at"][:10]
-    sent_stats = table.get(*keys.daily_stats(a["unit"], sent_day)) or {}
-    recv_stats = table.get(*keys.daily_stats(b["unit"], recv_day)) or {}
+    sent_day = province_day(epoch(status["message"]["verified_at"]))
+    recv_day = province_day(epoch(status["deliveries"][0]["confirmed_at"]))
+    sent_stats = table.get(*keys.stats_day(a["unit"], sent_day)) or {}
+    recv_stats = table.get(*keys.stats_day(b["unit"], recv_day)) or {}
     assert sent_stats.get("sent", 0) >= 1 and sent_stats.get("bytes_sent", 0) >= 20 * MiB
     assert recv_stats.get("received", 0) >= 1
     assert recv_stats.get("bytes_received", 0) >= 20 * MiB
+
+
+def epoch(iso_time: str) -> int:
+    return int(datetime.fromisoformat(iso_time.replace("Z", "+00:00")).timestamp())
 
 
 def test_an_empty_document_is_exchanged_with_the_cli(local_hub: LocalHub,

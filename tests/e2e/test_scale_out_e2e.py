@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from chalicelib.adapters.table_sqlite import SqliteTable
+from chalicelib.domain import keys
 from infra.local.launcher import host_beside
 from tests.e2e.conftest import LocalHub, host_in
 from tests.e2e.realtime import HubApp
@@ -79,12 +80,12 @@ def every_id(app: HubApp, path: str) -> list[str]:
 
 
 def counters(table: SqliteTable, unit: str) -> Counter[str]:
-    """The unit's counters summed over every day (`STAT#{unit}` / `DAY#…`, which
-    `records.count` adds to), so a run across midnight still adds up."""
+    """The unit's counters summed over every province day (`STAT#{unit}` / `D#…`, which
+    `services/counters.py` adds to), so a run across midnight still adds up."""
     total: Counter[str] = Counter()
     cursor: str | None = None
     while True:
-        page = table.query(f"STAT#{unit}", prefix="DAY#", cursor=cursor)
+        page = table.query(keys.stats_partition(unit), prefix=keys.STATS_DAY, cursor=cursor)
         for item in page.items:
             total.update({k: v for k, v in item.items()
                           if isinstance(v, int) and not isinstance(v, bool)})

@@ -90,10 +90,15 @@ def test_an_import_dry_run_reports_every_bad_row_and_imports_nothing(
 def test_after_a_merge_a_message_to_the_old_code_reaches_the_successor(
         hub: World, op: SignedClient) -> None:
     in_flight = send(hub, b"dang gui", [UNIT_B])
+    seen = recorded(hub)
     merged = reorganise(op, hub, kind="merge", units=[UNIT_B, UNIT_C],
                         successors=[{"code": "000.00.09.H99", "name": "Sở Hợp nhất"}])
     assert merged.status == 201, merged.body
     assert merged.body["state"] == "applied" and merged.body["moved_deliveries"] == 1
+    # The source is told, not only through a trace line (issue item 12, R-JOIN-5).
+    told = [(e.type, e.message_id, e.data.get("destination"), e.data.get("successor"))
+            for e in seen if e.recipient == UNIT_A]
+    assert told == [("message.rerouted", in_flight, UNIT_B, "000.00.09.H99")]
     successor = hub.as_(registry.create_app(hub.deps, "000.00.09.H99", "app"))
     assert [i["id"] for i in successor.get("/v1/inbox").body["items"]] == [in_flight]
     data = b"sau hop nhat"
