@@ -12,12 +12,12 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, WebsocketEvent
 
+from chalicelib.api.access_keys import keys_api
 from chalicelib.api.admin import admin_api
 from chalicelib.api.directory import directory_api
 from chalicelib.api.exchange import exchange_api
 from chalicelib.api.http import answer_undeclared_methods
 from chalicelib.api.join_requests import requests_api
-from chalicelib.api.keys import keys_api
 from chalicelib.api.meta import meta_api
 from chalicelib.api.presence import presence_api
 from chalicelib.api.sessions import sessions_api

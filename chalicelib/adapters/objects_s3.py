@@ -19,8 +19,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from chalicelib.domain.content import composite_sha256_b64
 from chalicelib.domain.errors import ContentMismatchError
-from chalicelib.domain.exchange import composite_sha256_b64
 from chalicelib.domain.ports import PresignedRequest, StoredObject, StoredPart, UploadedPart
 
 __all__ = ["S3ObjectStore", "attachment_disposition", "composite_sha256_b64",

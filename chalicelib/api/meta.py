@@ -8,8 +8,8 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import Call, RouteSpec, api_route
 from chalicelib.api.openapi import openapi_document
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.schemas import Health, ServerTime, WhoAmI
+from chalicelib.domain.times import iso
 
 meta_api = Blueprint(__name__)
 

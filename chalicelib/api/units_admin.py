@@ -8,10 +8,10 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import PAGING, Call, RouteSpec, api_route, page_limit
-from chalicelib.domain.exchange import iso
-from chalicelib.domain.key_schemas import KeyView
+from chalicelib.domain.access_key_schemas import KeyView
 from chalicelib.domain.ports import Item
 from chalicelib.domain.reorg import Reorganisation, ReorgView
+from chalicelib.domain.times import iso
 from chalicelib.domain.unit_schemas import (
     ChangeUnit,
     CreatedUnitApp,

@@ -21,8 +21,8 @@ from typing import Any
 
 from chalicelib.bootstrap import deps
 from chalicelib.domain.errors import AuthenticationError, LgspError
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.signatures import Caller, SignedRequest
+from chalicelib.domain.times import iso
 from chalicelib.services import connections, push, tickets
 from chalicelib.services.auth import authenticate
 from chalicelib.services.deps import Deps

@@ -21,17 +21,17 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .exchange import iso
+from . import keys
 from .join_forms import KINDS, Kind
 from .model import Model
 from .ports import Item
 from .schemas import Strict
+from .times import iso
 
 DRAFT, SUBMITTED, APPROVED, REFUSED, WITHDRAWN = (
     "draft", "submitted", "approved", "refused", "withdrawn")
 State = Literal["draft", "submitted", "approved", "refused", "withdrawn"]
 OPEN, ANSWERED = (DRAFT, SUBMITTED), (APPROVED, REFUSED)
-INDEX = "JOINREQS"
 GROUPS = {SUBMITTED: "1", DRAFT: "2", APPROVED: "3", REFUSED: "3", WITHDRAWN: "3"}
 LIST_FILTERS = {"submitted": "1#", "draft": "2#", "closed": "3#"}
 REQUEST_ID = r"^[0-9a-f]{16,40}$"
@@ -40,14 +40,6 @@ SUMMARY_FIELDS = ("id", "request_kind", "unit", "state", "title", "created_at", 
 _FAR = 10 ** 12 - 1
 DOCX_CONTENT_TYPE = ("application/vnd.openxmlformats-officedocument."
                      "wordprocessingml.document")  # the answer letters
-
-
-def request_key(request_id: str) -> tuple[str, str]:
-    return f"REQ#{request_id}", "META"
-
-
-def unit_entry_key(unit: str, request_id: str) -> tuple[str, str]:
-    return f"JOINREQ#{unit}", request_id
 
 
 def index_key(item: Item) -> tuple[str, str]:
@@ -59,7 +51,7 @@ def index_key(item: Item) -> tuple[str, str]:
         at = int(item["created_at"])
     else:
         at = _FAR - int(item.get("answered_at") or item["created_at"])
-    return INDEX, f"{GROUPS[state]}#{at:012d}#{item['id']}"
+    return keys.join_request_index(GROUPS[state], at, item["id"])
 
 
 def summary_item(item: Item, pk: str, sk: str) -> Item:

@@ -129,9 +129,13 @@ def nonce(key_id: str, value: str) -> tuple[str, str]:
     return f"NONCE#{key_id}#{value}", META
 
 
+def connections_of(unit_code: str) -> str:
+    return f"CONN#{unit_code}"
+
+
 def connection(unit_code: str, connection_id: str) -> tuple[str, str]:
     """A live WebSocket connection of a unit (fan-out queries the unit's partition)."""
-    return f"CONN#{unit_code}", connection_id
+    return connections_of(unit_code), connection_id
 
 
 def connection_owner(connection_id: str) -> tuple[str, str]:
@@ -152,9 +156,13 @@ def presence(unit_code: str) -> tuple[str, str]:
     return f"UNIT#{unit_code}", "PRESENCE"
 
 
+def presence_history_partition(unit_code: str) -> str:
+    return f"PRES#{unit_code}"
+
+
 def presence_history(unit_code: str, at: int, event_id: str, event: str) -> tuple[str, str]:
     """Connect/disconnect and online/offline history of a unit (R-PROP-12)."""
-    return f"PRES#{unit_code}", f"{at:012d}#{event_id}#{event}"
+    return presence_history_partition(unit_code), f"{at:012d}#{event_id}#{event}"
 
 
 def due_partition(day_text: str) -> str:
@@ -167,3 +175,124 @@ def due(day_text: str, due_at: int, kind: str, message_id: str) -> tuple[str, st
 
 
 SWEEP_CURSOR = ("SWEEP", "CURSOR")
+
+
+# The unit registry and directory (R-JOIN-1, R-PROP-7)
+
+UNIT_APPS = "APP#"  # the app links in a unit's partition
+APP_KEYS = "KEY#"  # the key links in an app's partition
+DIRECTORY = "UNITS"  # every unit's directory entry: what listing and search read
+DIRECTORY_VERSION = ("DIRINDEX", "VERSION")
+
+
+def unit_partition(code: str) -> str:
+    return unit(code)[0]
+
+
+def app_partition(app_id: str) -> str:
+    return app(app_id)[0]
+
+
+def directory_entry(code: str) -> tuple[str, str]:
+    return DIRECTORY, code
+
+
+def unit_history_partition(code: str) -> str:
+    return f"UNITHIST#{code}"
+
+
+def unit_history(code: str, at: int, event_id: str) -> tuple[str, str]:
+    return unit_history_partition(code), f"{at:012d}#{event_id}"
+
+
+GROUPS = "GROUPS"
+
+
+def group(group_id: str) -> tuple[str, str]:
+    """A named group of units (every group is the one partition `GROUPS`)."""
+    return GROUPS, group_id
+
+
+REORGANISATIONS = "REORGS"
+
+
+def reorganisation(reorg_id: str) -> tuple[str, str]:
+    return f"REORG#{reorg_id}", META
+
+
+def reorganisation_entry(created_at: int, reorg_id: str) -> tuple[str, str]:
+    """The list of re-organisations, newest last."""
+    return REORGANISATIONS, f"{created_at:012d}#{reorg_id}"
+
+
+JOIN_REQUESTS = "JOINREQS"  # the operators' list of joining requests
+
+
+def join_request(request_id: str) -> tuple[str, str]:
+    return f"REQ#{request_id}", META
+
+
+def unit_join_request(unit_code: str, request_id: str) -> tuple[str, str]:
+    """A unit's list of its joining requests."""
+    return f"JOINREQ#{unit_code}", request_id
+
+
+def join_request_index(group_name: str, at: int, request_id: str) -> tuple[str, str]:
+    return JOIN_REQUESTS, f"{group_name}#{at:012d}#{request_id}"
+
+
+OPERATORS = "OPERATORS"
+
+
+def operator(code: str) -> tuple[str, str]:
+    """A unit flagged as the province's IT department (its apps act as operators)."""
+    return OPERATORS, code
+
+
+BOOTSTRAP_MARKER = ("DEPLOYMENT", "BOOTSTRAP")  # the first operator was created
+MASTER_KEY_ROTATION = ("MASTERKEY", "ROTATION")  # the lease of the one rotation at a time
+
+
+# Brokered sessions (R-AUTH)
+
+SERVICES = "SVC#"
+HUBKEY = "HUBKEY"
+HUB_KIDS = "KID#"
+
+
+def service(unit_code: str, service_id: str) -> tuple[str, str]:
+    """A service a unit exposes; the unit's services are one partition (listing = query)."""
+    return unit_services(unit_code), f"{SERVICES}{service_id}"
+
+
+def unit_services(unit_code: str) -> str:
+    return f"UNITSVC#{unit_code}"
+
+
+def grant(service_unit: str, service_id: str, source_unit: str,
+          source_app: str | None) -> tuple[str, str]:
+    """A grant on one service; `*` stands for every app of the source unit."""
+    return grants_of(service_unit, service_id), f"SRC#{source_unit}#{source_app or '*'}"
+
+
+def grant_prefix(source_unit: str) -> str:
+    return f"SRC#{source_unit}#"
+
+
+def grants_of(service_unit: str, service_id: str) -> str:
+    return f"GRANTS#{service_unit}#{service_id}"
+
+
+def grant_ref(grant_id: str) -> tuple[str, str]:
+    """Pointer from a grant id (used by DELETE) to the grant item."""
+    return f"GRANT#{grant_id}", META
+
+
+def hub_key(kid: str) -> tuple[str, str]:
+    """A hub token-signing key; all of them are the one partition `HUBKEY`."""
+    return HUBKEY, f"{HUB_KIDS}{kid}"
+
+
+def ws_ticket(jti: str) -> tuple[str, str]:
+    """A WebSocket ticket already redeemed (kept until it would have expired)."""
+    return f"WSTICKET#{jti}", META

@@ -144,6 +144,11 @@ FIRST_BATCH = 40  # written with the verification itself (≤ 100 items a transa
 BATCH = 45
 
 
+def inbox_sort_key(priority_rank: int, available_at: int, message_id: str) -> str:
+    """Inbox order: priority first (Hỏa tốc first), then age, then id."""
+    return f"{priority_rank}#{available_at:012d}#{message_id}"
+
+
 def batches(units: Sequence[str]) -> list[tuple[str, ...]]:
     """The destinations in fan-out batches: the first with the verification, then the
     rest; batch `n` counts its open deliveries in its own item (`LEFT#n`), so closing

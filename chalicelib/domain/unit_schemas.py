@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .key_schemas import KeyView
+from .access_key_schemas import KeyView
 from .model import Model
 from .schemas import Strict
 

@@ -105,7 +105,7 @@ def close_connection(deps: Deps, connection_id: str, reason: str) -> bool:
     except TransactionConflictError:
         return False
     log.info("connection %s of %s closed: %s", connection_id, conn["unit"], reason)
-    if not deps.table.query(f"CONN#{conn['unit']}", limit=1).items:
+    if not deps.table.query(keys.connections_of(conn["unit"]), limit=1).items:
         _go_offline(deps, conn["unit"])
     return True
 
@@ -142,7 +142,7 @@ def _presence_changed(deps: Deps, unit: str, state: str, now: int) -> None:
 
 def unit_connections(deps: Deps, unit: str) -> list[Item]:
     """Every live connection of a unit."""
-    return every_item(deps, f"CONN#{unit}")
+    return every_item(deps, keys.connections_of(unit))
 
 
 def post(deps: Deps, conn: Item, frame: bytes) -> bool:

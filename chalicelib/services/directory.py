@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from chalicelib.domain import directory as rules
-from chalicelib.domain import identifiers
+from chalicelib.domain import identifiers, keys
 from chalicelib.domain.directory_schemas import (
     DirectoryEntry,
     FieldName,
@@ -348,7 +348,7 @@ def _not_found(code: str) -> NotFoundError:
 def get_entry(deps: Deps, code: str) -> DirectoryEntry:
     """One unit by code: a GetItem of its directory entry (always current)."""
     identifiers.parse(code)
-    item = deps.table.get(*units.entry_key(code))
+    item = deps.table.get(*keys.directory_entry(code))
     if item is None:
         raise _not_found(code)
     return _rows([item])[0].entry()

@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from chalicelib.domain import events, keys, lifecycle
 from chalicelib.domain.deadlines import DEADLINE, FANOUT, FANOUT_RESUME_SECONDS, WAITING
 from chalicelib.domain.errors import TransactionConflictError
-from chalicelib.domain.exchange import inbox_sort_key
-from chalicelib.domain.lifecycle import VERIFY, DeliveryState, MessageState
+from chalicelib.domain.lifecycle import VERIFY, DeliveryState, MessageState, inbox_sort_key
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.services import counters, reorg
 from chalicelib.services.audit import history_put, trace_put

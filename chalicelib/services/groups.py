@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain import identifiers
+from chalicelib.domain import identifiers, keys
 from chalicelib.domain.directory_schemas import (
     GroupDeleted,
     GroupList,
@@ -25,19 +25,14 @@ from chalicelib.domain.errors import (
     InvalidRequestError,
     NotFoundError,
 )
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.ports import Condition, Item
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import iso
 from chalicelib.services import directory, units
 from chalicelib.services.deps import Deps
 from chalicelib.services.roles import require_operator
 
-GROUPS = "GROUPS"
 ADDRESS_PREFIX = "group:"
-
-
-def group_key(group_id: str) -> tuple[str, str]:
-    return GROUPS, group_id
 
 
 def _unknown(group_id: str) -> NotFoundError:
@@ -78,7 +73,7 @@ def create_group(deps: Deps, caller: Caller, body: GroupRequest) -> GroupView:
     """Operators only (R-OPS-3): a group addresses many units at once."""
     require_operator(deps, caller)
     members = _check_request(deps, body)
-    pk, sk = group_key(body.id)
+    pk, sk = keys.group(body.id)
     item: Item = {"pk": pk, "sk": sk, "kind": "group", "id": body.id, "name": body.name,
                   "members": members,
                   "rule": body.rule.model_dump() if body.rule is not None else None,
@@ -97,21 +92,21 @@ def get_group(deps: Deps, group_id: str) -> GroupView:
 
 
 def list_groups(deps: Deps, *, limit: int, cursor: str | None) -> GroupList:
-    page = deps.table.query(GROUPS, limit=limit, cursor=cursor)
+    page = deps.table.query(keys.GROUPS, limit=limit, cursor=cursor)
     return GroupList(items=[_view(i) for i in page.items], next_cursor=page.cursor)
 
 
 def delete_group(deps: Deps, caller: Caller, group_id: str) -> GroupDeleted:
     require_operator(deps, caller)
     try:
-        deps.table.delete(*group_key(group_id), condition=Condition(exists=True))
+        deps.table.delete(*keys.group(group_id), condition=Condition(exists=True))
     except ConditionFailedError as exc:
         raise _unknown(group_id) from exc
     return GroupDeleted(id=group_id)
 
 
 def _require(deps: Deps, group_id: str) -> Item:
-    item = deps.table.get(*group_key(group_id))
+    item = deps.table.get(*keys.group(group_id))
     if item is None:
         raise _unknown(group_id)
     return item

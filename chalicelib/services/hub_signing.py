@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import hub_keys
-from chalicelib.domain import session_keys
+from chalicelib.domain import keys
 from chalicelib.domain.errors import ConditionFailedError
 from chalicelib.domain.ports import Condition, Item, Update
 from chalicelib.services.deps import Deps
@@ -28,13 +28,13 @@ class SigningKey:
 
 def _all_keys(deps: Deps) -> list[Item]:
     """Every hub key item, newest first (kids are time-ordered ids)."""
-    return every_item(deps, session_keys.HUBKEY, prefix="KID#", descending=True)
+    return every_item(deps, keys.HUBKEY, prefix=keys.HUB_KIDS, descending=True)
 
 
 def _create(deps: Deps) -> tuple[SigningKey, Item]:
     kid = "hk-" + deps.ids.new_id()
     pem = hub_keys.generate_private_pem()
-    pk, sk = session_keys.hub_key(kid)
+    pk, sk = keys.hub_key(kid)
     item: Item = {"pk": pk, "sk": sk, "kind": "hub_key", "kid": kid, "status": CURRENT,
                   "created_at": deps.clock.now(), "jwk": hub_keys.public_jwk(pem, kid),
                   "private_sealed": deps.sealer.seal(pem, kid)}
@@ -82,7 +82,7 @@ def find_jwk(deps: Deps, kid: str) -> dict[str, Any] | None:
     """The public JWK of a published hub key, or None."""
     if not kid.replace("-", "").isalnum() or len(kid) > 80:
         return None
-    item = deps.table.get(*session_keys.hub_key(kid))
+    item = deps.table.get(*keys.hub_key(kid))
     if item is None or not _published(item, deps.clock.now()):
         return None
     return dict(item["jwk"])

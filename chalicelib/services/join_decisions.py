@@ -19,14 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain import join_requests as jr
-from chalicelib.domain import keys as table_keys
+from chalicelib.domain import keys
 from chalicelib.domain.algorithms import HMAC_SHA256
 from chalicelib.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from chalicelib.domain.join_forms import CREATES_APP, SSO_KINDS
 from chalicelib.domain.ports import Condition, Item, Update
 from chalicelib.domain.signatures import Caller
-from chalicelib.services import keys as key_lifecycle
-from chalicelib.services import registry, roles
+from chalicelib.services import access_keys, registry, roles
 from chalicelib.services.deps import Deps
 from chalicelib.services.join_requests import history_entry, load, save
 
@@ -55,7 +54,7 @@ def _decided(deps: Deps, caller: Caller, item: Item, state: str, answer: dict[st
 
 def _cancel_op(deps: Deps, app_id: str, unit: str) -> Update:
     """The app stops working at once: authentication accepts only active apps."""
-    return Update(*table_keys.app(app_id), set={"status": CANCELLED,
+    return Update(*keys.app(app_id), set={"status": CANCELLED,
                                                 "cancelled_at": deps.clock.now()},
                   condition=Condition(equals={"unit": unit}))
 
@@ -64,13 +63,13 @@ def _revoke_keys(deps: Deps, caller: Caller, app_id: str, key_ids: list[str]) ->
     """Revoke each key of the app (two items per transaction, always bounded)."""
     for key_id in key_ids:
         try:
-            key_lifecycle.revoke_app_key(deps, caller, app_id, key_id)
+            access_keys.revoke_app_key(deps, caller, app_id, key_id)
         except (ConflictError, NotFoundError):
             continue  # changed meanwhile; the cancelled app already blocks the key
 
 
 def _live_keys(deps: Deps, app_id: str) -> list[str]:
-    return [link["key_id"] for link in key_lifecycle.key_links(deps, app_id)
+    return [link["key_id"] for link in access_keys.key_links(deps, app_id)
             if link["status"] != registry.REVOKED]
 
 
@@ -105,7 +104,7 @@ def _approve_with_app(deps: Deps, caller: Caller, item: Item,
 def _approve_cancel(deps: Deps, caller: Caller, item: Item,
                     answer: dict[str, Any]) -> jr.ApprovalAnswer:
     app_id, unit = item["fields"]["app_id"], item["unit"]
-    app = deps.table.get(*table_keys.app(app_id))
+    app = deps.table.get(*keys.app(app_id))
     if app is None or app["unit"] != unit:
         raise NotFoundError(f"Unit {unit} has no app {app_id}.", code="app_not_found")
     live = _live_keys(deps, app_id)

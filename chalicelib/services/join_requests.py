@@ -16,9 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib.adapters import letters
-from chalicelib.domain import calendar
+from chalicelib.domain import calendar, keys
 from chalicelib.domain import join_requests as jr
-from chalicelib.domain import keys as table_keys
 from chalicelib.domain.algorithms import public_key_pem
 from chalicelib.domain.errors import (
     ConflictError,
@@ -77,7 +76,7 @@ def _check_references(deps: Deps, unit: str, fields: dict[str, Any]) -> None:
     app_id = fields.get("app_id")
     if app_id is None:
         return
-    app = deps.table.get(*table_keys.app(app_id))
+    app = deps.table.get(*keys.app(app_id))
     if app is None or app["unit"] != unit:
         raise NotFoundError(f"Unit {unit} has no app {app_id}.", code="app_not_found")
 
@@ -94,7 +93,7 @@ def file_request(deps: Deps, caller: Caller, kind: str, unit: str | None,
         raise invalid_fields(exc) from exc
     _check_references(deps, unit, stored)
     now, request_id = deps.clock.now(), deps.ids.new_id()
-    pk, sk = jr.request_key(request_id)
+    pk, sk = keys.join_request(request_id)
     item = _with_fields(deps, {
         "pk": pk, "sk": sk, "kind": "join_request", "id": request_id, "request_kind": kind,
         "unit": unit, "filed_by": caller.app, "created_at": now, "version": 1,
@@ -102,7 +101,7 @@ def file_request(deps: Deps, caller: Caller, kind: str, unit: str | None,
     if item["state"] == jr.SUBMITTED:
         item["history"].append(history_entry(deps, caller, "completed"))
     deps.table.transact([Put(item, Condition(exists=False)),
-                         Put(jr.summary_item(item, *jr.unit_entry_key(unit, request_id))),
+                         Put(jr.summary_item(item, *keys.unit_join_request(unit, request_id))),
                          Put(jr.summary_item(item, *jr.index_key(item)))])
     return jr.view(item, now)
 
@@ -110,7 +109,7 @@ def file_request(deps: Deps, caller: Caller, kind: str, unit: str | None,
 def load(deps: Deps, caller: Caller, request_id: str) -> Item:
     """The request if the caller may see it: an operator, or an admin of its unit. Another
     unit's request is 404, like a missing one; an ordinary app of the unit is 403."""
-    item = deps.table.get(*jr.request_key(request_id)) if _ID.match(request_id) else None
+    item = deps.table.get(*keys.join_request(request_id)) if _ID.match(request_id) else None
     if item is None:
         raise not_found(request_id)
     if roles.is_operator(deps, caller):
@@ -126,7 +125,7 @@ def transition_ops(old: Item, new: Item) -> list[TransactOp]:
     new = {**new, "version": int(old["version"]) + 1}
     ops: list[TransactOp] = [
         Put(new, Condition(equals={"version": old["version"], "state": old["state"]})),
-        Put(jr.summary_item(new, *jr.unit_entry_key(new["unit"], new["id"])))]
+        Put(jr.summary_item(new, *keys.unit_join_request(new["unit"], new["id"])))]
     old_index, new_index = jr.index_key(old), jr.index_key(new)
     if old_index != new_index:
         ops.append(Delete(*old_index))
@@ -193,7 +192,7 @@ def list_requests(deps: Deps, caller: Caller, *, unit: str | None, state: str | 
         if state is not None and state not in jr.LIST_FILTERS:
             raise InvalidRequestError("state must be submitted, draft or closed.",
                                       code="invalid_state")
-        page = deps.table.query(jr.INDEX, prefix=jr.LIST_FILTERS.get(state or ""),
+        page = deps.table.query(keys.JOIN_REQUESTS, prefix=jr.LIST_FILTERS.get(state or ""),
                                 limit=limit, cursor=cursor)
     else:
         unit = unit or caller.unit
@@ -201,7 +200,7 @@ def list_requests(deps: Deps, caller: Caller, *, unit: str | None, state: str | 
             raise ForbiddenError("A unit admin sees only its own unit's requests.",
                                  code="forbidden")
         roles.require_unit_admin(deps, caller, unit)
-        page = deps.table.query(jr.unit_entry_key(unit, "")[0], limit=limit, cursor=cursor,
+        page = deps.table.query(keys.unit_join_request(unit, "")[0], limit=limit, cursor=cursor,
                                 descending=True)
     return jr.RequestList(items=[jr.summary(i, now) for i in page.items],
                           next_cursor=page.cursor)

@@ -24,15 +24,12 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain import keys
 from chalicelib.domain.errors import ConditionFailedError, ConflictError
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.master_keys import Keyring, new_key_id
 from chalicelib.domain.ports import Condition, Item, KeyringStore, Update
-from chalicelib.domain.session_keys import HUBKEY
+from chalicelib.domain.times import iso
 from chalicelib.services.deps import Deps
 from chalicelib.services.partitions import every_item
-from chalicelib.services.units import UNITS
 
-LOCK = ("MASTERKEY", "ROTATION")
 LEASE_SECONDS = 3600
 NO_KEY_ID = "v1"  # how `status` counts envelopes sealed before key ids
 RESEAL_ATTEMPTS = 5
@@ -59,17 +56,18 @@ def sealed_secrets(deps: Deps) -> Iterator[Sealed]:
     """Every sealed secret of the table, one item at a time."""
     cursor: str | None = None
     while True:
-        page = deps.table.query(UNITS, limit=200, cursor=cursor)
+        page = deps.table.query(keys.DIRECTORY, limit=200, cursor=cursor)
         for entry in page.items:
-            for link in every_item(deps, f"UNIT#{entry['code']}", prefix="APP#"):
-                for key_link in every_item(deps, keys.app(link["app"])[0], prefix="KEY#"):
+            for link in every_item(deps, keys.unit_partition(entry["code"]), prefix=keys.UNIT_APPS):
+                for key_link in every_item(deps, keys.app_partition(link["app"]),
+                                           prefix=keys.APP_KEYS):
                     item = deps.table.get(*keys.access_key(key_link["key_id"]))
                     if item is not None and "secret_sealed" in item:
                         yield Sealed(item, "secret_sealed", item["key_id"])
         cursor = page.cursor
         if cursor is None:
             break
-    for item in every_item(deps, HUBKEY, prefix="KID#"):
+    for item in every_item(deps, keys.HUBKEY, prefix=keys.HUB_KIDS):
         if "private_sealed" in item:
             yield Sealed(item, "private_sealed", item["kid"])
 
@@ -110,7 +108,7 @@ def reseal_all(deps: Deps, key_id: str) -> int:
 def acquire(deps: Deps, holder: str) -> Item:
     """Take the rotation lease, or refuse while another rotation holds it."""
     now = deps.clock.now()
-    pk, sk = LOCK
+    pk, sk = keys.MASTER_KEY_ROTATION
     lease = {"pk": pk, "sk": sk, "kind": "master_key_rotation", "holder": holder,
              "since": now, "until": now + LEASE_SECONDS}
     held = deps.table.get(pk, sk)

@@ -10,15 +10,14 @@ must not exist, so two bootstraps racing make one operator, and a second is refu
 
 from __future__ import annotations
 
+from chalicelib.domain import keys
 from chalicelib.domain.errors import ConflictError, TransactionConflictError
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.operator_schemas import BootstrapOperator, OperatorCredentials
 from chalicelib.domain.ports import Check, Condition, Item, Put, TransactOp
+from chalicelib.domain.times import iso
 from chalicelib.services import registry, units
 from chalicelib.services.deps import Deps
-from chalicelib.services.roles import operator_key
 
-MARKER = ("DEPLOYMENT", "BOOTSTRAP")
 ACTOR = "bootstrap"
 
 
@@ -32,7 +31,7 @@ def _already(marker: Item) -> ConflictError:
 
 def bootstrap_marker(deps: Deps) -> Item | None:
     """The bootstrap's record (unit, app, at), or None on a deployment not bootstrapped."""
-    return deps.table.get(*MARKER)
+    return deps.table.get(*keys.BOOTSTRAP_MARKER)
 
 
 def _unit_ops(deps: Deps, body: BootstrapOperator) -> list[TransactOp]:
@@ -55,8 +54,8 @@ def bootstrap_operator(deps: Deps, body: BootstrapOperator) -> OperatorCredentia
     unit_ops = _unit_ops(deps, body)
     issued, _, app_ops = registry.app_ops(deps, body.unit, body.app_name)
     now = deps.clock.now()
-    pk, sk = MARKER
-    op_pk, op_sk = operator_key(body.unit)
+    pk, sk = keys.BOOTSTRAP_MARKER
+    op_pk, op_sk = keys.operator(body.unit)
     try:
         deps.table.transact([
             Put({"pk": pk, "sk": sk, "kind": "bootstrap", "unit": body.unit,

@@ -4,7 +4,6 @@ its connect/disconnect history; operators see every unit and who is online now."
 from __future__ import annotations
 
 from chalicelib.domain import keys
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.presence_schemas import (
     ConnectionView,
     OnlineUnit,
@@ -14,6 +13,7 @@ from chalicelib.domain.presence_schemas import (
     PresenceView,
 )
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import iso
 from chalicelib.services.connections import unit_connections
 from chalicelib.services.deps import Deps
 from chalicelib.services.roles import require_operator
@@ -48,7 +48,8 @@ def history(deps: Deps, caller: Caller, unit: str | None, *, limit: int,
             cursor: str | None) -> PresenceHistory:
     """Connections and disconnections, newest first (R-PROP-12)."""
     code = _whose(deps, caller, unit)
-    page = deps.table.query(f"PRES#{code}", limit=limit, cursor=cursor, descending=True)
+    page = deps.table.query(keys.presence_history_partition(code), limit=limit, cursor=cursor,
+                            descending=True)
     return PresenceHistory(unit=code, next_cursor=page.cursor, items=[PresenceEvent(
         at=iso(i["at"]), event=i["event"], connection_id=i.get("connection_id"),
         app=i.get("app"), detail=i.get("detail")) for i in page.items])

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.domain import events
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.ports import Event, Item
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import iso
 from chalicelib.services.connections import post, unit_connections
 from chalicelib.services.deps import Deps
 from chalicelib.services.receive import inbox

@@ -144,7 +144,8 @@ def has_receiving_app(deps: Deps, unit_code: str) -> bool:
     cannot be found on the network, and its source is told)."""
     cursor: str | None = None
     while True:
-        page = deps.table.query(f"UNIT#{unit_code}", prefix="APP#", limit=50, cursor=cursor)
+        page = deps.table.query(keys.unit_partition(unit_code), prefix=keys.UNIT_APPS,
+                                limit=50, cursor=cursor)
         for link in page.items:
             app = deps.table.get(*keys.app(link["app"]))
             if app is not None and app["status"] == ACTIVE:

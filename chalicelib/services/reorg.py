@@ -39,13 +39,13 @@ from chalicelib.services.roles import require_operator
 from chalicelib.services.schedule import due_put
 
 
-def _key(reorg_id: str) -> tuple[str, str]:
-    return f"REORG#{reorg_id}", "META"
-
-
 def _start_of(day: date) -> int:
     """Midnight of `day` in the province, as epoch seconds."""
     return int(datetime(day.year, day.month, day.day, tzinfo=PROVINCE_TZ).timestamp())
+
+
+def _keyed(key: tuple[str, str]) -> Item:
+    return {"pk": key[0], "sk": key[1]}
 
 
 def view(item: Item) -> ReorgView:
@@ -73,11 +73,12 @@ def reorganise(deps: Deps, caller: Caller, body: Reorganisation) -> ReorgView:
                                 "name to create it.", code="unknown_unit", unit=successor.code)
     now, reorg_id = deps.clock.now(), deps.ids.new_id()
     effective_at = _start_of(body.effective_date)
-    item: Item = {**dict(zip(("pk", "sk"), _key(reorg_id), strict=True)), "kind": "reorg",
+    pk, sk = keys.reorganisation(reorg_id)
+    item: Item = {"pk": pk, "sk": sk, "kind": "reorg",
                   "id": reorg_id, **body.model_dump(mode="json"), "state": "scheduled",
                   "effective_at": effective_at, "created_by": caller.app, "created_at": now}
     ops: list[TransactOp] = [Put(item, Condition(exists=False)),
-                             Put({"pk": "REORGS", "sk": f"{now:012d}#{reorg_id}",
+                             Put({**_keyed(keys.reorganisation_entry(now, reorg_id)),
                                   "kind": "reorg_entry", "id": reorg_id})]
     if effective_at > now:
         ops.append(due_put(REORG, effective_at, reorg_id))
@@ -88,17 +89,17 @@ def reorganise(deps: Deps, caller: Caller, body: Reorganisation) -> ReorgView:
 def apply(deps: Deps, reorg_id: str) -> Item:
     """Apply a recorded action (the sweeper calls this on its day). Idempotent: the unit
     changes happen once; what was in flight is handled again harmlessly."""
-    item = deps.table.get(*_key(reorg_id))
+    item = deps.table.get(*keys.reorganisation(reorg_id))
     if item is None:
         raise NotFoundError("No such re-organisation.", code="reorg_not_found")
     if item["state"] == "scheduled":
         _change_units(deps, item)
-        item = deps.table.get(*_key(reorg_id)) or item
+        item = deps.table.get(*keys.reorganisation(reorg_id)) or item
     moved = told = 0
     for code in item["units"]:
         m, t = _handle_in_flight(deps, code)
         moved, told = moved + m, told + t
-    deps.table.update(Update(*_key(reorg_id), set={"moved_deliveries": moved,
+    deps.table.update(Update(*keys.reorganisation(reorg_id), set={"moved_deliveries": moved,
                                                    "sources_told": told}))
     return {**item, "moved_deliveries": moved, "sources_told": told}
 
@@ -107,7 +108,7 @@ def _change_units(deps: Deps, item: Item) -> None:
     now, actor = deps.clock.now(), item["created_by"]
     detail = {"reorg": item["id"], "kind": item["kind"], "legal_basis": item["legal_basis"]}
     successors = [s["code"] for s in item["successors"]]
-    ops: list[TransactOp] = [Update(*_key(item["id"]), set={"state": "applied",
+    ops: list[TransactOp] = [Update(*keys.reorganisation(item["id"]), set={"state": "applied",
                                                             "applied_at": now},
                                     condition=Condition(equals={"state": "scheduled"}))]
     for new in item["successors"]:
@@ -222,8 +223,8 @@ def _tell_undeliverable(deps: Deps, message_id: str, code: str, candidates: list
 def list_reorgs(deps: Deps, caller: Caller, *, limit: int, cursor: str | None
                 ) -> tuple[list[ReorgView], str | None]:
     require_operator(deps, caller)
-    page = deps.table.query("REORGS", limit=limit, cursor=cursor, descending=True)
-    found = [deps.table.get(*_key(e["id"])) for e in page.items]
+    page = deps.table.query(keys.REORGANISATIONS, limit=limit, cursor=cursor, descending=True)
+    found = [deps.table.get(*keys.reorganisation(e["id"])) for e in page.items]
     return [view(i) for i in found if i is not None], page.cursor
 
 

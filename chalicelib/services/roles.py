@@ -19,21 +19,15 @@ from chalicelib.services.partitions import every_item
 
 APP, UNIT_ADMIN = "app", "unit_admin"
 ROLES = (APP, UNIT_ADMIN)
-OPERATORS = "OPERATORS"
-
-
-def operator_key(code: str) -> tuple[str, str]:
-    """A unit flagged as an operator unit: one partition, so listing them is one query."""
-    return OPERATORS, code
 
 
 def is_operator_unit(deps: Deps, code: str) -> bool:
-    return code in deps.settings.operators or deps.table.get(*operator_key(code)) is not None
+    return code in deps.settings.operators or deps.table.get(*keys.operator(code)) is not None
 
 
 def operator_units(deps: Deps) -> frozenset[str]:
     """Every operator unit: the setting's and the table's."""
-    flagged = {item["unit"] for item in every_item(deps, OPERATORS)}
+    flagged = {item["unit"] for item in every_item(deps, keys.OPERATORS)}
     return deps.settings.operators | flagged
 
 

@@ -8,6 +8,14 @@ import re
 from dataclasses import dataclass
 
 from chalicelib.domain import identifiers, keys, lifecycle, reorg
+from chalicelib.domain.content import (
+    ContentPlan,
+    PlannedPart,
+    check_stored,
+    expected_checksum,
+    held_parts,
+    plan_content,
+)
 from chalicelib.domain.deadlines import UPLOAD, upload_due
 from chalicelib.domain.errors import (
     ConditionFailedError,
@@ -16,14 +24,6 @@ from chalicelib.domain.errors import (
     InvalidRequestError,
     NotFoundError,
     TransactionConflictError,
-)
-from chalicelib.domain.exchange import (
-    ContentPlan,
-    PlannedPart,
-    check_stored,
-    expected_checksum,
-    held_parts,
-    plan_content,
 )
 from chalicelib.domain.lifecycle import MessageState
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update, UploadedPart

@@ -6,14 +6,13 @@ unit (and its app, or every app of the unit).
 
 from __future__ import annotations
 
-from chalicelib.domain import keys, session_keys
+from chalicelib.domain import keys
 from chalicelib.domain.errors import (
     ConditionFailedError,
     ConflictError,
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.ports import Condition, Delete, Item, Put
 from chalicelib.domain.session_schemas import (
     CreateGrantRequest,
@@ -23,6 +22,7 @@ from chalicelib.domain.session_schemas import (
     ServiceView,
 )
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import iso
 from chalicelib.services.deps import Deps
 from chalicelib.services.roles import require_operator
 
@@ -35,7 +35,7 @@ def service_view(item: Item) -> ServiceView:
 
 def register_service(deps: Deps, caller: Caller, body: RegisterServiceRequest) -> ServiceView:
     """A unit's app registers a service of its own unit (409 `service_exists`)."""
-    pk, sk = session_keys.service(caller.unit, body.id)
+    pk, sk = keys.service(caller.unit, body.id)
     item: Item = {"pk": pk, "sk": sk, "kind": "service", "unit": caller.unit,
                   "service_id": body.id, "name": body.name,
                   "base_url": body.base_url.rstrip("/"), "created_by": caller.app,
@@ -51,7 +51,7 @@ def list_services(deps: Deps, caller: Caller) -> ServiceList:
     items: list[Item] = []
     cursor: str | None = None
     while True:
-        page = deps.table.query(session_keys.unit_services(caller.unit), prefix="SVC#",
+        page = deps.table.query(keys.unit_services(caller.unit), prefix=keys.SERVICES,
                                 cursor=cursor)
         items.extend(page.items)
         cursor = page.cursor
@@ -60,13 +60,13 @@ def list_services(deps: Deps, caller: Caller) -> ServiceList:
 
 
 def get_service(deps: Deps, unit: str, service_id: str) -> Item | None:
-    return deps.table.get(*session_keys.service(unit, service_id))
+    return deps.table.get(*keys.service(unit, service_id))
 
 
 def grants_for(deps: Deps, unit: str, service_id: str, source_unit: str) -> list[Item]:
     """The grants on a service naming `source_unit` (one query of the service's grants)."""
-    page = deps.table.query(session_keys.grants_of(unit, service_id),
-                            prefix=session_keys.grant_prefix(source_unit), limit=1000)
+    page = deps.table.query(keys.grants_of(unit, service_id),
+                            prefix=keys.grant_prefix(source_unit), limit=1000)
     return page.items
 
 
@@ -96,12 +96,12 @@ def create_grant(deps: Deps, caller: Caller, body: CreateGrantRequest) -> GrantV
                             code="unknown_service")
     _check_source(deps, body)
     grant_id = "gr-" + deps.ids.new_id()
-    pk, sk = session_keys.grant(svc.unit, svc.id, body.source_unit, body.source_app)
+    pk, sk = keys.grant(svc.unit, svc.id, body.source_unit, body.source_app)
     item: Item = {"pk": pk, "sk": sk, "kind": "grant", "grant_id": grant_id,
                   "source_unit": body.source_unit, "source_app": body.source_app,
                   "service": f"{svc.unit}/{svc.id}", "scopes": body.scope_list(),
                   "created_by": caller.app, "created_at": deps.clock.now()}
-    ref_pk, ref_sk = session_keys.grant_ref(grant_id)
+    ref_pk, ref_sk = keys.grant_ref(grant_id)
     try:
         deps.table.transact([
             Put(item, Condition(exists=False)),
@@ -116,7 +116,7 @@ def create_grant(deps: Deps, caller: Caller, body: CreateGrantRequest) -> GrantV
 def delete_grant(deps: Deps, caller: Caller, grant_id: str) -> GrantView:
     """Remove a grant: sessions opened under it stop introspecting as active at once."""
     require_operator(deps, caller)
-    ref = deps.table.get(*session_keys.grant_ref(grant_id)) if grant_id.isascii() else None
+    ref = deps.table.get(*keys.grant_ref(grant_id)) if grant_id.isascii() else None
     grant = deps.table.get(ref["grant_pk"], ref["grant_sk"]) if ref else None
     if ref is None or grant is None:
         raise NotFoundError(f"Grant {grant_id} does not exist.", code="unknown_grant")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from chalicelib.adapters import hub_keys
 from chalicelib.domain import sessions as rules
 from chalicelib.domain.errors import AuthenticationError, ForbiddenError, LgspError
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.session_schemas import (
     ForwardedRequest,
     Introspection,
@@ -20,6 +19,7 @@ from chalicelib.domain.session_schemas import (
     SourceIdentity,
 )
 from chalicelib.domain.signatures import Caller, SignedRequest
+from chalicelib.domain.times import iso
 from chalicelib.services import hub_signing, service_registry
 from chalicelib.services.auth import authenticate
 from chalicelib.services.deps import Deps

@@ -9,11 +9,12 @@ while the key that bought it is still usable.
 from __future__ import annotations
 
 from chalicelib.adapters import hub_keys
+from chalicelib.domain import keys
 from chalicelib.domain.errors import AuthenticationError, ConditionFailedError
-from chalicelib.domain.exchange import iso
 from chalicelib.domain.ports import Condition
 from chalicelib.domain.session_schemas import WsTicket
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import iso
 from chalicelib.services import hub_signing
 from chalicelib.services.deps import Deps
 from chalicelib.services.registry import find_verification_key
@@ -51,7 +52,8 @@ def redeem(deps: Deps, token: str) -> Caller:
                                                                  claims.get("client_id")):
         raise _refuse()
     try:
-        deps.table.put({"pk": f"WSTICKET#{claims['jti']}", "sk": "META", "kind": "ws_ticket",
+        pk, sk = keys.ws_ticket(claims["jti"])
+        deps.table.put({"pk": pk, "sk": sk, "kind": "ws_ticket",
                         "ttl": claims["exp"] + 60}, Condition(exists=False))
     except ConditionFailedError as exc:
         raise _refuse() from exc

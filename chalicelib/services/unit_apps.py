@@ -8,6 +8,7 @@ workflow (`docs/joining.md`), with a line in the unit's history."""
 from __future__ import annotations
 
 from chalicelib.domain import keys
+from chalicelib.domain.access_key_schemas import KeyView
 from chalicelib.domain.algorithms import ASYMMETRIC
 from chalicelib.domain.errors import (
     ConflictError,
@@ -16,10 +17,9 @@ from chalicelib.domain.errors import (
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.exchange import iso
-from chalicelib.domain.key_schemas import KeyView
 from chalicelib.domain.ports import Check, Condition, Item
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import iso
 from chalicelib.domain.unit_schemas import (
     AppCredentials,
     CreatedUnitApp,
@@ -27,8 +27,7 @@ from chalicelib.domain.unit_schemas import (
     UnitApp,
     UnitApps,
 )
-from chalicelib.services import keys as key_service
-from chalicelib.services import registry, units
+from chalicelib.services import access_keys, registry, units
 from chalicelib.services.deps import Deps
 from chalicelib.services.partitions import every_item
 from chalicelib.services.roles import (
@@ -43,14 +42,14 @@ def _view(deps: Deps, caller: Caller, app: Item) -> UnitApp:
     return UnitApp(app=app["app"], unit=app["unit"], name=app["name"],
                    role=app.get("role", "app"), status=app["status"],
                    legacy=bool(app.get("legacy")), created_at=iso(int(app["created_at"])),
-                   keys=key_service.app_keys(deps, caller, app["app"]))
+                   keys=access_keys.app_keys(deps, caller, app["app"]))
 
 
 def list_unit_apps(deps: Deps, caller: Caller, unit: str) -> UnitApps:
     require_unit_admin(deps, caller, unit)
     units.require_unit(deps, unit)
     apps = [deps.table.get(*keys.app(link["app"]))
-            for link in every_item(deps, f"UNIT#{unit}", prefix="APP#")]
+            for link in every_item(deps, keys.unit_partition(unit), prefix=keys.UNIT_APPS)]
     return UnitApps(unit=unit, items=[_view(deps, caller, a) for a in apps if a is not None])
 
 
@@ -68,7 +67,7 @@ def _managed_app(deps: Deps, caller: Caller, app_id: str) -> Item:
 def revoke_app_key(deps: Deps, caller: Caller, app_id: str, key_id: str) -> KeyView:
     """Revoke one key of an app of the admin's unit at once."""
     app = _managed_app(deps, caller, app_id)
-    return key_service.revoke_app_key(deps, caller, app["app"], key_id)
+    return access_keys.revoke_app_key(deps, caller, app["app"], key_id)
 
 
 def _require_active(unit: Item) -> None:

@@ -18,22 +18,12 @@ from chalicelib.services.deps import Deps
 
 STATUSES = UNIT_STATUSES
 ACTIVE, SUSPENDED, DISSOLVED = STATUSES
-UNITS = "UNITS"
-DIRECTORY_VERSION = ("DIRINDEX", "VERSION")
 ENTRY_FIELDS = ("code", "name", "short_name", "level", "parent", "status", "account",
                 "successors")
 
 
-def entry_key(code: str) -> tuple[str, str]:
-    return UNITS, code
-
-
-def history_key(code: str, at: int, event_id: str) -> tuple[str, str]:
-    return f"UNITHIST#{code}", f"{at:012d}#{event_id}"
-
-
 def _entry(unit: Item) -> Item:
-    pk, sk = entry_key(unit["code"])
+    pk, sk = keys.directory_entry(unit["code"])
     return {"pk": pk, "sk": sk, "kind": "directory_entry",
             **{f: unit.get(f) for f in ENTRY_FIELDS}}
 
@@ -41,14 +31,14 @@ def _entry(unit: Item) -> Item:
 def history_put(deps: Deps, code: str, event: str, *, actor: str | None,
                 detail: dict[str, Any] | None = None) -> Put:
     at = deps.clock.now()
-    pk, sk = history_key(code, at, deps.ids.new_id())
+    pk, sk = keys.unit_history(code, at, deps.ids.new_id())
     return Put({"pk": pk, "sk": sk, "kind": "unit_history", "at": at, "event": event,
                 "actor": actor, "detail": detail or {}})
 
 
 def bump_directory() -> Update:
     """One more change to the directory: cached search indexes rebuild."""
-    pk, sk = DIRECTORY_VERSION
+    pk, sk = keys.DIRECTORY_VERSION
     return Update(pk, sk, set={"kind": "directory_version"}, add={"version": 1})
 
 
@@ -147,14 +137,15 @@ def update_unit(deps: Deps, code: str, changes: dict[str, Any], *, actor: str | 
 
 def list_units(deps: Deps, *, limit: int, cursor: str | None) -> Page:
     """Directory entries in code order, one page."""
-    return deps.table.query(UNITS, limit=limit, cursor=cursor)
+    return deps.table.query(keys.DIRECTORY, limit=limit, cursor=cursor)
 
 
 def unit_history(deps: Deps, code: str, *, limit: int, cursor: str | None) -> Page:
     require_unit(deps, code)
-    return deps.table.query(f"UNITHIST#{code}", limit=limit, cursor=cursor, descending=True)
+    return deps.table.query(keys.unit_history_partition(code), limit=limit, cursor=cursor,
+                            descending=True)
 
 
 def directory_version(deps: Deps) -> int:
-    item = deps.table.get(*DIRECTORY_VERSION)
+    item = deps.table.get(*keys.DIRECTORY_VERSION)
     return int(item["version"]) if item else 0

@@ -81,9 +81,9 @@ def test_a_500_on_a_repeatable_call_says_retrying_is_safe(
 
 def test_a_500_on_key_rotation_says_what_to_check(hub: World,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.services import keys
+    from chalicelib.services import access_keys
 
-    monkeypatch.setattr(keys, "rotate_key", boom)
+    monkeypatch.setattr(access_keys, "rotate_key", boom)
     error = internal(hub.a.post("/v1/keys"))
     assert error["safe_to_retry"] is False
     assert "safe to retry" not in error["message"]

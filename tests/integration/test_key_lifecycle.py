@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from http_message_signatures import algorithms
 
 from chalicelib.domain import keys
-from chalicelib.domain.exchange import iso
+from chalicelib.domain.times import iso
 from chalicelib.services import registry
 from chalicelib.services.registry import IssuedCredentials
 from tests.support.hub import UNIT_A, SignedClient, World

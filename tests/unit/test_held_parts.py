@@ -3,7 +3,7 @@ planned size and, where the store reports it, the declared SHA-256."""
 
 from __future__ import annotations
 
-from chalicelib.domain.exchange import ContentPlan, PlannedPart, held_parts
+from chalicelib.domain.content import ContentPlan, PlannedPart, held_parts
 from chalicelib.domain.ports import StoredPart
 
 MiB = 1024 * 1024

@@ -8,6 +8,7 @@ written in the same transaction every time.
 from __future__ import annotations
 
 from chalicelib.domain import keys
+from chalicelib.domain.access_key_schemas import IssuedKey, KeyList, KeyView
 from chalicelib.domain.algorithms import ASYMMETRIC
 from chalicelib.domain.errors import (
     ConflictError,
@@ -15,10 +16,9 @@ from chalicelib.domain.errors import (
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.exchange import iso
-from chalicelib.domain.key_schemas import IssuedKey, KeyList, KeyView
 from chalicelib.domain.ports import Condition, Item, Update
 from chalicelib.domain.signatures import Caller
+from chalicelib.domain.times import iso
 from chalicelib.services import registry
 from chalicelib.services.deps import Deps
 from chalicelib.services.partitions import every_item
@@ -45,7 +45,7 @@ def _view(link: Item, now: int, caller: Caller) -> KeyView:
 
 def key_links(deps: Deps, app_id: str) -> list[Item]:
     """Every key link of an app (one partition, page by page)."""
-    return every_item(deps, keys.app(app_id)[0], prefix="KEY#")
+    return every_item(deps, keys.app_partition(app_id), prefix=keys.APP_KEYS)
 
 
 def _both(app_id: str, key_id: str, fields: Item, cond: Condition) -> list[Update]:

@@ -1,11 +1,6 @@
-"""Rules of one exchange (R-SEND-2..5, R-RECV-2..3, R-PROP-2/3): pure functions.
-
-Message states: `requested` (space allocated, waiting for the content) → `verified`
-(content checked by the hub, available to every destination) → `completed` (every
-destination confirmed, rejected or expired; content deleted), or `abandoned` (the content
-never arrived; the upload was purged). Delivery states per destination:
-`pending` → `available` → `fetched` → `confirmed` | `rejected` | `expired` (deadline
-passed), and `pending` → `abandoned`.
+"""The content of one exchange (R-SEND-2/3, R-PROP-2): how it is uploaded (one PUT or
+declared parts), what checksum the store must report for it, and which stored parts
+count as uploaded. Pure functions.
 """
 
 from __future__ import annotations
@@ -14,7 +9,6 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from .errors import (
     ContentMismatchError,
@@ -24,21 +18,12 @@ from .errors import (
 from .ports import StoredPart
 from .schemas import ContentDeclaration
 
-REQUESTED, VERIFIED, COMPLETED, ABANDONED = "requested", "verified", "completed", "abandoned"
-PENDING, AVAILABLE, FETCHED, CONFIRMED, REJECTED, EXPIRED = (
-    "pending", "available", "fetched", "confirmed", "rejected", "expired")
-OPEN_DELIVERY = (AVAILABLE, FETCHED)
 S3_MIN_PART = 5 * 1024 * 1024
 S3_MAX_SINGLE = 5 * 1024 * 1024 * 1024
 
 
-def iso(epoch: int) -> str:
-    """Epoch seconds as an ISO-8601 UTC timestamp ('2026-11-29T02:45:56Z')."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def day(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
 
 
 def hex_to_b64(hex_digest: str) -> str:
@@ -120,14 +105,8 @@ def check_stored(*, declared_size: int, expected_b64: str, stored_size: int,
         raise ContentMismatchError("The uploaded content does not match the declared SHA-256.")
 
 
-def inbox_sort_key(priority_rank: int, available_at: int, message_id: str) -> str:
-    """Inbox order: priority first (Hỏa tốc first), then age, then id."""
-    return f"{priority_rank}#{available_at:012d}#{message_id}"
 
 
-def unfinished_after(states: list[str]) -> int:
-    """How many destinations still have to confirm or reject."""
-    return sum(1 for s in states if s not in (CONFIRMED, REJECTED))
 
 
 def held_parts(plan: ContentPlan, stored: Sequence[StoredPart]) -> dict[int, str]:

@@ -5,14 +5,14 @@ import hashlib
 
 import pytest
 
-from chalicelib.domain.errors import ContentMismatchError, InvalidRequestError, PayloadTooLargeError
-from chalicelib.domain.exchange import (
+from chalicelib.domain.content import (
     check_stored,
     composite_sha256_b64,
     expected_checksum,
-    inbox_sort_key,
     plan_content,
 )
+from chalicelib.domain.errors import ContentMismatchError, InvalidRequestError, PayloadTooLargeError
+from chalicelib.domain.lifecycle import inbox_sort_key
 from chalicelib.domain.priority import Priority
 from chalicelib.domain.schemas import ContentDeclaration, PartDeclaration
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, RouteSpec, api_route
-from chalicelib.domain.key_schemas import IssuedKey, KeyList, KeyView, RotateKeyRequest
+from chalicelib.domain.access_key_schemas import IssuedKey, KeyList, KeyView, RotateKeyRequest
 
 keys_api = Blueprint(__name__)
 
@@ -14,8 +14,8 @@ keys_api = Blueprint(__name__)
     "GET", "/v1/keys", "The access keys of the caller's app, newest first (no secrets)",
     KeyList, errors=(401,)))
 def list_keys(call: Call) -> KeyList:
-    from chalicelib.services import keys as key_lifecycle
-    return key_lifecycle.list_keys(call.deps, call.who)
+    from chalicelib.services import access_keys
+    return access_keys.list_keys(call.deps, call.who)
 
 
 @api_route(keys_api, RouteSpec(
@@ -26,9 +26,9 @@ def list_keys(call: Call) -> KeyList:
                  "call works; if it is HMAC its secret is lost: revoke it (DELETE "
                  "/v1/keys/{key_id}) and rotate again."))
 def rotate_key(call: Call) -> IssuedKey:
-    from chalicelib.services import keys as key_lifecycle
+    from chalicelib.services import access_keys
     body: RotateKeyRequest = call.body
-    issued = key_lifecycle.rotate_key(call.deps, call.who, algorithm=body.algorithm,
+    issued = access_keys.rotate_key(call.deps, call.who, algorithm=body.algorithm,
                                       public_key=body.public_key)
     call.headers["Location"] = f"/v1/keys/{issued.key.key_id}"
     call.headers["Cache-Control"] = "no-store"
@@ -39,5 +39,5 @@ def rotate_key(call: Call) -> IssuedKey:
     "DELETE", "/v1/keys/{key_id}", "Revoke a key of the caller's app at once",
     KeyView, errors=(401, 404, 409)))
 def revoke_key(call: Call, key_id: str) -> KeyView:
-    from chalicelib.services import keys as key_lifecycle
-    return key_lifecycle.revoke_key(call.deps, call.who, key_id)
+    from chalicelib.services import access_keys
+    return access_keys.revoke_key(call.deps, call.who, key_id)
