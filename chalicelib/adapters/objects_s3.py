@@ -222,6 +222,17 @@ class S3ObjectStore:
             if _code(exc) != "NoSuchUpload":
                 raise
 
+    def abort_uploads(self, key: str) -> int:
+        """ListMultipartUploads under `key`, every page, and abort each of exactly `key`."""
+        aborted = 0
+        for page in self._s3.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=key):
+            for upload in page.get("Uploads", []):
+                if upload["Key"] == key:
+                    self.abort_multipart(key, upload["UploadId"])
+                    aborted += 1
+        return aborted
+
     def head(self, key: str) -> StoredObject | None:
         """Size and recorded SHA-256 (composite `…-N` for multipart), None if absent."""
         try:

@@ -167,11 +167,29 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
     s = deps.settings
     plan = plan_content(body.content, single_max=s.single_upload_max_bytes,
                         min_part=s.min_part_bytes, max_total=s.max_content_bytes)
+    msg = _new_message(deps, caller, body, plan, destinations=destinations, rerouted=rerouted)
+    try:
+        if plan.multipart:
+            msg["upload_id"] = deps.objects.create_multipart(
+                msg["object_key"], content_type=body.content.content_type)
+        upload = _presign(deps, msg, fresh=True)  # before the write: a failure leaves no message
+        deps.table.transact(_creation_ops(deps, caller, msg, idem_key, fingerprint))
+    except TransactionConflictError:  # not written: an Idempotency-Key raced us
+        _forget_upload(deps, msg)
+        if idem_key is not None and (replay := _replay(deps, caller, idem_key, fingerprint)):
+            return replay
+        raise
+    except Exception:  # the write may have happened with its answer lost: look first
+        if not _written(deps, msg["id"]):
+            _forget_upload(deps, msg)
+        raise
+    return Created(CreateMessageResponse(message=message_view(msg), upload=upload), False)
+
+
+def _new_message(deps: Deps, caller: Caller, body: CreateMessageRequest, plan: ContentPlan, *,
+                 destinations: list[str], rerouted: dict[str, str]) -> Item:
     now, message_id = deps.clock.now(), deps.ids.new_id()
-    object_key = f"exchange/{message_id}/content"
-    upload_id = (deps.objects.create_multipart(object_key, content_type=body.content.content_type)
-                 if plan.multipart else None)
-    msg: Item = {
+    return {
         "kind": "message", "version": lifecycle.VERSION, "id": message_id,
         "source": caller.unit, "source_app": caller.app,
         "to": destinations, "title": body.title, "priority": body.priority.value,
@@ -180,38 +198,51 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
         "sha256": body.content.sha256, "content_type": body.content.content_type,
         "file_name": body.content.file_name, "policy": body.policy.model_dump(),
         "created_at": now, "confirm_by": now + body.policy.confirm_within_seconds,
-        "object_key": object_key, "upload_mode": plan.mode, "upload_id": upload_id or "",
-        "parts": [{"n": p.number, "offset": p.offset, "size": p.size,
-                   "sha256_b64": p.sha256_b64} for p in plan.parts],
+        "object_key": f"exchange/{message_id}/content", "upload_mode": plan.mode,
+        "upload_id": "", "parts": [{"n": p.number, "offset": p.offset, "size": p.size,
+                                    "sha256_b64": p.sha256_b64} for p in plan.parts],
         "addressed": body.to, "rerouted": rerouted, "refused_uploads": 0,
     }
+
+
+def _creation_ops(deps: Deps, caller: Caller, msg: Item, idem_key: str | None,
+                  fingerprint: str) -> list[TransactOp]:
+    """The message, its outbox entry, its first trace lines, the sweeper's look at its
+    upload and the Idempotency-Key: all or nothing."""
+    now, message_id = msg["created_at"], msg["id"]
     mpk, msk = keys.message(message_id)
     ops: list[TransactOp] = [Put({"pk": mpk, "sk": msk, **msg}, Condition(exists=False))]
     pk, sk = keys.outbox(caller.unit, now, message_id)
-    ops.append(Put({"pk": pk, "sk": sk, "kind": "outbox", "id": message_id, "to": destinations,
-                    "title": body.title, "priority": body.priority.value,
+    ops.append(Put({"pk": pk, "sk": sk, "kind": "outbox", "id": message_id, "to": msg["to"],
+                    "title": msg["title"], "priority": msg["priority"],
                     "state": MessageState.REQUESTED, "created_at": now}))
     ops.append(trace_put(deps, message_id, "requested", unit=caller.unit))
-    ops += _reroute_lines(deps, message_id, rerouted)
-    ops.append(due_put(UPLOAD, upload_due(now, msg["confirm_by"], s.abandon_after_seconds),
-                       message_id))
+    ops += _reroute_lines(deps, message_id, msg["rerouted"])
+    ops.append(due_put(UPLOAD, upload_due(now, msg["confirm_by"],
+                                          deps.settings.abandon_after_seconds), message_id))
     if idem_key is not None:
         pk, sk = keys.idempotency(caller.app, idem_key)
         ops.append(Put({"pk": pk, "sk": sk, "kind": "idempotency", "message_id": message_id,
-                        "fingerprint": fingerprint, "ttl": now + s.idempotency_seconds},
+                        "fingerprint": fingerprint,
+                        "ttl": now + deps.settings.idempotency_seconds},
                        Condition(exists=False)))
+    return ops
+
+
+def _written(deps: Deps, message_id: str) -> bool:
+    """Whether a message whose write failed was written after all (unknown: yes, so its
+    upload is kept; the sweeper abandons the message and purges the upload in time)."""
     try:
-        upload = _presign(deps, msg, fresh=True)  # before the write: a failure leaves no message
-        deps.table.transact(ops)
-    except TransactionConflictError:
-        _abandon(deps, object_key, upload_id)
-        if idem_key is not None and (replay := _replay(deps, caller, idem_key, fingerprint)):
-            return replay
-        raise
-    except Exception:
-        _abandon(deps, object_key, upload_id)
-        raise
-    return Created(CreateMessageResponse(message=message_view(msg), upload=upload), False)
+        return deps.table.get(*keys.message(message_id)) is not None
+    except Exception:  # the table still does not answer: assume the worst case, written
+        return True
+
+
+def _forget_upload(deps: Deps, msg: Item) -> None:
+    """Abort every multipart upload under the content's key of a message that was not
+    written, also one whose creation the store did but whose answer was lost."""
+    if msg["upload_mode"] == "multipart":
+        deps.objects.abort_uploads(msg["object_key"])
 
 
 def _reroute_lines(deps: Deps, message_id: str, rerouted: dict[str, str]) -> list[TransactOp]:
@@ -222,12 +253,6 @@ def _reroute_lines(deps: Deps, message_id: str, rerouted: dict[str, str]) -> lis
                           detail=f"{len(rerouted)} addresses → their successors")]
     return [trace_put(deps, message_id, "rerouted", unit=new, detail=f"{old} → {new}")
             for old, new in rerouted.items()]
-
-
-def _abandon(deps: Deps, object_key: str, upload_id: str | None) -> None:
-    """Abort a multipart upload whose message was not written (no orphan uploads)."""
-    if upload_id is not None:
-        deps.objects.abort_multipart(object_key, upload_id)
 
 
 def upload_plan(deps: Deps, caller: Caller, message_id: str) -> UploadPlan:
@@ -307,6 +332,8 @@ def _refuse_upload(deps: Deps, msg: Item, exc: ContentMismatchError) -> None:
     refusal is counted; the first few are traced (a source retrying a bad upload cannot
     grow the trace without limit)."""
     deps.objects.delete(msg["object_key"])
+    if msg["upload_mode"] == "multipart" and msg.get("upload_id"):
+        deps.objects.abort_multipart(msg["object_key"], msg["upload_id"])  # refused parts
     pk, sk = keys.message(msg["id"])
     refused = int(msg.get("refused_uploads", 0))
     reset = {"upload_id": ""} if msg["upload_mode"] == "multipart" else {}

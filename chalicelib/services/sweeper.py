@@ -154,8 +154,8 @@ def _abandon(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
         tell(deps, (events.outcome(msg, "expired", unit, now, reason="content_never_arrived")
                     for unit in msg["to"]))
     if msg["state"] in (MessageState.REQUESTED, MessageState.ABANDONED):
-        if msg.get("upload_id"):
-            deps.objects.abort_multipart(msg["object_key"], msg["upload_id"])
+        if msg["upload_mode"] == "multipart":  # its upload, and any the hub lost track of
+            deps.objects.abort_uploads(msg["object_key"])
         deps.objects.delete(msg["object_key"])
     return True
 

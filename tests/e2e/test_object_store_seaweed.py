@@ -285,6 +285,17 @@ def test_an_aborted_upload_cannot_be_completed(s3_store: S3ObjectStore,
     assert s3_store.head("big/e") is None
 
 
+def test_uploads_whose_ids_were_lost_are_found_and_aborted(s3_store: S3ObjectStore) -> None:
+    """A multipart upload created by the store whose answer never reached the hub is
+    found by its key and aborted; uploads of other keys sharing the prefix are kept."""
+    for _ in range(2):
+        s3_store.create_multipart("big/lost", content_type="application/pdf")
+    s3_store.create_multipart("big/lost-other", content_type="application/pdf")
+    assert s3_store.abort_uploads("big/lost") == 2
+    assert s3_store.abort_uploads("big/lost") == 0
+    assert s3_store.abort_uploads("big/lost-other") == 1  # kept until now
+
+
 def test_a_restarted_server_keeps_its_data(tmp_path: Path) -> None:
     """Stop (SIGTERM, clean exit) and start again on the same folder, as `make run` does."""
     server = SeaweedServer(tmp_path / "seaweed", s3_port=free_ports(1)[0],

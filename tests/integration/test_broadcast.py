@@ -59,11 +59,12 @@ class Recording:
 
 @pytest.fixture
 def hub(aws: None, tmp_path: Path) -> Iterator[World]:
-    table = Recording(SqliteTable(tmp_path / "t.sqlite3"))
+    clock = FakeClock()
+    table = Recording(SqliteTable(tmp_path / "t.sqlite3", clock=clock.now))
     s3 = make_s3_client(endpoint_url=None, region="us-east-1", access_key=None,
                         secret_key=None, path_style=False)
     ensure_bucket(s3, BUCKET)
-    deps = make_deps(table, S3ObjectStore(s3, BUCKET), FakeClock(),
+    deps = make_deps(table, S3ObjectStore(s3, BUCKET), clock,
                      operator_units=OPERATOR, max_destinations=1000, sweep_max_items=150)
     parents = [DISTRICT, "000.01.05.H99", "000.02.05.H99", OPERATOR]
     made = [units.new_unit_item(deps, code, f"Xã {code}") for code in [*parents, *COMMUNES]]

@@ -45,11 +45,12 @@ def contended(aws: None, tmp_path: Path) -> Iterator[World]:
     from infra.local.host import _requests_per_thread
 
     _requests_per_thread(app)  # chalice's test client, like the host, serves many threads
-    table = RetryingTable(ContendedTable(SqliteTable(tmp_path / "t.sqlite3")))
+    clock = FakeClock()
+    table = RetryingTable(ContendedTable(SqliteTable(tmp_path / "t.sqlite3", clock=clock.now)))
     s3 = make_s3_client(endpoint_url=None, region="us-east-1", access_key=None,
                         secret_key=None, path_style=False)
     ensure_bucket(s3, BUCKET)
-    deps = make_deps(table, S3ObjectStore(s3, BUCKET), FakeClock())
+    deps = make_deps(table, S3ObjectStore(s3, BUCKET), clock)
     environ = os.environ  # chalice's test client swaps os.environ around each request,
     try:  # which threads interleave: put the real one back
         yield from world(deps)
