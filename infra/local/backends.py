@@ -22,12 +22,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.config import Settings
 from chalicelib.services import registry
 from chalicelib.services.deps import Deps
+from infra.local.http_connection import HttpLimits, MiB
 from infra.local.seaweed import SeaweedServer
 
 DEMO_UNITS = [
@@ -45,6 +46,9 @@ class HostSettings(BaseModel):
     `LGSP_S3_EMBEDDED=false` attaches to the S3-compatible store already answering on
     `LGSP_S3_PORT` (or at `LGSP_S3_ENDPOINT`) instead of starting SeaweedFS, and leaves it
     running on stop: how a second host process shares the first one's backends.
+
+    `LGSP_HTTP_*` and `LGSP_WS_MAX_CONNECTIONS` bound what clients may take of the HTTP
+    edge (`HttpLimits`, docs/deploy.md).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -55,12 +59,27 @@ class HostSettings(BaseModel):
     s3_embedded: bool = True
     bucket: str = "lgsp-exchange"
     sweep_seconds: float = 60
+    http_max_body_bytes: int = Field(default=10 * MiB, ge=1024)
+    http_workers: int = Field(default=32, ge=1, le=1024)
+    http_queue: int = Field(default=256, ge=0)
+    http_header_timeout: float = Field(default=10, gt=0)
+    http_body_timeout: float = Field(default=60, gt=0)
+    http_idle_timeout: float = Field(default=60, gt=0)
+    http_max_idle: int = Field(default=1000, ge=1)
+    ws_max_connections: int = Field(default=2000, ge=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> HostSettings:
         values = {name: env[f"LGSP_{name.upper()}"] for name in cls.model_fields
                   if env.get(f"LGSP_{name.upper()}")}
         return cls.model_validate(values)
+
+    def http_limits(self) -> HttpLimits:
+        return HttpLimits(
+            max_body_bytes=self.http_max_body_bytes, workers=self.http_workers,
+            queue=self.http_queue, header_timeout=self.http_header_timeout,
+            body_timeout=self.http_body_timeout, idle_timeout=self.http_idle_timeout,
+            max_idle=self.http_max_idle, max_websockets=self.ws_max_connections)
 
 
 def _secret_file(path: Path, make: dict[str, str]) -> dict[str, str]:

@@ -22,6 +22,7 @@ import logging
 import socket
 import threading
 import time
+from email.message import Message as HttpHeaders
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -76,6 +77,14 @@ class WebSocketGateway:
         path = unquote(urlsplit(target).path)
         return (path == WS_PATH and method == "GET") or path.startswith(PREFIX)
 
+    @staticmethod
+    def is_upgrade(method: str, target: str, headers: HttpHeaders) -> bool:
+        """Whether a request opens a WebSocket (`GET /ws` with `Upgrade: websocket`): the
+        host serves it on a thread of its own rather than a worker's."""
+        upgrade = ",".join(headers.get_all("Upgrade") or []).lower()
+        return method == "GET" and unquote(urlsplit(target).path) == WS_PATH and \
+            "websocket" in upgrade
+
     def connection(self, connection_id: str) -> WsConnection | None:
         with self._lock:
             return self._connections.get(connection_id)
@@ -88,8 +97,7 @@ class WebSocketGateway:
         if unquote(urlsplit(handler.path).path) != WS_PATH:
             return self._management.handle(handler.command, handler.path, handler.headers,
                                            body)
-        upgrade = ",".join(handler.headers.get_all("Upgrade") or []).lower()
-        if "websocket" not in upgrade:
+        if not self.is_upgrade(handler.command, handler.path, handler.headers):
             return _error(426, "upgrade_required",
                           "GET /ws opens a WebSocket: use a WebSocket client",
                           {"Upgrade": "websocket"})
