@@ -29,7 +29,7 @@ from chalicelib.config import Settings
 from chalicelib.services import registry
 from chalicelib.services.deps import Deps
 from infra.local.http_connection import HttpLimits, MiB
-from infra.local.seaweed import SeaweedServer
+from infra.local.seaweed import SeaweedServer, StoreInUseError
 
 DEMO_UNITS = [
     ("000.00.31.H99", "Sở Tài chính (đơn vị thử nghiệm)"),
@@ -101,7 +101,6 @@ class Backends:
         self.var = cfg.var_dir.resolve()
         self.seaweed: SeaweedServer | None = None
         self.deps: Deps | None = None
-        self._store_lock: int | None = None
 
     @property
     def demo_credentials_path(self) -> Path:
@@ -144,12 +143,7 @@ class Backends:
             assert cfg.s3_access_key and cfg.s3_secret_key
             try:
                 if self.cfg.s3_embedded:
-                    self._own_store()
-                    self.seaweed = SeaweedServer(self.var / "seaweed",
-                                                 s3_port=self.cfg.s3_port,
-                                                 access_key=cfg.s3_access_key,
-                                                 secret_key=cfg.s3_secret_key)
-                    self.seaweed.start()
+                    self._start_store(cfg)
                 deps = bootstrap.build(cfg)
                 self._ensure_bucket(cfg)
                 bootstrap.install(deps)
@@ -173,20 +167,22 @@ class Backends:
         finally:
             os.close(fd)  # releases the lock
 
-    def _own_store(self) -> None:
-        """Claim `var/seaweed/` for as long as this host runs the store: two SeaweedFS
-        processes on one data folder would corrupt it, so a second host started without
-        `LGSP_S3_EMBEDDED=false` stops here instead."""
+    def _start_store(self, cfg: Settings) -> None:
+        """Start SeaweedFS on `var/seaweed/`, which it claims for as long as it runs: a
+        second host started without `LGSP_S3_EMBEDDED=false` stops here instead (two
+        SeaweedFS processes on one data folder would corrupt it). A store left running by
+        a host that died is stopped first (`seaweed`)."""
+        assert cfg.s3_access_key and cfg.s3_secret_key
         folder = self.var / "seaweed"
         folder.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(folder / ".owner.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        store = SeaweedServer(folder, s3_port=self.cfg.s3_port,
+                              access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+            store.start()
+        except StoreInUseError:
             raise RuntimeError(f"another host already runs SeaweedFS on {folder}: start this "
                                f"one with LGSP_S3_EMBEDDED=false to attach to it") from None
-        self._store_lock = fd
+        self.seaweed = store
 
     def _ensure_bucket(self, cfg: Settings) -> None:
         """Create the bucket if needed; an attached host whose store does not answer stops
@@ -213,11 +209,8 @@ class Backends:
         leaves the first host's store running)."""
         bootstrap.install(None)
         if self.seaweed is not None:
-            self.seaweed.stop()
+            self.seaweed.stop()  # and gives up var/seaweed/ once it has exited
             self.seaweed = None
-        if self._store_lock is not None:
-            os.close(self._store_lock)  # after the store has exited
-            self._store_lock = None
 
     def _seed_demo(self, deps: Deps) -> None:
         """Two demo units with one app each; credentials written once, 0600."""
