@@ -39,6 +39,10 @@ DEMO_UNITS = [
 OPERATOR_UNIT = ("000.00.30.H99", "Sở Thông tin và Truyền thông (vận hành, thử nghiệm)")
 
 
+class StartRefused(RuntimeError):
+    """The host cannot start as configured; the message says what to do."""
+
+
 class HostSettings(BaseModel):
     """Settings of the host process (`LGSP_PORT`, `LGSP_VAR_DIR`, `LGSP_S3_PORT`,
     `LGSP_SWEEP_SECONDS`: how often the sweeper runs, as the schedule does on AWS).
@@ -180,7 +184,7 @@ class Backends:
         try:
             store.start()
         except StoreInUseError:
-            raise RuntimeError(f"another host already runs SeaweedFS on {folder}: start this "
+            raise StartRefused(f"another host already runs SeaweedFS on {folder}: start this "
                                f"one with LGSP_S3_EMBEDDED=false to attach to it") from None
         self.seaweed = store
 
@@ -199,7 +203,7 @@ class Backends:
         except (BotoCoreError, ClientError) as exc:
             if self.cfg.s3_embedded:
                 raise
-            raise RuntimeError(f"no S3-compatible store answers at {cfg.s3_endpoint} with the "
+            raise StartRefused(f"no S3-compatible store answers at {cfg.s3_endpoint} with the "
                                f"credentials of {self.var / 's3-credentials.json'}: start the "
                                f"first host (LGSP_S3_EMBEDDED=true) or set LGSP_S3_ENDPOINT "
                                f"({exc})") from exc

@@ -33,9 +33,10 @@ from chalice.local import LocalGateway, LocalGatewayException, RouteMatcher
 
 from chalicelib.services import sweeper
 from chalicelib.services.deps import Deps
-from infra.local.backends import Backends, HostSettings
+from infra.local.backends import Backends, HostSettings, StartRefused
 from infra.local.http_connection import HttpConnection, HttpLimits
 from infra.local.http_server import EdgeServer
+from infra.local.seaweed import SeaweedError
 from infra.local.ws_gateway import WebSocketGateway
 from infra.local.ws_sigv4 import ManagementAuth
 
@@ -241,7 +242,11 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    deps = backends.start()
+    try:
+        deps = backends.start()
+    except (StartRefused, SeaweedError) as exc:  # each says what to do: no traceback
+        print(f"LGSP hub not started: {exc}", file=sys.stderr, flush=True)
+        return 1
     try:
         auth = ManagementAuth.from_env(os.environ, region=deps.settings.aws_region)
         server = make_server(cfg.port, ws_auth=auth, limits=limits)

@@ -35,8 +35,8 @@ class Process:
 
     @property
     def command(self) -> str:
-        """The command line, shortened for a message."""
-        text = " ".join(self.args)
+        """The command line on one line, shortened for a message."""
+        text = " ".join(" ".join(self.args).split())
         return text if len(text) <= 240 else text[:237] + "..."
 
 
