@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.adapters.keyring_store import KeyringFile
@@ -34,7 +34,9 @@ from chalicelib.config import Settings, reveal
 from chalicelib.domain.master_keys import Keyring
 from chalicelib.services.deps import Deps
 from infra.local import demo
-from infra.local.seaweed import SeaweedServer
+from infra.local.http_connection import HttpLimits, MiB
+from infra.local.refusals import StartRefused
+from infra.local.seaweed import SeaweedServer, StoreInUseError
 
 
 class HostSettings(BaseModel):
@@ -47,6 +49,9 @@ class HostSettings(BaseModel):
     `LGSP_S3_EMBEDDED=false` attaches to the S3-compatible store already answering on
     `LGSP_S3_PORT` (or at `LGSP_S3_ENDPOINT`) instead of starting SeaweedFS, and leaves it
     running on stop: how a second host process shares the first one's backends.
+
+    `LGSP_HTTP_*` and `LGSP_WS_MAX_CONNECTIONS` bound what clients may take of the HTTP
+    edge (`HttpLimits`, docs/deploy.md).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -58,12 +63,27 @@ class HostSettings(BaseModel):
     bucket: str = "lgsp-exchange"
     sweep_seconds: float = 60
     mode: Literal["demo", "production"] = "demo"
+    http_max_body_bytes: int = Field(default=10 * MiB, ge=1024)
+    http_workers: int = Field(default=32, ge=1, le=1024)
+    http_queue: int = Field(default=256, ge=0)
+    http_header_timeout: float = Field(default=10, gt=0)
+    http_body_timeout: float = Field(default=60, gt=0)
+    http_idle_timeout: float = Field(default=60, gt=0)
+    http_max_idle: int = Field(default=1000, ge=1)
+    ws_max_connections: int = Field(default=2000, ge=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> HostSettings:
         values = {name: env[f"LGSP_{name.upper()}"] for name in cls.model_fields
                   if env.get(f"LGSP_{name.upper()}")}
         return cls.model_validate(values)
+
+    def http_limits(self) -> HttpLimits:
+        return HttpLimits(
+            max_body_bytes=self.http_max_body_bytes, workers=self.http_workers,
+            queue=self.http_queue, header_timeout=self.http_header_timeout,
+            body_timeout=self.http_body_timeout, idle_timeout=self.http_idle_timeout,
+            max_idle=self.http_max_idle, max_websockets=self.ws_max_connections)
 
 
 def _secret_file(path: Path, make: dict[str, str]) -> dict[str, str]:
@@ -102,7 +122,6 @@ class Backends:
         self.var = cfg.var_dir.resolve()
         self.seaweed: SeaweedServer | None = None
         self.deps: Deps | None = None
-        self._store_lock: int | None = None
 
     @property
     def demo_credentials_path(self) -> Path:
@@ -157,12 +176,7 @@ class Backends:
                 if not self.demo:  # before anything starts
                     demo.refuse_demo_data(deps, self.demo_credentials_path)
                 if self.cfg.s3_embedded:
-                    self._own_store()
-                    self.seaweed = SeaweedServer(self.var / "seaweed",
-                                                 s3_port=self.cfg.s3_port,
-                                                 access_key=cfg.s3_access_key,
-                                                 secret_key=s3_secret)
-                    self.seaweed.start()
+                    self._start_store(cfg)
                 self._ensure_bucket(cfg)
                 bootstrap.install(deps)
                 self.deps = deps
@@ -199,20 +213,23 @@ class Backends:
         finally:
             os.close(fd)  # releases the lock
 
-    def _own_store(self) -> None:
-        """Claim `var/seaweed/` for as long as this host runs the store: two SeaweedFS
-        processes on one data folder would corrupt it, so a second host started without
-        `LGSP_S3_EMBEDDED=false` stops here instead."""
+    def _start_store(self, cfg: Settings) -> None:
+        """Start SeaweedFS on `var/seaweed/`, which it claims for as long as it runs: a
+        second host started without `LGSP_S3_EMBEDDED=false` stops here instead (two
+        SeaweedFS processes on one data folder would corrupt it). A store left running by
+        a host that died is stopped first (`seaweed`)."""
+        secret = reveal(cfg.s3_secret_key)
+        assert cfg.s3_access_key and secret
         folder = self.var / "seaweed"
         folder.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(folder / ".owner.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        store = SeaweedServer(folder, s3_port=self.cfg.s3_port,
+                              access_key=cfg.s3_access_key, secret_key=secret)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise RuntimeError(f"another host already runs SeaweedFS on {folder}: start this "
+            store.start()
+        except StoreInUseError:
+            raise StartRefused(f"another host already runs SeaweedFS on {folder}: start this "
                                f"one with LGSP_S3_EMBEDDED=false to attach to it") from None
-        self._store_lock = fd
+        self.seaweed = store
 
     def _ensure_bucket(self, cfg: Settings) -> None:
         """Create the bucket if needed; an attached host whose store does not answer stops
@@ -230,7 +247,7 @@ class Backends:
         except (BotoCoreError, ClientError) as exc:
             if self.cfg.s3_embedded:
                 raise
-            raise RuntimeError(f"no S3-compatible store answers at {cfg.s3_endpoint} with the "
+            raise StartRefused(f"no S3-compatible store answers at {cfg.s3_endpoint} with the "
                                f"credentials of {self.var / 's3-credentials.json'}: start the "
                                f"first host (LGSP_S3_EMBEDDED=true) or set LGSP_S3_ENDPOINT "
                                f"({exc})") from exc
@@ -240,8 +257,5 @@ class Backends:
         leaves the first host's store running)."""
         bootstrap.install(None)
         if self.seaweed is not None:
-            self.seaweed.stop()
+            self.seaweed.stop()  # and gives up var/seaweed/ once it has exited
             self.seaweed = None
-        if self._store_lock is not None:
-            os.close(self._store_lock)  # after the store has exited
-            self._store_lock = None

@@ -17,6 +17,7 @@ from typing import Any
 from chalicelib.domain.operator_schemas import BootstrapOperator
 from chalicelib.services import operators, registry
 from chalicelib.services.deps import Deps
+from infra.local.refusals import StartRefused
 
 DEMO, PRODUCTION = "demo", "production"
 DEMO_UNITS = [
@@ -53,7 +54,7 @@ def seed(deps: Deps, credentials: Path, endpoint: str) -> None:
     bootstrapped for a real unit is refused: demo data never goes into a real deployment."""
     marker = operators.bootstrap_marker(deps)
     if marker is not None and marker["unit"] != OPERATOR_UNIT[0]:
-        raise RuntimeError(f"this hub's data was bootstrapped for unit {marker['unit']}, not "
+        raise StartRefused(f"this hub's data was bootstrapped for unit {marker['unit']}, not "
                            f"as a demo: start it with LGSP_MODE=production")
     if credentials.exists():
         return
@@ -80,7 +81,7 @@ def refuse_demo_data(deps: Deps, credentials: Path) -> None:
     found += [f"unit {code}" for code, _ in [*DEMO_UNITS, OPERATOR_UNIT]
               if registry.get_unit(deps, code) is not None]
     if found:
-        raise RuntimeError(f"LGSP_MODE=production refuses demo data, found: "
+        raise StartRefused(f"LGSP_MODE=production refuses demo data, found: "
                            f"{', '.join(found)}. Start on an empty LGSP_VAR_DIR (or move "
                            f"this one away), then create the first operator with "
                            f"{BOOTSTRAP_HINT}")

@@ -6,7 +6,9 @@ backends under `./var/` (SeaweedFS for the exchange spaces, SQLite for the table
     LGSP_MODE=production LGSP_VAR_DIR=/srv/lgsp python -m infra.local.host
 
 The same Chalice app that runs on Lambda answers every request: this host only turns
-HTTP into API Gateway events (chalice's LocalGateway) and starts/stops the backends.
+HTTP into API Gateway events (chalice's LocalGateway) and starts/stops the backends. Its
+HTTP edge bounds what clients may take, as API Gateway does on AWS: body size, time,
+workers, WebSockets (`http_connection`, `http_server`, docs/deploy.md).
 The WebSocket API, which `chalice local` cannot serve, is on the same port at `/ws`, with
 its management API (`/ws/@connections/{id}`) beside it (`ws_gateway`).
 
@@ -20,82 +22,143 @@ import base64
 import json
 import logging
 import os
+import resource
 import signal
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 from chalice import Chalice
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException
+from chalice.local import LocalGateway, LocalGatewayException, RouteMatcher
 
 from chalicelib.services import sweeper
 from chalicelib.services.deps import Deps
 from infra.local.backends import Backends, HostSettings
+from infra.local.http_connection import HttpConnection, HttpLimits
+from infra.local.http_server import EdgeServer
+from infra.local.refusals import StartRefused
+from infra.local.seaweed import SeaweedError
 from infra.local.ws_gateway import WebSocketGateway
 from infra.local.ws_sigv4 import ManagementAuth
 
 log = logging.getLogger("lgsp.host")
 
+# The verbs a chalice route (and API Gateway) can declare; others never reach the app.
+ROUTABLE = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
+_GATEWAY_CODES = {401: "unauthorized", 403: "forbidden"}
 
-class _Handler(BaseHTTPRequestHandler):
+
+class _Handler(HttpConnection):
+    """Every request, whatever its verb: the WebSocket API, or the app through chalice's
+    LocalGateway once its route and verb are known to exist (else 404 `route_not_found`,
+    405 `method_not_allowed`, in the project's shape rather than chalice's)."""
+
     gateway: LocalGateway
+    routes: RouteMatcher
+    app: Chalice
     websockets: WebSocketGateway
-    protocol_version = "HTTP/1.1"
-    server_version = "lgsp"
-    # Headers and body leave in two writes; with Nagle's algorithm the body waited for the
-    # client's delayed ACK of the headers (~40 ms per POST on Linux), see docs/performance.md.
-    disable_nagle_algorithm = True
 
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        if self.websockets.owns(self.command, self.path):
-            reply = self.websockets.handle(self, body or b"")
-            if reply is not None:
-                self._write(reply.status, reply.headers, reply.body)
+    @property
+    def hub(self) -> HubServer:
+        return cast(HubServer, self.server)
+
+    def serve_request(self) -> None:
+        length = self.declared_length()
+        if length is None:
             return
+        if not self.path.startswith("/"):  # authority (CONNECT), absolute or '*' form
+            if self.command == "CONNECT":
+                self.reply_error(405, "method_not_allowed", "This hub is not a proxy.",
+                                 {"Allow": ""}, close=True)
+            else:
+                self.reply_error(400, "invalid_request_target", "The request target must be "
+                                 "a path starting with '/'.", close=True)
+            return
+        if self.websockets.owns(self.command, self.path):
+            self._serve_websocket_api(length)
+            return
+        if self._refused_route(length):
+            return
+        body = self.read_body(length)
+        if body is not None:
+            self._serve_app(body or None)
+
+    def _refused_route(self, length: int) -> bool:
+        """Answer a path no route declares, or a verb no route can declare, without
+        reading the body (chalice would say 403 "Missing Authentication Token")."""
+        try:
+            route = self.routes.match_route(self.path).route
+        except ValueError:
+            self.reply_error(404, "route_not_found", "No route of this hub has this path "
+                             "(the API is described at /openapi.json).", close=length > 0)
+            return True
+        if self.command in ROUTABLE:
+            return False
+        allowed = ", ".join(self.app.routes[route])
+        self.reply_error(405, "method_not_allowed", f"This route does not take "
+                         f"{self.command}; it takes {allowed}.", {"Allow": allowed},
+                         close=length > 0)
+        return True
+
+    def _serve_websocket_api(self, length: int) -> None:
+        if self.websockets.enabled and self.websockets.is_upgrade(self.command, self.path,
+                                                                  self.headers):
+            if not self.hub.open_websocket():
+                self.reply_error(503, "too_many_websockets", "This hub holds as many "
+                                 "WebSockets as it may; retry later.", {"Retry-After": "30"},
+                                 close=True)
+                return
+            self.detach()
+            threading.Thread(target=self._run_websocket, name="websocket", daemon=True).start()
+            return
+        body = self.read_body(length)
+        if body is None:
+            return
+        reply = self.websockets.handle(self, body)
+        if reply is not None:
+            self.write(reply.status, reply.headers, reply.body)
+
+    def _run_websocket(self) -> None:
+        """The WebSocket's whole life, on its own thread (not a worker's)."""
+        try:
+            reply = self.websockets.handle(self, b"")
+            if reply is not None:
+                self.write(reply.status, reply.headers, reply.body)
+        except Exception:
+            log.exception("websocket failed")
+        finally:
+            self.close()
+            self.hub.websocket_closed()
+
+    def _serve_app(self, body: bytes | None) -> None:
         headers = dict(self.headers.items())
         try:
             response = self.gateway.handle_request(self.command, self.path, headers, body)
-            status, out_headers = response["statusCode"], dict(response.get("headers") or {})
-            payload = response.get("body") or b""
-            if response.get("isBase64Encoded"):
-                payload = base64.b64decode(payload)
-        except LocalGatewayException as exc:
-            status, out_headers, payload = exc.CODE, dict(exc.headers), exc.body or b""
-        self._write(status, out_headers, payload.encode() if isinstance(payload, str) else payload)
-
-    def _write(self, status: int, out_headers: dict[str, str], data: bytes) -> None:
-        self.send_response(status)
-        for name, value in out_headers.items():
-            if name.lower() not in ("content-length", "connection"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        log.debug("%s %s", self.address_string(), format % args)
+        except LocalGatewayException as exc:  # an authorizer's refusal, in our shape
+            try:
+                message = str(json.loads(exc.body or b"{}").get("message") or "Refused.")
+            except (ValueError, AttributeError):
+                message = "Refused."
+            self.reply_error(exc.CODE, _GATEWAY_CODES.get(exc.CODE, "internal_error"), message)
+            return
+        status, out_headers = response["statusCode"], dict(response.get("headers") or {})
+        payload = response.get("body") or b""
+        if response.get("isBase64Encoded"):
+            payload = base64.b64decode(payload)
+        self.write(status, out_headers, payload.encode() if isinstance(payload, str) else payload)
 
 
-class HubServer(ThreadingHTTPServer):
-    """The threaded HTTP server, whose `shutdown()` also closes every open WebSocket
-    (1001, Going away) so each one's `$disconnect` runs before the backends stop."""
+class HubServer(EdgeServer):
+    """The host's HTTP server (`http_server`), whose `shutdown()` also closes every open
+    WebSocket (1001, Going away) so each one's `$disconnect` runs before the backends stop."""
 
-    daemon_threads = True
-    # socketserver's default backlog of 5 overflows when a few dozen clients (or the other
-    # host processes' pushes) connect at once; the kernel then drops or resets connections.
-    request_queue_size = 128
     websockets: WebSocketGateway
 
     def shutdown(self) -> None:
-        super().shutdown()
+        self.stop_accepting()
         self.websockets.close_all()
+        self.stop_connections()
 
 
 def _requests_per_thread(app: Chalice) -> None:
@@ -124,11 +187,12 @@ def _requests_per_thread(app: Chalice) -> None:
 
 
 def make_server(port: int, host: str = "127.0.0.1", app: Chalice | None = None, *,
-                ws_auth: ManagementAuth | None = None, ws_close_timeout: float = 2.0
-                ) -> HubServer:
+                ws_auth: ManagementAuth | None = None, ws_close_timeout: float = 2.0,
+                limits: HttpLimits | None = None) -> HubServer:
     """An HTTP server that hands every request to the Chalice app (`app.py`'s unless
-    given), WebSockets and the management API included. `ws_auth` defaults to the
-    `LGSP_WS_*` keys of the environment, which the backends export."""
+    given), WebSockets and the management API included, within `limits` (defaults of
+    `HttpLimits`). `ws_auth` defaults to the `LGSP_WS_*` keys of the environment, which
+    the backends export."""
     if app is None:
         from app import app as hub_app
 
@@ -136,9 +200,11 @@ def make_server(port: int, host: str = "127.0.0.1", app: Chalice | None = None, 
     _requests_per_thread(app)
     websockets = WebSocketGateway(app, ws_auth or ManagementAuth.from_env(os.environ),
                                   close_timeout=ws_close_timeout)
-    handler = type("Handler", (_Handler,), {"gateway": LocalGateway(app, Config()),
-                                            "websockets": websockets})
-    server = HubServer((host, port), handler)
+    limits = limits or HttpLimits()
+    handler = type("Handler", (_Handler,), {
+        "gateway": LocalGateway(app, Config()), "routes": RouteMatcher(list(app.routes)),
+        "app": app, "websockets": websockets, "limits": limits})
+    server = HubServer((host, port), handler, limits)
     server.websockets = websockets
     return server
 
@@ -152,9 +218,24 @@ def _sweep_every(deps: Deps, seconds: float, stop: threading.Event) -> None:
             log.exception("sweep failed")
 
 
+def _raise_open_files_limit(wanted: int) -> None:
+    """Every connection is a file descriptor, and 1,000 WebSockets plus idle connections
+    pass the soft limit of many systems (1,024): raise it towards the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < wanted:
+        log.warning("open files limited to %d (the host may need %d): raise `ulimit -n`",
+                    target, wanted)
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = HostSettings.from_env(os.environ)
+    limits = cfg.http_limits()
+    _raise_open_files_limit(limits.max_websockets + limits.max_idle + limits.queue
+                            + limits.workers + 1024)  # + the store, SQLite, logs, clients
     backends = Backends(cfg)
     stop = threading.Event()
 
@@ -163,13 +244,17 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    deps = backends.start()
+    try:
+        deps = backends.start()
+    except (StartRefused, SeaweedError) as exc:  # each says what to do: no traceback
+        print(f"LGSP hub not started: {exc}", file=sys.stderr, flush=True)
+        return 1
     notice = backends.announcement(deps)
     if notice:
         print(notice, file=sys.stderr, flush=True)
     try:
         auth = ManagementAuth.from_env(os.environ, region=deps.settings.aws_region)
-        server = make_server(cfg.port, ws_auth=auth)
+        server = make_server(cfg.port, ws_auth=auth, limits=limits)
         thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
         thread.start()
         threading.Thread(target=_sweep_every, args=(deps, cfg.sweep_seconds, stop),

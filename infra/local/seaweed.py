@@ -1,20 +1,33 @@
 """SeaweedFS as the local S3-compatible store: one `weed server` process, loopback only.
 
 Everything lives under `data_dir`: volumes, filer and master state, the S3 identities
-file (0600), the chosen internal ports (reused on restart) and `weed.log`. The S3 API
-accepts only requests signed with the one configured key pair; the filer's own HTTP port
-serves objects without S3 auth, which is why every port is bound to 127.0.0.1.
+file (0600), the chosen internal ports (reused on restart), `weed.log`, `weed.pid` and
+`.owner.lock`. The S3 API accepts only requests signed with the one configured key pair;
+the filer's own HTTP port serves objects without S3 auth, which is why every port is
+bound to 127.0.0.1.
+
+The store never outlives its owner unnoticed: it gets SIGTERM when the owning process
+dies, however it dies (Linux's parent-death signal, `processes.spawn_tied`); and since a
+starting owner holds `.owner.lock` (a second live owner is refused), any `weed server`
+still running on the same folder is a leftover of a dead owner, stopped before a new one
+starts (SIGTERM, SIGKILL after `stop_timeout`). A port held by anything else is reported
+with the pid and command holding it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import logging
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -27,16 +40,86 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from infra.local.processes import (
+    Process,
+    listener_of,
+    process,
+    processes,
+    spawn_tied,
+    stop_process,
+)
+
+log = logging.getLogger("lgsp.seaweed")
+
 LOOPBACK = "127.0.0.1"
 INTERNAL_PORTS = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc",
                   "s3_grpc")
 # Create one volume per bucket instead of 7 (read from master.toml in the working dir).
 MASTER_TOML = "[master.volume_growth]\ncopy_1 = 1\n"
 SOCKET_DIR = Path("/tmp")  # where weed puts its Unix sockets, named after the ports
+PID_FILE = "weed.pid"
+LOCK_FILE = ".owner.lock"
+_PORT_ARG = re.compile(r"-[\w.]*port[\w.]*=(\d+)")
 
 
 class SeaweedError(RuntimeError):
     """SeaweedFS could not be found, started or reached."""
+
+
+class StoreInUseError(SeaweedError):
+    """Another live process runs SeaweedFS on the same data folder."""
+
+
+def is_store_of(candidate: Process, data_dir: Path) -> bool:
+    """Whether a process is a `weed server` on `data_dir` (its command line says so)."""
+    return bool(candidate.args) and Path(candidate.args[0]).name == "weed" and \
+        "server" in candidate.args and f"-dir={data_dir}" in candidate.args
+
+
+def stores_on(data_dir: Path) -> list[Process]:
+    """Every live `weed server` on `data_dir`: the one `weed.pid` names, and any other
+    (a pid file can be missing or stale; a pid can be reused by another program)."""
+    found: dict[int, Process] = {}
+    with contextlib.suppress(OSError, ValueError):
+        recorded = process(int((data_dir / PID_FILE).read_text().strip()))
+        if recorded is not None and is_store_of(recorded, data_dir):
+            found[recorded.pid] = recorded
+    for candidate in processes():
+        if candidate.pid not in found and is_store_of(candidate, data_dir):
+            found[candidate.pid] = candidate
+    return list(found.values())
+
+
+def stop_stores_on(data_dir: Path, timeout: float) -> set[int]:
+    """Stop every `weed server` on `data_dir` (SIGTERM, SIGKILL after `timeout`) and return
+    the ports they had. Only for the holder of `.owner.lock`, for whom each is a leftover
+    of a dead owner: killed before its parent-death signal took effect, started on a
+    system without one, or still exiting from that signal."""
+    ports: set[int] = set()
+    for leftover in stores_on(data_dir):
+        log.warning("stopping SeaweedFS pid %d, left running on %s by a host that died",
+                    leftover.pid, data_dir)
+        try:
+            gone = stop_process(leftover.pid, timeout)
+        except PermissionError:
+            gone = False
+        if not gone:
+            raise SeaweedError(f"SeaweedFS pid {leftover.pid} still runs on {data_dir} and "
+                               f"could not be stopped: stop it (kill {leftover.pid}), then "
+                               f"start again")
+        ports.update(int(m.group(1)) for arg in leftover.args
+                     if (m := _PORT_ARG.fullmatch(arg)))
+    return ports
+
+
+def remove_stale_sockets(ports: set[int]) -> None:
+    """Remove the Unix sockets weed leaves in /tmp (named after its TCP ports) for the
+    ports nothing listens on any more."""
+    for port in ports:
+        if port and port_is_free(port):
+            for path in SOCKET_DIR.glob(f"seaweedfs-*-{port}.sock"):
+                if path.is_socket():
+                    path.unlink(missing_ok=True)
 
 
 def find_weed(explicit: str | None = None) -> str:
@@ -106,6 +189,8 @@ class SeaweedServer:
         self.stop_timeout = stop_timeout
         self.ports: dict[str, int] = {}
         self._proc: subprocess.Popen[bytes] | None = None
+        self._parent: threading.Event | None = None  # set once weed has exited
+        self._lock: int | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -144,11 +229,17 @@ class SeaweedServer:
                     "actions": ["Admin", "Read", "Write", "List", "Tagging"]}
         return self._write_private("s3-identities.json", json.dumps({"identities": [identity]}))
 
+    def _saved_ports(self) -> dict[str, int]:
+        saved = self.data_dir / "ports.json"
+        if not saved.exists():
+            return {}
+        ports: dict[str, int] = json.loads(saved.read_text())
+        return ports
+
     def _choose_ports(self) -> dict[str, int]:
         """The internal ports of the last run if still free (stable master state), else new."""
         saved = self.data_dir / "ports.json"
-        if saved.exists():
-            ports: dict[str, int] = json.loads(saved.read_text())
+        if ports := self._saved_ports():
             values = [ports.get(name, 0) for name in INTERNAL_PORTS]
             if (all(values) and self.s3_port not in values
                     and all(port_is_free(p) for p in values)):
@@ -178,7 +269,8 @@ class SeaweedServer:
 
     def start(self) -> None:
         """Start SeaweedFS and return once a signed ListBuckets succeeds and a volume
-        server is registered (so uploads work); raise `SeaweedError` otherwise.
+        server is registered (so uploads work); raise `SeaweedError` otherwise
+        (`StoreInUseError` when another live process runs it on `data_dir`).
 
         weed runs with only GOMEMLIMIT in its environment (it caps the Go heap, about half
         the RSS of an uncapped weed after large transfers; no credentials or proxies of
@@ -187,23 +279,54 @@ class SeaweedServer:
         if self.running:
             return
         weed = find_weed(self.weed_binary)
-        if not port_is_free(self.s3_port):
-            raise SeaweedError(f"S3 port {self.s3_port} on {LOOPBACK} is already in use")
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        s3_config = self._write_s3_config()
-        (self.data_dir / "master.toml").write_text(MASTER_TOML)
-        self.ports = self._choose_ports()
-        with self.log_path.open("ab") as log:
-            self._proc = subprocess.Popen(
-                self.command(weed, s3_config), cwd=self.data_dir,
-                env={"GOMEMLIMIT": f"{self.memory_limit_mb}MiB"},
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+        self._claim()
         try:
+            self._stop_leftovers()
+            self._check_port()
+            s3_config = self._write_s3_config()
+            (self.data_dir / "master.toml").write_text(MASTER_TOML)
+            self.ports = self._choose_ports()
+            with self.log_path.open("ab") as out:
+                self._proc, self._parent = spawn_tied(
+                    self.command(weed, s3_config), cwd=self.data_dir,
+                    env={"GOMEMLIMIT": f"{self.memory_limit_mb}MiB"},
+                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                    start_new_session=True)
+            (self.data_dir / PID_FILE).write_text(f"{self._proc.pid}\n")
             self._wait_ready()
         except BaseException:
             self.stop()
             raise
+
+    def _claim(self) -> None:
+        """Hold `.owner.lock` while this object runs the store: two SeaweedFS processes
+        on one data folder would corrupt it (the lock goes with the process if it dies)."""
+        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreInUseError(f"another process already runs SeaweedFS on "
+                                  f"{self.data_dir}") from None
+        self._lock = fd
+
+    def _stop_leftovers(self) -> None:
+        """Stop any `weed server` still running on our folder (we hold its lock, so its
+        owner is dead) and clean what it left: its Unix sockets, the pid file."""
+        ports = stop_stores_on(self.data_dir, self.stop_timeout)
+        remove_stale_sockets({self.s3_port, *self._saved_ports().values(), *ports})
+        (self.data_dir / PID_FILE).unlink(missing_ok=True)
+
+    def _check_port(self) -> None:
+        if port_is_free(self.s3_port):
+            return
+        holder = listener_of(self.s3_port)
+        who = (f"pid {holder.pid} ({holder.command})" if holder is not None
+               else "a process this user cannot see")
+        raise SeaweedError(f"S3 port {self.s3_port} on {LOOPBACK} is already in use by "
+                           f"{who}: stop that process, or give the store another port "
+                           f"(LGSP_S3_PORT)")
 
     def _wait_ready(self) -> None:
         s3 = boto3.client(
@@ -242,29 +365,24 @@ class SeaweedServer:
 
     def stop(self, timeout: float | None = None) -> None:
         """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds
-        (default `stop_timeout`; SeaweedFS usually takes ~16 s to exit cleanly)."""
+        (default `stop_timeout`; SeaweedFS usually takes ~16 s to exit cleanly); then
+        give up the data folder."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=self.stop_timeout if timeout is None else timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self._remove_sockets()
-
-    def _remove_sockets(self) -> None:
-        """Remove the Unix sockets weed leaves in /tmp for this run's ports."""
-        p = self.ports
-        for kind, port in (("s3", self.s3_port), ("s3-grpc", p.get("s3_grpc")),
-                           ("filer", p.get("filer")), ("filer-grpc", p.get("filer_grpc")),
-                           ("master-grpc", p.get("master_grpc")),
-                           ("volume-grpc", p.get("volume_grpc"))):
-            path = SOCKET_DIR / f"seaweedfs-{kind}-{port}.sock"
-            if port and path.is_socket():
-                path.unlink(missing_ok=True)
+        if proc is not None:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=self.stop_timeout if timeout is None else timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            if self._parent is not None:
+                self._parent.set()  # weed has exited: its parent thread may end
+            remove_stale_sockets({self.s3_port, *self.ports.values()})
+            (self.data_dir / PID_FILE).unlink(missing_ok=True)
+        if self._lock is not None:
+            os.close(self._lock)  # after the store has exited
+            self._lock = None
 
     def log_tail(self, size: int = 3000) -> str:
         """The end of `weed.log`, for error messages."""

@@ -22,6 +22,7 @@ import logging
 import socket
 import threading
 import time
+from email.message import Message as HttpHeaders
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -76,6 +77,14 @@ class WebSocketGateway:
         path = unquote(urlsplit(target).path)
         return (path == WS_PATH and method == "GET") or path.startswith(PREFIX)
 
+    @staticmethod
+    def is_upgrade(method: str, target: str, headers: HttpHeaders) -> bool:
+        """Whether a request opens a WebSocket (`GET /ws` with `Upgrade: websocket`): the
+        host serves it on a thread of its own rather than a worker's."""
+        upgrade = ",".join(headers.get_all("Upgrade") or []).lower()
+        return method == "GET" and unquote(urlsplit(target).path) == WS_PATH and \
+            "websocket" in upgrade
+
     def connection(self, connection_id: str) -> WsConnection | None:
         with self._lock:
             return self._connections.get(connection_id)
@@ -84,12 +93,11 @@ class WebSocketGateway:
         """Serve a request that `owns()` claimed. Returns the reply to write, or None when
         the request became a WebSocket (which has ended by the time this returns)."""
         if not self.enabled:
-            return _error(404, "not_found", "This hub serves no WebSocket API")
+            return _error(404, "route_not_found", "This hub serves no WebSocket API")
         if unquote(urlsplit(handler.path).path) != WS_PATH:
             return self._management.handle(handler.command, handler.path, handler.headers,
                                            body)
-        upgrade = ",".join(handler.headers.get_all("Upgrade") or []).lower()
-        if "websocket" not in upgrade:
+        if not self.is_upgrade(handler.command, handler.path, handler.headers):
             return _error(426, "upgrade_required",
                           "GET /ws opens a WebSocket: use a WebSocket client",
                           {"Upgrade": "websocket"})
@@ -121,7 +129,7 @@ class WebSocketGateway:
         try:
             raw = Request(handler.path, Headers(list(handler.headers.items()))).serialize()
         except (InvalidHeader, UnicodeEncodeError):
-            return _error(400, "bad_request", "Invalid WebSocket handshake request")
+            return _error(400, "invalid_handshake", "Invalid WebSocket handshake request")
         protocol.receive_data(raw)
         parsed = [event for event in protocol.events_received() if isinstance(event, Request)]
         if not parsed:  # the library refused it and queued its own answer

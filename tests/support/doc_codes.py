@@ -112,11 +112,24 @@ def _gateway_codes() -> Pairs:
     return pairs
 
 
+def _local_host_codes() -> Pairs:
+    """The codes the single-machine host's HTTP edge answers itself (infra/local/): every
+    `(status, "code"` spelt out there, in a call (`reply_error(408, "request_timeout",`)
+    or a table of protocol errors (`(400, "invalid_request_line", ...)`)."""
+    pairs: Pairs = defaultdict(set)
+    for path in sorted((ROOT / "infra" / "local").glob("*.py")):
+        for status, code in re.findall(rf'\((\d{{3}}), "({CODE})"', path.read_text()):
+            pairs[code].add(status)
+    return pairs
+
+
 def hub_codes() -> Pairs:
-    """Every code the hub (its function, or API Gateway in front of it) can answer."""
+    """Every code the hub (its function, API Gateway in front of it, or the local host's
+    HTTP edge) can answer."""
     pairs = _source_codes()
-    for code, statuses in _gateway_codes().items():
-        pairs[code] |= statuses
+    for extra in (_gateway_codes(), _local_host_codes()):
+        for code, statuses in extra.items():
+            pairs[code] |= statuses
     return dict(pairs)
 
 
