@@ -191,9 +191,20 @@ class LgspClient:
         return dict(self.call("POST", f"/v1/messages/{_quote(message_id)}/complete",
                               body={"parts": list(parts or [])}))
 
-    def message_status(self, message_id: str) -> JSON:
-        """`{"message", "deliveries", "trace"}`."""
-        return dict(self.call("GET", f"/v1/messages/{_quote(message_id)}"))
+    def message_status(self, message_id: str, *, every_page: bool = False) -> JSON:
+        """`{"message", "deliveries", "trace", ...}`: the first page of deliveries and of
+        trace, with their `*_next_cursor`; `every_page=True` follows both cursors (a
+        broadcast has up to thousands of deliveries) and leaves no cursor."""
+        status = dict(self.call("GET", f"/v1/messages/{_quote(message_id)}"))
+        if every_page:
+            for part in ("deliveries", "trace"):
+                cursor = status.pop(f"{part}_next_cursor", None)
+                while cursor:
+                    page = self.call("GET", f"/v1/messages/{_quote(message_id)}/{part}",
+                                     query=_paging(cursor, 200))
+                    status[part] = [*status[part], *page["items"]]
+                    cursor = page.get("next_cursor")
+        return status
 
     def inbox(self, *, cursor: str | None = None, limit: int | None = None) -> JSON:
         return dict(self.call("GET", "/v1/inbox", query=_paging(cursor, limit)))

@@ -237,7 +237,7 @@ def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:
                 _note(f"more: lgsp {command} --cursor {page['next_cursor']}")
         return 0
     if command == "status":
-        data = client.message_status(args.id)
+        data = client.message_status(args.id, every_page=True)
         if args.json:
             _dump(data, out)
         else:

@@ -3,6 +3,7 @@ repeating is safe, and one resynchronisation on clock skew."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 
@@ -115,3 +116,31 @@ def test_unreachable_hub_is_a_connection_error() -> None:
 def test_signed_call_without_keys_is_refused_locally() -> None:
     with pytest.raises(LgspApiError, match="access key"):
         LgspClient("http://127.0.0.1:9").whoami()
+
+
+def test_the_status_of_a_broadcast_follows_every_page() -> None:
+    """A message to thousands of destinations answers its deliveries and trace a page at
+    a time; `lgsp status` shows them all."""
+    pages = {
+        "/v1/messages/m1": {"message": {"id": "m1"}, "deliveries": [{"unit": "a"}],
+                            "deliveries_next_cursor": "d1", "trace": [{"event": "requested"}],
+                            "trace_next_cursor": "t1"},
+        "/v1/messages/m1/deliveries?cursor=d1&limit=200": {"items": [{"unit": "b"}],
+                                                           "next_cursor": "d2"},
+        "/v1/messages/m1/deliveries?cursor=d2&limit=200": {"items": [{"unit": "c"}],
+                                                           "next_cursor": None},
+        "/v1/messages/m1/trace?cursor=t1&limit=200": {"items": [{"event": "verified"}],
+                                                      "next_cursor": None},
+    }
+
+    def answer(r: Received) -> Reply:
+        return Reply(200, json.dumps(pages[r.path]).encode(),
+                     {"Content-Type": "application/json"})
+
+    with serve(answer) as server:
+        first = client_for(server.url).message_status("m1")
+        assert first["deliveries_next_cursor"] == "d1"
+        every = client_for(server.url).message_status("m1", every_page=True)
+    assert [d["unit"] for d in every["deliveries"]] == ["a", "b", "c"]
+    assert [t["event"] for t in every["trace"]] == ["requested", "verified"]
+    assert "deliveries_next_cursor" not in every and "trace_next_cursor" not in every
