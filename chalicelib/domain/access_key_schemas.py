@@ -47,3 +47,14 @@ class IssuedKey(Model):
     retiring: list[KeyView] = Field(
         default_factory=list, description="The app's other keys, now valid only until "
                                           "their valid_until.")
+
+
+class AppCredentials(Model):
+    """An app's first key pair, shown once when the app is created."""
+
+    unit: str
+    app: str
+    access_key: str
+    algorithm: str
+    secret_key: str | None = Field(default=None, description="HMAC only, shown this once: "
+                                   "hand it over to the unit; the hub keeps it sealed")

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from . import keys
+from .access_key_schemas import AppCredentials
 from .join_forms import KINDS, Kind
 from .model import Model
 from .ports import Item
@@ -158,18 +159,9 @@ class RequestList(Model):
     next_cursor: str | None = None
 
 
-class IssuedCredentialsView(Model):
-    unit: str
-    app: str
-    access_key: str
-    algorithm: str
-    secret_key: str | None = Field(default=None, description="HMAC only, shown this once: "
-                                   "hand it over to the unit; the hub keeps it sealed")
-
-
 class ApprovalAnswer(Model):
     request: RequestView
-    credentials: IssuedCredentialsView | None = None
+    credentials: AppCredentials | None = None
     note: str | None = None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chalicelib.domain.master_keys import Keyring
+from .master_keys import Keyring
 
 Item = dict[str, Any]
 

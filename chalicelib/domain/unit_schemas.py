@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .access_key_schemas import KeyView
+from .access_key_schemas import AppCredentials, KeyView
 from .model import Model
 from .schemas import Strict
 
@@ -108,15 +108,6 @@ class CreateUnitApp(Strict):
                                    "unit's apps, keys and requests (R-OPS-3)")
     legacy: bool = Field(default=False, description="Allows hmac-sha1 keys (weak; for old "
                                                     "systems the regulation covers)")
-
-
-class AppCredentials(Model):
-    unit: str
-    app: str
-    access_key: str
-    algorithm: str
-    secret_key: str | None = Field(default=None, description="HMAC only, shown this once: "
-                                   "hand it over to the unit; the hub keeps it sealed")
 
 
 class CreatedUnitApp(Model):

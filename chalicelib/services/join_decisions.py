@@ -91,7 +91,7 @@ def _approve_with_app(deps: Deps, caller: Caller, item: Item,
         deps.table.update(_cancel_op(deps, issued.app, issued.unit))
         _revoke_keys(deps, caller, issued.app, [issued.access_key])
         raise
-    credentials = jr.IssuedCredentialsView(unit=issued.unit, app=issued.app,
+    credentials = jr.AppCredentials(unit=issued.unit, app=issued.app,
                                            access_key=issued.access_key,
                                            algorithm=issued.algorithm,
                                            secret_key=issued.secret_key)

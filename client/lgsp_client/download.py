@@ -119,18 +119,11 @@ def _get_part(lease: Lease, offset: int, length: int, *, attempts: int,
               sleep: Callable[[float], None], timeout: tuple[float, float]) -> bytes:
     """One part with the current grant, retried on transient failures, and with a fresh
     grant when the store refuses the current one."""
-    while True:
-        grant = lease.current()
-        try:
-            data: bytes = retrying(attempts, sleep)(_get_range, grant, offset, length,
-                                                    timeout)
-        except TransferError as exc:
-            if not refused(exc):
-                raise
-            lease.renew(grant, exc)
-            continue
-        lease.progressed()
+    def get(grant: Mapping[str, Any]) -> bytes:
+        data: bytes = retrying(attempts, sleep)(_get_range, grant, offset, length, timeout)
         return data
+
+    return lease.attempt(get)
 
 
 @dataclass

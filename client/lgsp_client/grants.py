@@ -15,10 +15,11 @@ import datetime
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from lgsp_client.errors import TransferError
 
+T = TypeVar("T")
 Grant = Mapping[str, Any]
 RENEW_MARGIN_SECONDS = 30.0
 MAX_RENEWALS_WITHOUT_PROGRESS = 3
@@ -119,6 +120,21 @@ class Lease:
             self._strikes += 1
             self._replace("refused")
             return self._grant
+
+    def attempt(self, work: Callable[[Grant], T]) -> T:
+        """`work` with the current grant, again with a fresh one each time the store
+        refuses it (as long as renewing helps); the part's result."""
+        while True:
+            grant = self.current()
+            try:
+                result = work(grant)
+            except TransferError as exc:
+                if not refused(exc):
+                    raise
+                self.renew(grant, exc)
+                continue
+            self.progressed()
+            return result
 
     def progressed(self) -> None:
         """A part finished: renewals helped, and the grant has been used."""

@@ -21,7 +21,7 @@ import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from lgsp_client.errors import TransferError
-from lgsp_client.grants import Lease, refused
+from lgsp_client.grants import Lease
 from lgsp_client.progress import Meter, meter
 
 MiB = 1024 * 1024
@@ -195,22 +195,16 @@ def _upload_part(path: Path, number: int, lease: Lease, *, shown: Meter, attempt
                  sleep: Callable[[float], None], timeout: tuple[float, float]) -> str:
     """PUT part `number` with the current plan's request for it, retried on transient
     failures; when the store refuses the plan's URL, with a fresh plan's."""
-    while True:
-        plan = lease.current()
-        if (etag := held_etags(plan).get(number)) is not None:
-            return etag  # a fresh plan says the store has it already
+    def put(plan: Mapping[str, Any]) -> str:
+        if (held := held_etags(plan).get(number)) is not None:
+            return held  # a fresh plan says the store has it already
         request = next((r for r in plan["requests"] if _number(r) == number), None)
         if request is None:
             raise TransferError(f"the upload plan has no request for part {number}")
-        try:
-            etag = retrying(attempts, sleep)(_put_part, path, request, shown, timeout)
-        except TransferError as exc:
-            if not refused(exc):
-                raise
-            lease.renew(plan, exc)
-            continue
-        lease.progressed()
+        etag: str = retrying(attempts, sleep)(_put_part, path, request, shown, timeout)
         return etag
+
+    return lease.attempt(put)
 
 
 def upload(path: Path, plan: Mapping[str, Any], *, concurrency: int = DEFAULT_CONCURRENCY,
