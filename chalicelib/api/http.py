@@ -320,4 +320,11 @@ def _method_not_allowed(app: Chalice, path: str, allowed: list[str]
              code=err.code, unit=None, params=params)
         return response
 
+    method_not_allowed.answers_405 = True  # type: ignore[attr-defined]
     return method_not_allowed
+
+
+def declared_methods(app: Chalice, path: str) -> list[str]:
+    """The methods `path` really takes (not the 405 answers of the others)."""
+    return [method for method, entry in app.routes[path].items()
+            if not getattr(entry.view_function, "answers_405", False)]

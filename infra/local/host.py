@@ -32,6 +32,7 @@ from chalice import Chalice
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException, RouteMatcher
 
+from chalicelib.api.http import declared_methods
 from chalicelib.services import sweeper
 from chalicelib.services.deps import Deps
 from infra.local.backends import Backends, HostSettings
@@ -95,7 +96,7 @@ class _Handler(HttpConnection):
             return True
         if self.command in ROUTABLE:
             return False
-        allowed = ", ".join(self.app.routes[route])
+        allowed = ", ".join(declared_methods(self.app, route))
         self.reply_error(405, "method_not_allowed", f"This route does not take "
                          f"{self.command}; it takes {allowed}.", {"Allow": allowed},
                          close=length > 0)
