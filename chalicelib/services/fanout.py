@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from chalicelib.domain import events, keys, lifecycle
 from chalicelib.domain.deadlines import DEADLINE, FANOUT, FANOUT_RESUME_SECONDS, WAITING
-from chalicelib.domain.errors import TransactionConflictError
+from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.lifecycle import VERIFY, DeliveryState, MessageState, inbox_sort_key
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.services import counters, reorg
@@ -24,7 +24,7 @@ from chalicelib.services.audit import history_put, trace_put
 from chalicelib.services.content_retention import delete_content_when_done
 from chalicelib.services.deps import Deps
 from chalicelib.services.publish import tell
-from chalicelib.services.schedule import due_delete, due_put
+from chalicelib.services.schedule import due_key, due_put
 
 
 def verify_and_deliver(deps: Deps, msg: Item) -> Item:
@@ -63,9 +63,11 @@ def verify_and_deliver(deps: Deps, msg: Item) -> Item:
     return _finish(deps, verified) if not done else _followed(deps, verified)
 
 
-def resume(deps: Deps, msg: Item) -> Item:
-    """Deliver what a verified message's fan-out has not delivered yet (idempotent)."""
-    if msg["state"] != MessageState.VERIFIED or msg.get("fanned_out", True):
+def resume(deps: Deps, msg: Item, *, due: bool = False) -> Item:
+    """Deliver what a verified message's fan-out has not delivered yet (idempotent).
+    `due`: the sweeper's call for the `fanout` due item, which stays until the fan-out
+    and its follow-up are both done, so a crash between them is finished too."""
+    if msg["state"] != MessageState.VERIFIED or (msg.get("fanned_out", True) and not due):
         return msg
     return _finish(deps, msg)
 
@@ -74,15 +76,16 @@ def _finish(deps: Deps, msg: Item) -> Item:
     plan = lifecycle.batches(msg["to"])
     for number, units in enumerate(plan[1:], start=1):
         _write_batch(deps, msg, number, units)
-    with contextlib.suppress(TransactionConflictError):  # else another attempt finished it
-        deps.table.transact([
-            Update(*keys.message(msg["id"]), set={"fanned_out": True},
-                   condition=Condition(equals={"state": MessageState.VERIFIED,
-                                               "fanned_out": False})),
-            due_delete(FANOUT, msg["verified_at"] + FANOUT_RESUME_SECONDS, msg["id"])])
+    with contextlib.suppress(ConditionFailedError):  # else another attempt did it
+        deps.table.update(Update(*keys.message(msg["id"]), set={"fanned_out": True},
+                                 condition=Condition(equals={"state": MessageState.VERIFIED,
+                                                             "fanned_out": False})))
     fanned = {**msg, "fanned_out": True}
     delete_content_when_done(deps, msg["id"])  # all closed already (e.g. expired)?
-    return _followed(deps, fanned)
+    _followed(deps, fanned)
+    deps.table.delete(*due_key(FANOUT, msg["verified_at"] + FANOUT_RESUME_SECONDS,
+                               msg["id"]))  # done, and followed
+    return fanned
 
 
 def _followed(deps: Deps, msg: Item) -> Item:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalicelib.domain import keys
 from chalicelib.domain.deadlines import day_of
-from chalicelib.domain.ports import Delete, Put
+from chalicelib.domain.ports import Put
 
 
 def due_put(kind: str, due_at: int, message_id: str) -> Put:
@@ -14,5 +14,5 @@ def due_put(kind: str, due_at: int, message_id: str) -> Put:
                 "message_id": message_id})
 
 
-def due_delete(kind: str, due_at: int, message_id: str) -> Delete:
-    return Delete(*keys.due(day_of(due_at), due_at, kind, message_id))
+def due_key(kind: str, due_at: int, message_id: str) -> tuple[str, str]:
+    return keys.due(day_of(due_at), due_at, kind, message_id)

@@ -125,8 +125,8 @@ def _handle(deps: Deps, due: Item, report: SweepReport) -> bool:
 
 
 def _fan_out(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
-    """A broadcast whose delivery was interrupted: deliver the rest."""
-    fanout.resume(deps, msg)
+    """A broadcast whose delivery (or its follow-up) was interrupted: finish it."""
+    fanout.resume(deps, msg, due=True)
     return True
 
 

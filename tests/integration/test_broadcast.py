@@ -187,3 +187,35 @@ def test_the_deadline_of_a_broadcast_is_met_over_budgeted_sweeps(
     sweeper.sweep(hub.deps)
     assert day_counters(hub.deps, UNIT_A)["expired"] == 997
     assert set(inbox_entries(hub, message_id).values()) == {0}
+
+
+def test_a_crash_before_following_reorganised_destinations_is_finished_by_the_sweeper(
+        hub: World, op: SignedClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-JOIN-5: a commune merged after the broadcast was sent but before its content
+    was verified gets the message through its successor, even if the hub died right
+    after delivering to every commune and before handling the re-organised ones."""
+    from chalicelib.services import fanout
+
+    message_id, parts = broadcast(hub, op, os.urandom(2000))
+    merged = op.post("/v1/admin/reorganisations", {
+        "kind": "merge", "units": COMMUNES[500:502], "effective_date": "2026-01-01",
+        "legal_basis": {"decision_number": "1/QĐ-UBND", "decision_date": "2026-01-01"},
+        "successors": [{"code": "000.03.05.H99", "name": "Xã mới"}]})
+    assert merged.status == 201, merged.body
+    follow, died = fanout.reorg.follow, []
+
+    def dies_once(deps: Any, msg: Any) -> None:
+        if not died:
+            died.append(True)
+            raise OSError("the process died here")
+        follow(deps, msg)
+
+    monkeypatch.setattr(fanout.reorg, "follow", dies_once)
+    assert hub.a.post(f"/v1/messages/{message_id}/complete", {"parts": parts}).status == 500
+    assert hub.deps.table.get(*keys.message(message_id))["fanned_out"] is True
+    hub.deps.clock.advance(121)  # type: ignore[attr-defined]
+    sweeper.sweep(hub.deps)
+    successor = hub.deps.table.query(keys.inbox_partition("000.03.05.H99"), limit=5).items
+    assert [i["id"] for i in successor] == [message_id]
+    delivery = hub.deps.table.get(*keys.delivery(message_id, COMMUNES[500]))
+    assert delivery is not None and delivery["state"] == "moved"
