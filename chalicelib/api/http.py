@@ -47,6 +47,11 @@ class MethodNotAllowedError(LgspError):
     code = "method_not_allowed"
 
 
+class RouteNotFoundError(LgspError):
+    status = 404
+    code = "route_not_found"
+
+
 JSON = "application/json"
 # The methods API Gateway can route; a path answers each one it does not declare with 405.
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -308,16 +313,34 @@ def answer_undeclared_methods(app: Chalice) -> None:
                 _method_not_allowed(app, path, allowed))
 
 
+def method_not_allowed_response(method: str, path: str, allowed: list[str]) -> Response:
+    """The 405 of `method` on `path`, which takes `allowed`."""
+    err = MethodNotAllowedError(f"{method} is not allowed on {path}; use "
+                                f"{', '.join(allowed)}.", allowed=allowed)
+    return error_response(err, {"Allow": ", ".join(allowed)})
+
+
+def route_not_found_response() -> Response:
+    """An unknown path: what API Gateway answers on AWS (`infra/aws/resources.yaml`)."""
+    return error_response(RouteNotFoundError(
+        "No such route: the routes of the API are in its openapi.json."))
+
+
+def declared_methods(app: Chalice, path: str) -> list[str]:
+    """The methods the route `path` takes, without the 405s of `answer_undeclared_methods`."""
+    entries = app.routes.get(path, {})
+    return [m for m in METHODS
+            if m in entries and entries[m].view_name != "method_not_allowed"]
+
+
 def _method_not_allowed(app: Chalice, path: str, allowed: list[str]
                         ) -> Callable[..., Response]:
-    def method_not_allowed(**params: str) -> Response:
+    def method_not_allowed(**params: str) -> Response:  # its name marks the route a 405
         started, request = time.monotonic(), app.current_request
         assert request is not None
-        err = MethodNotAllowedError(f"{request.method} is not allowed on {path}; use "
-                                    f"{', '.join(allowed)}.", allowed=allowed)
-        response = error_response(err, {"Allow": ", ".join(allowed)})
+        response = method_not_allowed_response(request.method, path, allowed)
         _log(request, started, route=f"{request.method} {path}", status=response.status_code,
-             code=err.code, unit=None, params=params)
+             code=MethodNotAllowedError.code, unit=None, params=params)
         return response
 
     return method_not_allowed

@@ -28,8 +28,14 @@ from typing import Any
 
 from chalice import Chalice
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException
+from chalice.local import LocalGateway, LocalGatewayException, RouteMatcher
 
+from chalicelib.api.http import (
+    METHODS,
+    declared_methods,
+    method_not_allowed_response,
+    route_not_found_response,
+)
 from chalicelib.services import sweeper
 from chalicelib.services.deps import Deps
 from infra.local.backends import Backends, HostSettings
@@ -42,6 +48,8 @@ log = logging.getLogger("lgsp.host")
 class _Handler(BaseHTTPRequestHandler):
     gateway: LocalGateway
     websockets: WebSocketGateway
+    app: Chalice
+    routes: RouteMatcher
     protocol_version = "HTTP/1.1"
     server_version = "lgsp"
     # Headers and body leave in two writes; with Nagle's algorithm the body waited for the
@@ -58,7 +66,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = dict(self.headers.items())
         try:
-            response = self.gateway.handle_request(self.command, self.path, headers, body)
+            response = self._refusal() or self.gateway.handle_request(
+                self.command, self.path, headers, body)
             status, out_headers = response["statusCode"], dict(response.get("headers") or {})
             payload = response.get("body") or b""
             if response.get("isBase64Encoded"):
@@ -66,6 +75,27 @@ class _Handler(BaseHTTPRequestHandler):
         except LocalGatewayException as exc:
             status, out_headers, payload = exc.CODE, dict(exc.headers), exc.body or b""
         self._write(status, out_headers, payload.encode() if isinstance(payload, str) else payload)
+
+    def _refusal(self) -> dict[str, Any] | None:
+        """What API Gateway answers before the app on AWS, in the project's shape: an
+        unknown path is 404 `route_not_found` (chalice's local gateway says 403 "Missing
+        Authentication Token"), and a method outside API Gateway's set is 405 with the
+        path's methods, as the app answers the ones a path does not declare."""
+        try:
+            route = self.routes.match_route(self.path).route
+        except ValueError:
+            return route_not_found_response().to_dict()
+        if self.command in METHODS:
+            return None
+        allowed = declared_methods(self.app, route)
+        return method_not_allowed_response(self.command, route, allowed).to_dict()
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method without a `do_<METHOD>` (TRACE, CONNECT, QUERY, any
+        # token) with its own 501 HTML page; every method is served here instead.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _write(self, status: int, out_headers: dict[str, str], data: bytes) -> None:
         self.send_response(status)
@@ -137,7 +167,8 @@ def make_server(port: int, host: str = "127.0.0.1", app: Chalice | None = None, 
     websockets = WebSocketGateway(app, ws_auth or ManagementAuth.from_env(os.environ),
                                   close_timeout=ws_close_timeout)
     handler = type("Handler", (_Handler,), {"gateway": LocalGateway(app, Config()),
-                                            "websockets": websockets})
+                                            "websockets": websockets, "app": app,
+                                            "routes": RouteMatcher(list(app.routes))})
     server = HubServer((host, port), handler)
     server.websockets = websockets
     return server
