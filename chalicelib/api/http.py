@@ -160,8 +160,10 @@ class Download:
 
 
 def page_limit(call: Call, *, default: int = 50, maximum: int = 200) -> int:
-    raw = call.query("limit") or str(default)
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    raw = call.query("limit")
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise InvalidRequestError(f"limit must be an integer from 1 to {maximum}.",
                                   code="invalid_limit")
     return int(raw)
