@@ -23,6 +23,7 @@ from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.api.wire_lengths import text_over_max_length
 from chalicelib.domain.errors import BusyError, ContentionError, InvalidRequestError, LgspError
 
 if TYPE_CHECKING:  # imported by the first call, not by a cold start (docs/performance.md)
@@ -216,19 +217,24 @@ def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
 
 def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
     """The body as `model`, strictly: JSON types as declared, never coerced (`true` is
-    not 1, `"3600"` is not 3600)."""
+    not 1, `"3600"` is not 3600), and texts within their maximum length as sent."""
     raw = request.raw_body or b"{}"
     content_type = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
     if request.raw_body and content_type != JSON:
         raise UnsupportedMediaError(f"Send the body as {JSON}.")
     try:
-        return model.model_validate_json(raw, strict=True)
+        parsed = model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "json_invalid":
             raise InvalidRequestError("The body is not valid JSON.", code="invalid_json") from exc
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise InvalidRequestError(f"{where}: {first['msg']}", code="validation_failed") from exc
+    over = text_over_max_length(model, json.loads(raw))
+    if over is not None:
+        raise InvalidRequestError(f"{over[0]}: String should have at most {over[1]} "
+                                  "characters", code="validation_failed")
+    return parsed
 
 
 def _render(result: BaseModel | Download, call: Call, spec: RouteSpec) -> Response:
