@@ -23,6 +23,7 @@ from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.api.wire_lengths import text_over_max_length
 from chalicelib.domain.errors import BusyError, ContentionError, InvalidRequestError, LgspError
 
 if TYPE_CHECKING:  # imported by the first call, not by a cold start (docs/performance.md)
@@ -45,6 +46,7 @@ class UnsupportedMediaError(LgspError):
 class MethodNotAllowedError(LgspError):
     status = 405
     code = "method_not_allowed"
+
 
 
 JSON = "application/json"
@@ -155,8 +157,10 @@ class Download:
 
 
 def page_limit(call: Call, *, default: int = 50, maximum: int = 200) -> int:
-    raw = call.query("limit") or str(default)
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    raw = call.query("limit")
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise InvalidRequestError(f"limit must be an integer from 1 to {maximum}.",
                                   code="invalid_limit")
     return int(raw)
@@ -209,19 +213,24 @@ def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
 
 def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
     """The body as `model`, strictly: JSON types as declared, never coerced (`true` is
-    not 1, `"3600"` is not 3600)."""
+    not 1, `"3600"` is not 3600), and texts within their maximum length as sent."""
     raw = request.raw_body or b"{}"
     content_type = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
     if request.raw_body and content_type != JSON:
         raise UnsupportedMediaError(f"Send the body as {JSON}.")
     try:
-        return model.model_validate_json(raw, strict=True)
+        parsed = model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "json_invalid":
             raise InvalidRequestError("The body is not valid JSON.", code="invalid_json") from exc
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise InvalidRequestError(f"{where}: {first['msg']}", code="validation_failed") from exc
+    over = text_over_max_length(model, json.loads(raw))
+    if over is not None:
+        raise InvalidRequestError(f"{over[0]}: String should have at most {over[1]} "
+                                  "characters", code="validation_failed")
+    return parsed
 
 
 def _render(result: BaseModel | Download, call: Call, spec: RouteSpec) -> Response:
@@ -308,23 +317,34 @@ def answer_undeclared_methods(app: Chalice) -> None:
                 _method_not_allowed(app, path, allowed))
 
 
-def _method_not_allowed(app: Chalice, path: str, allowed: list[str]
-                        ) -> Callable[..., Response]:
-    def method_not_allowed(**params: str) -> Response:
-        started, request = time.monotonic(), app.current_request
-        assert request is not None
-        err = MethodNotAllowedError(f"{request.method} is not allowed on {path}; use "
-                                    f"{', '.join(allowed)}.", allowed=allowed)
-        response = error_response(err, {"Allow": ", ".join(allowed)})
-        _log(request, started, route=f"{request.method} {path}", status=response.status_code,
-             code=err.code, unit=None, params=params)
-        return response
+def method_not_allowed_response(method: str, path: str, allowed: list[str]) -> Response:
+    """The 405 of `method` on `path`, which takes `allowed`."""
+    err = MethodNotAllowedError(f"{method} is not allowed on {path}; use "
+                                f"{', '.join(allowed)}.", allowed=allowed)
+    return error_response(err, {"Allow": ", ".join(allowed)})
 
-    method_not_allowed.answers_405 = True  # type: ignore[attr-defined]
-    return method_not_allowed
+
+# What an unknown path is told, by API Gateway on AWS (infra/aws/resources.yaml) and by
+# the local host alike.
+ROUTE_NOT_FOUND = "No such route: the routes of the API are in its openapi.json."
+
 
 
 def declared_methods(app: Chalice, path: str) -> list[str]:
-    """The methods `path` really takes (not the 405 answers of the others)."""
-    return [method for method, entry in app.routes[path].items()
-            if not getattr(entry.view_function, "answers_405", False)]
+    """The methods the route `path` takes, without the 405s of `answer_undeclared_methods`."""
+    entries = app.routes.get(path, {})
+    return [m for m in METHODS
+            if m in entries and entries[m].view_name != "method_not_allowed"]
+
+
+def _method_not_allowed(app: Chalice, path: str, allowed: list[str]
+                        ) -> Callable[..., Response]:
+    def method_not_allowed(**params: str) -> Response:  # its name marks the route a 405
+        started, request = time.monotonic(), app.current_request
+        assert request is not None
+        response = method_not_allowed_response(request.method, path, allowed)
+        _log(request, started, route=f"{request.method} {path}", status=response.status_code,
+             code=MethodNotAllowedError.code, unit=None, params=params)
+        return response
+
+    return method_not_allowed

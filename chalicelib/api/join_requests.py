@@ -34,7 +34,8 @@ requests_api = _LettersBlueprint(__name__)
 
 LIST_QUERY = (
     QueryParam("unit", "Operators: one unit's requests, newest first.", {"type": "string"}),
-    QueryParam("state", "Operators: submitted (open, by due time), draft or closed.",
+    QueryParam("state", "Operators, listing every unit's requests (not with `unit`): "
+               "submitted (open, by due time), draft or closed.",
                {"type": "string", "enum": sorted(jr.LIST_FILTERS)}),
     *PAGING,
 )

@@ -188,10 +188,10 @@ def list_requests(deps: Deps, caller: Caller, *, unit: str | None, state: str | 
     the answered newest first (`state` narrows to `submitted`, `draft` or `closed`), or one
     unit's. Unit admins: their own unit's, newest first."""
     now = deps.clock.now()
+    if state is not None and state not in jr.LIST_FILTERS:
+        raise InvalidRequestError("state must be submitted, draft or closed.",
+                                  code="invalid_state")
     if roles.is_operator(deps, caller) and unit is None:
-        if state is not None and state not in jr.LIST_FILTERS:
-            raise InvalidRequestError("state must be submitted, draft or closed.",
-                                      code="invalid_state")
         page = deps.table.query(keys.JOIN_REQUESTS, prefix=jr.LIST_FILTERS.get(state or ""),
                                 limit=limit, cursor=cursor)
     else:
@@ -200,6 +200,10 @@ def list_requests(deps: Deps, caller: Caller, *, unit: str | None, state: str | 
             raise ForbiddenError("A unit admin sees only its own unit's requests.",
                                  code="forbidden")
         roles.require_unit_admin(deps, caller, unit)
+        if state is not None:
+            raise InvalidRequestError("state narrows the operators' list of every unit's "
+                                      "requests; a unit's list (unit, or a unit admin's "
+                                      "own) has no state filter.", code="invalid_request")
         page = deps.table.query(keys.unit_join_request(unit, "")[0], limit=limit, cursor=cursor,
                                 descending=True)
     return jr.RequestList(items=[jr.summary(i, now) for i in page.items],

@@ -46,11 +46,16 @@ def _rows(fmt: str, data: str) -> list[dict[str, Any]]:
             raise InvalidRequestError("The JSON must be a list of objects.",
                                       code="import_unreadable")
         return rows
-    reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")))
-    if not reader.fieldnames or not {"code", "name"} <= set(reader.fieldnames):
-        raise InvalidRequestError("The CSV needs a header with at least code,name.",
-                                  code="import_unreadable")
-    return [dict(r) for r in reader]
+    # newline="": the csv module splits lines itself, so \r\n, \r and \n all end a row
+    reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff"), newline=""))
+    try:
+        if not reader.fieldnames or not {"code", "name"} <= set(reader.fieldnames):
+            raise InvalidRequestError("The CSV needs a header with at least code,name.",
+                                      code="import_unreadable")
+        return [dict(r) for r in reader]
+    except csv.Error as exc:  # e.g. a field above the csv module's size limit
+        raise InvalidRequestError(f"The CSV does not parse (line {reader.line_num}): {exc}.",
+                                  code="import_unreadable") from exc
 
 
 def _text(row: dict[str, Any], name: str) -> str:

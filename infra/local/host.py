@@ -32,7 +32,7 @@ from chalice import Chalice
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException, RouteMatcher
 
-from chalicelib.api.http import declared_methods
+from chalicelib.api.http import ROUTE_NOT_FOUND, declared_methods
 from chalicelib.services import sweeper
 from chalicelib.services.deps import Deps
 from infra.local.backends import Backends, HostSettings
@@ -91,8 +91,7 @@ class _Handler(HttpConnection):
         try:
             route = self.routes.match_route(self.path).route
         except ValueError:
-            self.reply_error(404, "route_not_found", "No route of this hub has this path "
-                             "(the API is described at /openapi.json).", close=length > 0)
+            self.reply_error(404, "route_not_found", ROUTE_NOT_FOUND, close=length > 0)
             return True
         if self.command in ROUTABLE:
             return False

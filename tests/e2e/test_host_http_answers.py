@@ -94,14 +94,3 @@ def test_a_malformed_request_gets_a_json_4xx(port: int, raw: bytes, status: int,
     assert answer.error["code"] == code
     assert client.closed_by_server()  # nothing after a malformed request can be trusted
 
-
-def test_the_hubs_own_routes_name_only_their_declared_methods_in_allow() -> None:
-    """The app answers undeclared methods itself (405 handlers registered on every path):
-    a verb it cannot route still names only the methods the path really takes."""
-    from app import app
-
-    with running(app) as (_, bound):
-        for verb in ("TRACE", "PUT"):
-            answer = RawClient(bound).request(get("/v1/messages", verb))
-            assert answer.status == 405 and answer.error["code"] == "method_not_allowed"
-            assert answer.headers["Allow"] == "POST"

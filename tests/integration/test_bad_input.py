@@ -167,6 +167,13 @@ def test_multipart_complete_needs_every_part(hub: World) -> None:
 def test_bad_paging_parameters(hub: World) -> None:
     assert hub.b.get("/v1/inbox?limit=0").code == "invalid_limit"
     assert hub.b.get("/v1/inbox?limit=abc").code == "invalid_limit"
+    # Found by the API fuzz test: an empty limit was taken as "no limit given" (200).
+    assert hub.b.get("/v1/inbox?limit=").code == "invalid_limit"
+    # Unicode digits: "²" is a digit to str.isdigit but not to int() (it was a 500), and
+    # "٣" (Arabic-Indic 3) is not the integer the document describes.
+    for digits in ("%C2%B2", "%D9%A3"):
+        res = hub.b.get(f"/v1/inbox?limit={digits}")
+        assert (res.status, res.code) == (400, "invalid_limit"), digits
 
 
 def test_an_unexpected_failure_is_a_500_in_the_same_shape(hub: World) -> None:

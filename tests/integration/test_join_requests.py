@@ -245,6 +245,24 @@ def test_operators_see_overdue_requests_first(hub: World, people: People) -> Non
     assert [i["id"] for i in mine] == [answered["id"], old["id"]]  # newest first
 
 
+def test_the_state_filter_is_checked_and_only_for_the_operators_list(
+        hub: World, people: People) -> None:
+    # Found by the API fuzz test: with `unit` (or from a unit admin) the state filter was
+    # neither checked nor applied: `?unit=…&state=anything` answered 200, unfiltered.
+    filed(people.admin_a, "register_app", REGISTER)
+    for client, query in ((people.operator, f"state=nonsense&unit={UNIT_A}"),
+                          (people.admin_a, "state=nonsense"),
+                          (people.operator, "state=nonsense")):
+        res = client.get(f"/v1/admin/requests?{query}")
+        assert (res.status, res.code) == (400, "invalid_state"), query
+    for client, query in ((people.operator, f"state=submitted&unit={UNIT_A}"),
+                          (people.admin_a, "state=submitted")):
+        res = client.get(f"/v1/admin/requests?{query}")
+        assert (res.status, res.code) == (400, "invalid_request"), query
+        assert "unit" in res.body["error"]["message"]
+    assert people.operator.get("/v1/admin/requests?state=submitted").status == 200
+
+
 def test_the_answer_letter_is_a_docx_with_the_requests_data(hub: World,
                                                              people: People) -> None:
     assert DOCX_CONTENT_TYPE in app.api.binary_types

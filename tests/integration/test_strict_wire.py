@@ -78,3 +78,28 @@ def test_form_fields_are_strict_too(hub: World) -> None:
     assert (res.status, res.code) == (400, "validation_failed")
     assert "technical_documents" in res.body["error"]["message"]
     assert hub.c.get("/v1/admin/requests").body["items"] == []
+
+
+
+@pytest.mark.parametrize("padding", [" ", "\n"])
+def test_a_maximum_length_holds_for_the_text_as_sent(hub: World, padding: str) -> None:
+    # Found by the API fuzz test: surrounding whitespace was trimmed before the length was
+    # checked, so a token of 9,001 characters ("x" and 9,000 spaces) passed where the
+    # document says maxLength 8192.
+    res = hub.a.post("/v1/auth/introspect", {"token": "x" + padding * 9000})
+    assert refused(res, "token") and "at most 8192" in res.body["error"]["message"]
+    res = hub.a.post("/v1/messages", content_request(b"x", [UNIT_B],
+                                                     title=" " * 400 + "Công văn" + " " * 400))
+    assert refused(res, "title")
+    nested = hub.c.post("/v1/admin/reorganisations", {  # in a nested object, in a list
+        "kind": "split", "units": [UNIT_B], "effective_date": "2026-01-01",
+        "legal_basis": {"decision_number": "12/QĐ-UBND", "decision_date": "2026-01-01"},
+        "successors": [{"code": "000.00.41.H99", "name": "Sở A"},
+                       {"code": "000.00.42.H99", "name": "Sở B" + padding * 300}]})
+    assert refused(nested, "successors.1.name")
+    assert nothing_sent(hub)
+
+
+def test_surrounding_whitespace_is_still_trimmed(hub: World) -> None:
+    res = hub.a.post("/v1/messages", content_request(b"x", [UNIT_B], title="  Công văn \n"))
+    assert res.status == 201 and res.body["message"]["title"] == "Công văn"

@@ -87,6 +87,21 @@ def test_an_import_dry_run_reports_every_bad_row_and_imports_nothing(
     assert as_json.body["valid"] is True and as_json.body["imported"] == 0
 
 
+def test_an_import_reads_every_line_ending_and_refuses_an_unreadable_csv(
+        hub: World, op: SignedClient) -> None:
+    for ending in ("\r\n", "\r", "\n"):  # Windows, classic Mac and Unix exports
+        text = ending.join(["code,name", "000.00.00.H98,Ủy ban nhân dân tỉnh Thử", ""])
+        report = op.post("/v1/admin/units/import", {"format": "csv", "data": text})
+        assert (report.status, report.body["rows"], report.body["valid"]) == (200, 1, True)
+    # Found by the API fuzz test: a carriage return inside the header line was a 500
+    # (csv.Error "new-line character seen in unquoted field"); so was a field above the
+    # csv module's limit.
+    for data in ("P\U0010fc0d\u00f6\u0099\r\u00ba",
+                 "code,name\n000.00.00.H98," + "x" * 200_000):
+        refused = op.post("/v1/admin/units/import", {"format": "csv", "data": data})
+        assert (refused.status, refused.code) == (400, "import_unreadable"), refused.body
+
+
 def test_after_a_merge_a_message_to_the_old_code_reaches_the_successor(
         hub: World, op: SignedClient) -> None:
     in_flight = send(hub, b"dang gui", [UNIT_B])
