@@ -32,6 +32,16 @@ def message_for_source(deps: Deps, message_id: str, unit: str) -> Item:
     return msg
 
 
+def message_for_party(deps: Deps, message_id: str, unit: str) -> tuple[Item, bool]:
+    """The message, for its source or one of its destinations, and whether `unit` is
+    its source."""
+    msg = load_message(deps, message_id)
+    is_source = msg["source"] == unit
+    if not is_source and unit not in msg["to"]:
+        raise not_found()
+    return msg, is_source
+
+
 def delivery_for_destination(deps: Deps, message_id: str, unit: str) -> tuple[Item, Item]:
     """The message and the caller's own delivery, or 404 (also before the message was
     put in the caller's inbox)."""

@@ -24,7 +24,7 @@ from chalicelib.domain.schemas import (
 )
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
-from chalicelib.services.access import load_message, not_found
+from chalicelib.services.access import message_for_party
 from chalicelib.services.deps import Deps
 from chalicelib.services.views import (
     delivery_view,
@@ -36,18 +36,9 @@ from chalicelib.services.views import (
 FIRST_DELIVERIES, FIRST_TRACE = 200, 100
 
 
-def _readable(deps: Deps, caller: Caller, message_id: str) -> tuple[Item, bool]:
-    """The message and whether the caller is its source; 404 for anyone else."""
-    msg = load_message(deps, message_id)
-    is_source = msg["source"] == caller.unit
-    if not is_source and caller.unit not in msg["to"]:
-        raise not_found()
-    return msg, is_source
-
-
 def message_status(deps: Deps, caller: Caller, message_id: str) -> MessageStatus:
     """The source sees every destination (first page); a destination only its own."""
-    msg, is_source = _readable(deps, caller, message_id)
+    msg, is_source = message_for_party(deps, message_id, caller.unit)
     if is_source:
         deliveries = _deliveries(deps, msg, limit=FIRST_DELIVERIES, cursor=None)
         trace = _trace(deps, msg, limit=FIRST_TRACE, cursor=None)
@@ -64,7 +55,7 @@ def message_status(deps: Deps, caller: Caller, message_id: str) -> MessageStatus
 
 def deliveries(deps: Deps, caller: Caller, message_id: str, *, limit: int,
                cursor: str | None) -> DeliveryPage:
-    msg, is_source = _readable(deps, caller, message_id)
+    msg, is_source = message_for_party(deps, message_id, caller.unit)
     if is_source:
         return _deliveries(deps, msg, limit=limit, cursor=cursor)
     return DeliveryPage(items=message_status(deps, caller, message_id).deliveries)
@@ -72,7 +63,7 @@ def deliveries(deps: Deps, caller: Caller, message_id: str, *, limit: int,
 
 def trace(deps: Deps, caller: Caller, message_id: str, *, limit: int,
           cursor: str | None) -> TracePage:
-    msg, is_source = _readable(deps, caller, message_id)
+    msg, is_source = message_for_party(deps, message_id, caller.unit)
     if is_source:
         return _trace(deps, msg, limit=limit, cursor=cursor)
     own = deps.table.get(*keys.delivery(message_id, caller.unit))

@@ -32,9 +32,6 @@ from chalicelib.services.schedule import due_put
 log = logging.getLogger("lgsp.sweeper")
 PAGE = 100
 
-__all__ = ["SweepReport", "iso", "sweep"]
-
-
 @dataclass
 class SweepReport:
     connections_dropped: int = 0

@@ -21,7 +21,7 @@ import requests
 import schemathesis
 from schemathesis import checks
 
-from tests.e2e.conftest import LocalHub, host_in
+from tests.e2e.conftest import LocalHub, started_hub
 from tests.support.fuzz import Footing, Identity, Tally, footing_risk
 
 pytestmark = pytest.mark.e2e
@@ -33,13 +33,8 @@ OPERATOR_UNIT = "000.00.30.H99"
 
 @pytest.fixture(scope="module")
 def fuzz_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    hub = host_in(tmp_path_factory.mktemp("fuzz") / "var")
-    hub.start()
-    try:
+    with started_hub(tmp_path_factory.mktemp("fuzz") / "var") as hub:
         yield hub
-    finally:
-        if hub.proc is not None:
-            hub.stop()
 
 
 def _identities(hub: LocalHub) -> dict[str, Identity]:

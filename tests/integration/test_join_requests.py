@@ -49,6 +49,11 @@ class People:
 
 @pytest.fixture
 def people(hub: World) -> People:
+    return make_people(hub)
+
+
+def make_people(hub: World) -> People:
+    """The IT department's console app and an admin app of each of two units."""
     registry.create_unit(hub.deps, OPERATOR, "Sở Thông tin và Truyền thông")
     return People(
         operator=hub.as_(registry.create_app(hub.deps, OPERATOR, "console")),

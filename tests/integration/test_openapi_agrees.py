@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from chalicelib.api.openapi import openapi_document
-from chalicelib.services import registry
 from tests.integration.test_join_requests import (
     OPERATOR,
     REGISTER,
@@ -18,8 +17,9 @@ from tests.integration.test_join_requests import (
     approved,
     download,
     filed,
+    make_people,
 )
-from tests.support.hub import UNIT_A, UNIT_B, World
+from tests.support.hub import World
 
 
 @pytest.fixture
@@ -29,11 +29,7 @@ def hub_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def people(hub: World) -> People:
-    registry.create_unit(hub.deps, OPERATOR, "Sở Thông tin và Truyền thông")
-    return People(
-        operator=hub.as_(registry.create_app(hub.deps, OPERATOR, "console")),
-        admin_a=hub.as_(registry.create_app(hub.deps, UNIT_A, "admin", role="unit_admin")),
-        admin_b=hub.as_(registry.create_app(hub.deps, UNIT_B, "admin", role="unit_admin")))
+    return make_people(hub)
 
 
 def operations() -> list[tuple[str, str, dict[str, Any]]]:

@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.domain import keys
 from chalicelib.domain.ports import Event
+from chalicelib.domain.times import iso
 from chalicelib.services import registry, sweeper
 from tests.integration.test_events import recorded
 from tests.integration.test_exchange_flow import receive, send
@@ -103,7 +104,7 @@ def test_a_destination_offline_too_long_is_reported_once(hub: World) -> None:
     sweeper.sweep(hub.deps)
     assert to_source(seen) == [("message.waiting", UNIT_B, "destination_offline")]
     warning = next(e for e in seen if e.type == "message.waiting")
-    assert warning.data["offline_since"] == sweeper.iso(went_offline)
+    assert warning.data["offline_since"] == iso(went_offline)
     clock(hub).advance(10 * HOUR)
     sweeper.sweep(hub.deps)
     assert len(to_source(seen)) == 1
