@@ -19,8 +19,11 @@ from chalicelib.api.exchange import exchange_api
 from chalicelib.api.http import answer_undeclared_methods
 from chalicelib.api.join_requests import requests_api
 from chalicelib.api.meta import meta_api
+from chalicelib.api.people import people_api
 from chalicelib.api.presence import presence_api
 from chalicelib.api.sessions import sessions_api
+from chalicelib.api.sso import sso_api
+from chalicelib.api.sso_pages import sso_pages_api
 from chalicelib.api.units_admin import units_admin_api
 
 app = Chalice(app_name="lgsp")
@@ -35,6 +38,9 @@ app.register_blueprint(directory_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(units_admin_api)
 app.register_blueprint(requests_api)
+app.register_blueprint(people_api)
+app.register_blueprint(sso_api)
+app.register_blueprint(sso_pages_api)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)
 

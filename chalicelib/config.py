@@ -106,6 +106,14 @@ class Settings(Model):
     abandon_after_seconds: int = Field(
         default=24 * 3600, ge=600, description="A message whose content never arrived is "
                                                "abandoned (and its upload purged) after this")
+    public_url: str | None = Field(
+        default=None, pattern=r"^https?://[^/\s]+(/[^\s]*)?[^/\s]$",
+        description="The hub's public base URL (e.g. https://lgsp.bacgiang.gov.vn); the "
+                    "single sign-on's issuer is <public_url>/sso. Unset: taken from each "
+                    "request's Host (development only)")
+    sso_allow_http_backchannel: bool = Field(
+        default=False, description="Allow http:// back-channel logout URIs (an on-prem "
+                                   "network without TLS inside); https only otherwise")
     province_domain: str = Field(default="lgsp.gov.vn", description="Units' accounts are "
                                  "<code>@<province_domain>")
     public_holidays: str = Field(

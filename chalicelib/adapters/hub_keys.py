@@ -28,8 +28,17 @@ def public_jwk(private_pem: bytes, kid: str) -> dict[str, Any]:
     return {**jwk, "kid": kid, "alg": ALGORITHM, "use": "sig"}
 
 
-def sign(payload: dict[str, Any], private_pem: bytes, kid: str) -> str:
-    return jwt.encode(payload, private_pem, algorithm=ALGORITHM, headers={"kid": kid})
+def sign(payload: dict[str, Any], private_pem: bytes, kid: str, *, typ: str | None = None
+         ) -> str:
+    headers = {"kid": kid, **({"typ": typ} if typ else {})}
+    return jwt.encode(payload, private_pem, algorithm=ALGORITHM, headers=headers)
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    try:
+        return dict(jwt.get_unverified_header(token))
+    except jwt.PyJWTError:
+        return {}
 
 
 def unverified_kid(token: str) -> str | None:

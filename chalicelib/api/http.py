@@ -86,6 +86,7 @@ class RouteSpec:
     idempotent: bool | None = None
     idempotency_header: str | None = None
     before_retry: str = ""
+    people: bool | None = None  # a person's SSO token accepted (default: admin routes)
 
     def __post_init__(self) -> None:
         if (self.response is None) != (self.media_type != JSON):
@@ -94,6 +95,14 @@ class RouteSpec:
         if not self.always_idempotent and not self.before_retry:
             raise ValueError(f"{self.method} {self.path} is not idempotent: say in "
                              "before_retry what a caller checks before retrying")
+
+    @property
+    def accepts_people(self) -> bool:
+        """Whether a person's `lgsp:admin` token may call this route instead of an app's
+        signature (docs/sso.md): the admin, directory and presence routes."""
+        if self.people is not None:
+            return self.people
+        return self.signed and self.path.startswith(PEOPLE_PATHS)
 
     @property
     def always_idempotent(self) -> bool:
@@ -119,6 +128,7 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+PEOPLE_PATHS = ("/v1/admin/", "/v1/directory", "/v1/presence", "/v1/whoami")
 PAGING = (
     QueryParam("limit", "Items per page (1-200, default 50).",
                {"type": "integer", "minimum": 1, "maximum": 200}),
@@ -258,6 +268,19 @@ def _log(request: Request, started: float, *, route: str, status: int, code: str
     }, ensure_ascii=False))
 
 
+def _authenticate(d: Deps, spec: RouteSpec, request: Request) -> Caller:
+    """An app's RFC 9421 signature, or, where the route takes people, a person's
+    `Authorization: Bearer` token of the hub's SSO."""
+    from chalicelib.services.auth import authenticate
+    authorization = request.headers.get("authorization") or ""
+    if spec.accepts_people and authorization[:7].lower() == "bearer ":
+        from chalicelib.api.pages import public_base
+        from chalicelib.services import bearer
+        return bearer.caller(d, authorization,
+                             issuer=public_base(request, d.settings) + "/sso")
+    return authenticate(d, signed_request(request, d))
+
+
 def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel | Download]],
                                                            Callable[..., Response]]:
     """Register `spec` on `bp` with the shared authentication/validation/error handling."""
@@ -267,13 +290,12 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
         @functools.wraps(fn)
         def handler(**params: str) -> Response:
             from chalicelib.bootstrap import deps
-            from chalicelib.services.auth import authenticate
             started, request = time.monotonic(), bp.current_request
             call: Call | None = None
             code: str | None = None
             try:
                 d = deps()
-                caller = authenticate(d, signed_request(request, d)) if spec.signed else None
+                caller = _authenticate(d, spec, request) if spec.signed else None
                 call = Call(deps=d, request=request, caller=caller, status=spec.status)
                 if spec.request is not None:
                     call.body = _parse(request, spec.request)

@@ -31,7 +31,8 @@ def server_time(call: Call) -> ServerTime:
                                errors=(401,)))
 def whoami(call: Call) -> WhoAmI:
     who = call.who
-    return WhoAmI(unit=who.unit, app=who.app, key_id=who.key_id, algorithm=who.algorithm)
+    return WhoAmI(unit=who.unit, app=who.app, key_id=who.key_id, algorithm=who.algorithm,
+                  person=who.person, roles=list(who.roles))
 
 
 @meta_api.route("/openapi.json", methods=["GET"], content_types=["*/*"])

@@ -47,7 +47,7 @@ def create_unit(call: Call) -> UnitView:
     from chalicelib.services import units
     from chalicelib.services.roles import require_operator
     require_operator(call.deps, call.who)
-    return unit_view(units.register(call.deps, call.body, actor=call.who.app))
+    return unit_view(units.register(call.deps, call.body, actor=call.who.actor))
 
 
 @api_route(units_admin_api, RouteSpec(
@@ -59,7 +59,7 @@ def change_unit(call: Call, code: str) -> UnitView:
     from chalicelib.services.roles import require_operator
     require_operator(call.deps, call.who)
     changes: dict[str, Any] = call.body.model_dump(exclude_none=True)
-    item = units.update_unit(call.deps, code, changes, actor=call.who.app)
+    item = units.update_unit(call.deps, code, changes, actor=call.who.actor)
     return unit_view(item)
 
 

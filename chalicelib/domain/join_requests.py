@@ -123,6 +123,8 @@ class HistoryEntry(Model):
     event: str
     app: str | None = None
     unit: str | None = None
+    person: str | None = Field(default=None, description="Who, when a person did it "
+                               "through their SSO token")
     detail: dict[str, Any] = Field(default_factory=dict)
 
 

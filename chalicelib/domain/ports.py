@@ -279,3 +279,12 @@ class Connections(Protocol):
     def close(self, endpoint: str, connection_id: str) -> None:
         """Close the connection (no error if it is already gone)."""
         ...
+
+
+class FormPoster(Protocol):
+    """Outbound HTTP for notices the hub sends to apps (back-channel logout tokens)."""
+
+    def post_form(self, url: str, fields: Mapping[str, str], *, timeout: float) -> int:
+        """POST `fields` form-encoded to `url`, without following redirects; the status,
+        or OSError when nothing answered in `timeout` seconds."""
+        ...

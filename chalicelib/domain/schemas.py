@@ -261,6 +261,9 @@ class WhoAmI(Model):
     app: str
     key_id: str
     algorithm: str
+    person: str | None = Field(default=None, description="The person's account, when the "
+                               "call carries their SSO token (algorithm `bearer`)")
+    roles: list[str] = Field(default_factory=list, description="The person's roles")
 
 
 class ServerTime(Model):

@@ -58,6 +58,15 @@ class Caller:
     algorithm: str
     nonce: str | None
     created: int
+    # A person acting through a token of the hub's single sign-on (docs/sso.md): their
+    # account and roles; `app` is then the client they used (e.g. `lgsp-cli`).
+    person: str | None = None
+    roles: tuple[str, ...] = ()
+
+    @property
+    def actor(self) -> str:
+        """Who did it, for histories: the person's account, else the app."""
+        return self.person or self.app
 
 
 class _Message:

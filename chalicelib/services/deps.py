@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.config import Settings
 from chalicelib.domain.ports import (
     Clock,
     Connections,
+    FormPoster,
     IdFactory,
     ObjectStore,
     SecretSealer,
@@ -26,3 +27,9 @@ class Deps:
     settings: Settings
     topic: Topic
     connections: Connections
+    poster: FormPoster = field(default_factory=lambda: _urllib_poster())  # noqa: PLW0108
+
+
+def _urllib_poster() -> FormPoster:
+    from chalicelib.adapters.http_out import UrllibPoster
+    return UrllibPoster()

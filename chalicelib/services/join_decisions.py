@@ -47,7 +47,7 @@ def _require_pending(item: Item) -> None:
 def _decided(deps: Deps, caller: Caller, item: Item, state: str, answer: dict[str, Any],
              **extra: Any) -> Item:
     now = deps.clock.now()
-    return {**item, **extra, "state": state, "answered_at": now, "answered_by": caller.app,
+    return {**item, **extra, "state": state, "answered_at": now, "answered_by": caller.actor,
             "answered_by_unit": caller.unit, "answer": answer,
             "history": [*item["history"], history_entry(deps, caller, state)]}
 

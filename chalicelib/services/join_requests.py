@@ -47,8 +47,9 @@ def invalid_fields(exc: ValidationError) -> InvalidRequestError:
 
 
 def history_entry(deps: Deps, caller: Caller, event: str, **detail: Any) -> Item:
-    return {"at": deps.clock.now(), "event": event, "app": caller.app, "unit": caller.unit,
-            "detail": detail}
+    entry = {"at": deps.clock.now(), "event": event, "app": caller.app, "unit": caller.unit,
+             "detail": detail}
+    return {**entry, "person": caller.person} if caller.person else entry
 
 
 def _start_clock(deps: Deps, item: Item) -> Item:
@@ -96,7 +97,7 @@ def file_request(deps: Deps, caller: Caller, kind: str, unit: str | None,
     pk, sk = keys.join_request(request_id)
     item = _with_fields(deps, {
         "pk": pk, "sk": sk, "kind": "join_request", "id": request_id, "request_kind": kind,
-        "unit": unit, "filed_by": caller.app, "created_at": now, "version": 1,
+        "unit": unit, "filed_by": caller.actor, "created_at": now, "version": 1,
         "history": [history_entry(deps, caller, "filed")]}, stored)
     if item["state"] == jr.SUBMITTED:
         item["history"].append(history_entry(deps, caller, "completed"))
@@ -177,7 +178,7 @@ def withdraw_request(deps: Deps, caller: Caller, request_id: str) -> jr.RequestV
         raise ConflictError(f"The request is already {item['state']}.",
                             code="request_closed", state=item["state"])
     now = deps.clock.now()
-    new = {**item, "state": jr.WITHDRAWN, "answered_at": now, "answered_by": caller.app,
+    new = {**item, "state": jr.WITHDRAWN, "answered_at": now, "answered_by": caller.actor,
            "history": [*item["history"], history_entry(deps, caller, "withdrawn")]}
     return jr.view(save(deps, item, new), now)
 

@@ -76,7 +76,7 @@ def reorganise(deps: Deps, caller: Caller, body: Reorganisation) -> ReorgView:
     pk, sk = keys.reorganisation(reorg_id)
     item: Item = {"pk": pk, "sk": sk, "kind": "reorg",
                   "id": reorg_id, **body.model_dump(mode="json"), "state": "scheduled",
-                  "effective_at": effective_at, "created_by": caller.app, "created_at": now}
+                  "effective_at": effective_at, "created_by": caller.actor, "created_at": now}
     ops: list[TransactOp] = [Put(item, Condition(exists=False)),
                              Put({**_keyed(keys.reorganisation_entry(now, reorg_id)),
                                   "kind": "reorg_entry", "id": reorg_id})]

@@ -38,7 +38,7 @@ def register_service(deps: Deps, caller: Caller, body: RegisterServiceRequest) -
     pk, sk = keys.service(caller.unit, body.id)
     item: Item = {"pk": pk, "sk": sk, "kind": "service", "unit": caller.unit,
                   "service_id": body.id, "name": body.name,
-                  "base_url": body.base_url.rstrip("/"), "created_by": caller.app,
+                  "base_url": body.base_url.rstrip("/"), "created_by": caller.actor,
                   "created_at": deps.clock.now()}
     try:
         deps.table.put(item, Condition(exists=False))
@@ -100,7 +100,7 @@ def create_grant(deps: Deps, caller: Caller, body: CreateGrantRequest) -> GrantV
     item: Item = {"pk": pk, "sk": sk, "kind": "grant", "grant_id": grant_id,
                   "source_unit": body.source_unit, "source_app": body.source_app,
                   "service": f"{svc.unit}/{svc.id}", "scopes": body.scope_list(),
-                  "created_by": caller.app, "created_at": deps.clock.now()}
+                  "created_by": caller.actor, "created_at": deps.clock.now()}
     ref_pk, ref_sk = keys.grant_ref(grant_id)
     try:
         deps.table.transact([

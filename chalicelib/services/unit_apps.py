@@ -106,7 +106,7 @@ def create_unit_app(deps: Deps, caller: Caller, code: str, body: CreateUnitApp
     issued, app, ops = registry.app_ops(deps, code, body.name, algorithm=body.algorithm,
                                         public_key=body.public_key, legacy=body.legacy,
                                         role=body.role)
-    history = units.history_put(deps, code, "app_created", actor=caller.app, detail={
+    history = units.history_put(deps, code, "app_created", actor=caller.actor, detail={
         "app": issued.app, "name": body.name, "role": body.role,
         "algorithm": issued.algorithm, "key_id": issued.access_key, "legacy": body.legacy})
     try:

@@ -131,7 +131,7 @@ def import_units(deps: Deps, caller: Caller, *, fmt: str, data: str, dry_run: bo
     for start in range(0, len(good), BATCH):
         ops: list[TransactOp] = []
         for unit in good[start:start + BATCH]:
-            ops += units.creation_ops(deps, unit, actor=caller.app)
+            ops += units.creation_ops(deps, unit, actor=caller.actor)
         try:
             deps.table.transact([*ops, units.bump_directory()])
         except TransactionConflictError as exc:

@@ -143,6 +143,7 @@ class _Handler(HttpConnection):
             self.reply_error(exc.CODE, _GATEWAY_CODES.get(exc.CODE, "internal_error"), message)
             return
         status, out_headers = response["statusCode"], dict(response.get("headers") or {})
+        out_headers.update(response.get("multiValueHeaders") or {})  # e.g. two Set-Cookie
         payload = response.get("body") or b""
         if response.get("isBase64Encoded"):
             payload = base64.b64decode(payload)

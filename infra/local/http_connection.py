@@ -268,12 +268,13 @@ class HttpConnection(BaseHTTPRequestHandler):
         self.connection.settimeout(self.limits.body_timeout)  # a client must take it
         super().send_response_only(code, message)
 
-    def write(self, status: int, headers: Mapping[str, str], data: bytes) -> None:
+    def write(self, status: int, headers: Mapping[str, str | list[str]], data: bytes) -> None:
         self._answered = True  # from the first byte: no other answer may follow
         self.send_response(status)
         for name, value in headers.items():
             if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
+                for one in ([value] if isinstance(value, str) else value):
+                    self.send_header(name, one)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.send_header("Content-Length", str(len(data)))
