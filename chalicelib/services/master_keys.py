@@ -64,12 +64,20 @@ def sealed_secrets(deps: Deps) -> Iterator[Sealed]:
                     item = deps.table.get(*keys.access_key(key_link["key_id"]))
                     if item is not None and "secret_sealed" in item:
                         yield Sealed(item, "secret_sealed", item["key_id"])
+            for link in every_item(deps, keys.unit_partition(entry["code"]),
+                                   prefix=keys.UNIT_PEOPLE):
+                person = deps.table.get(*keys.person(link["account"]))
+                if person is not None and person.get("totp_sealed"):
+                    yield Sealed(person, "totp_sealed", f"totp:{person['account']}")
         cursor = page.cursor
         if cursor is None:
             break
     for item in every_item(deps, keys.HUBKEY, prefix=keys.HUB_KIDS):
         if "private_sealed" in item:
             yield Sealed(item, "private_sealed", item["kid"])
+    sso_secret = deps.table.get(*keys.SSO_SECRET)
+    if sso_secret is not None:
+        yield Sealed(sso_secret, "sealed", "sso-csrf")
 
 
 def count_by_key(deps: Deps) -> dict[str, int]:

@@ -230,3 +230,28 @@ def test_an_unreadable_secret_is_named(aws: None) -> None:
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     with pytest.raises(KeyringError, match="secret lgsp-nothing cannot be read"):
         SecretsManagerKeyring(sm, "lgsp-nothing").load()
+
+
+def test_people_second_factors_and_the_pages_key_are_resealed(
+        file_hub: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rotation also re-seals each person's TOTP secret and the SSO pages' CSRF key:
+    the person still signs in with their authenticator after the old key is gone."""
+    from chalicelib.services import login, sso_secret
+    from tests.support.hub import UNIT_A
+    from tests.support.sso import PASSWORD, make_person, otp
+
+    deps = file_hub.deps
+    account, secret = make_person(deps, UNIT_A, "nva", ["unit_admin"])
+    key_before = sso_secret.csrf_key(deps)
+    before = {s.context for s in master_keys.sealed_secrets(deps)}
+    assert {f"totp:{account}", "sso-csrf"} <= before
+    assert admin.main(["master-key", "rotate", "--grace-seconds", "0"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["resealed"] == len(before)
+    current = KeyringFile(tmp_path / "master.key.json").load().current
+    assert {deps.sealer.key_id_of(s.item[s.attribute])
+            for s in master_keys.sealed_secrets(deps)} == {current}
+    assert sso_secret.csrf_key(deps) == key_before
+    step = login.with_password(deps, account, PASSWORD)
+    assert secret is not None and step.stage == login.OTP
+    assert login.with_otp(deps, step.step, otp(secret, deps)).stage == login.DONE
