@@ -149,13 +149,14 @@ class SsoApp:
     def start(self, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
         """Serve on `port` from a background thread until `stop()`."""
         server = ThreadingHTTPServer((host, port), _handler(self))
-        server.block_on_close = False  # stop() does not wait for idle keep-alive connections
+        server.block_on_close = False
         self._servers.append(server)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                          name=f"sso-app-{port}", daemon=True).start()
         return server
 
     def stop(self) -> None:
+        """Stop serving (connections a browser keeps open are not waited for)."""
         while self._servers:
             server = self._servers.pop()
             server.shutdown()
@@ -174,7 +175,6 @@ class SsoApp:
             return _page(f"{self.name}: refused", f'<p id="error">{html.escape(exc.code)}: '
                          f'{html.escape(exc.message)}</p><p><a href="/">Back</a></p>', exc.status)
 
-    # -- pages ----------------------------------------------------------------------------
     def home(self, cookie: str, params: Params) -> Answer:
         notice = ""
         with self._lock:
@@ -288,7 +288,6 @@ class SsoApp:
         log.info("back-channel logout ended %d session(s)", len(ended))
         return Answer(200, "", content_type="text/plain")
 
-    # -- checks ---------------------------------------------------------------------------
     def _auth(self) -> requests.auth.HTTPBasicAuth | None:
         """client_secret_basic (RFC 6749 2.3.1: form-encoded, then Basic); None if public."""
         if self.client_secret is None:
@@ -339,7 +338,6 @@ class SsoApp:
             raise Refused("invalid_request", "neither sid nor sub")
         return claims
 
-    # -- rendering ------------------------------------------------------------------------
     def _signed_in(self, claims: dict[str, Any], token: dict[str, Any], notice: str) -> Answer:
         who = (f"Signed in as {claims.get('name', '')} ({claims.get('preferred_username', '')})"
                f", unit {claims.get('unit', '')}")
@@ -373,12 +371,13 @@ def _handler(app: SsoApp) -> type[BaseHTTPRequestHandler]:
             self._send(app.handle("GET", self.path, self._cookie()))
 
         def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            if not 0 <= length <= MAX_BODY:
+            length = self.headers.get("Content-Length", "0")
+            if not length.isdigit() or int(length) > MAX_BODY:
                 self.close_connection = True
-                self._send(Answer(413, "", content_type="text/plain"))
+                self._send(Answer(400, "bad Content-Length", content_type="text/plain"))
                 return
-            self._send(app.handle("POST", self.path, self._cookie(), self.rfile.read(length)))
+            body = self.rfile.read(int(length))
+            self._send(app.handle("POST", self.path, self._cookie(), body))
 
         def _cookie(self) -> str:
             try:
@@ -417,8 +416,6 @@ def make_app(discovery_url: str, client_id: str, client_secret: str | None, base
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`SSO_CLIENT_SECRET=... python sso_app.py --discovery-url URL --client-id ID
-    --base-url http://127.0.0.1:8090` (no secret: a public client)."""
     parser = argparse.ArgumentParser(description="An example app signing in through the hub.")
     for option in ("--discovery-url", "--client-id", "--base-url"):
         parser.add_argument(option, required=True)

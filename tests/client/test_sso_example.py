@@ -173,6 +173,12 @@ def test_a_backchannel_post_without_a_token_is_refused(setup: Setup) -> None:
     assert answer.status_code == 400
 
 
+def test_an_oversized_post_is_refused_unread(setup: Setup) -> None:
+    answer = requests.post(setup.url("/backchannel-logout"), timeout=10,
+                           data={"logout_token": "x" * (65 * 1024)})
+    assert answer.status_code == 400 and answer.text == "bad Content-Length"
+
+
 def test_logout_goes_to_the_provider_with_hint_and_state_and_comes_back(setup: Setup) -> None:
     browser = setup.signed_in_browser()
     leaving = browser.get(setup.url("/logout"), allow_redirects=False, timeout=10)
