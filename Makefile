@@ -23,10 +23,10 @@ rc=0; $(BIN)/python -m pytest -q $(1) || rc=$$?; \
 if [ $$rc -eq 5 ]; then echo "error: no tests collected in: $(or $(1),tests)" >&2; fi; exit $$rc
 endef
 
-.PHONY: help venv run lint cfn unit integration e2e test bench clean distclean
+.PHONY: help venv run lint cfn unit integration e2e browser browser-tests test bench clean distclean
 
 help:
-	@echo "venv run lint cfn unit integration e2e test bench clean distclean"
+	@echo "venv run lint cfn unit integration e2e browser browser-tests test bench clean distclean"
 	@echo "(see the comments in Makefile; CI runs 'make test')"
 
 venv: $(STAMP)
@@ -84,12 +84,24 @@ integration: venv
 e2e: venv
 	@$(call pytest,tests/e2e)
 
+# The headless browser of the browser tests: Debian's chromium at /usr/bin/chromium (or
+# LGSP_CHROMIUM), installed with apt-get when missing (sudo when not root); nothing when
+# present. Playwright (PyPI) drives it; Playwright's own browser download is not used.
+browser:
+	@infra/local/install_browser.sh
+
+# Pages and sign-in flows in a real headless Chromium (tests/browser).
+browser-tests: venv browser
+	@$(call pytest,tests/browser)
+
 # Runs every step even after a failure, so one CI log shows all problems; fails if any did.
-test: venv
+# The browser is installed first (`browser`): without it the browser tests cannot run.
+test: venv browser
 	@failed=""; \
 	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	$(MAKE) --no-print-directory cfn || failed="$$failed cfn"; \
-	( $(call pytest,) ) || failed="$$failed pytest"; \
+	( $(call pytest,--ignore=tests/browser tests) ) || failed="$$failed pytest"; \
+	$(MAKE) --no-print-directory browser-tests || failed="$$failed browser-tests"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi
 
 # Every benchmark against the local host (docs/performance.md); BENCH_ARGS="--quick",
