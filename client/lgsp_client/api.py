@@ -5,6 +5,9 @@ Answers are the decoded JSON (shapes in the hub's `/openapi.json`). Errors becom
 503, 504) are retried with exponential backoff (full jitter), but a POST only when repeating
 it cannot create a second message: `complete`, `fetch`, `confirm` and `reject` are
 idempotent on the hub, and `create_message` is only retried with an Idempotency-Key.
+
+Calls are signed as the app (RFC 9421) or, with `person=` (a `TokenSource`), carry the
+person's access token as `Authorization: Bearer` instead (`lgsp login`, `--as-person`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from tenacity import (
 )
 
 from lgsp_client.algorithms import DEFAULT_ALGORITHM
+from lgsp_client.bearer import BearerAuth, TokenSource
 from lgsp_client.config import Credentials, normalise_endpoint
 from lgsp_client.errors import LgspApiError
 from lgsp_client.signing import LgspAuth, canonical_query
@@ -67,11 +71,14 @@ class LgspClient:
                  private_key: bytes | None = None, session: requests.Session | None = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, attempts: int = 4,
                  max_backoff: float = 8.0, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 person: TokenSource | None = None) -> None:
         self.endpoint = normalise_endpoint(endpoint)
+        self.person = person
         self.auth = (LgspAuth(access_key, secret_key, algorithm=algorithm,
                               private_key=private_key, clock=clock)
-                     if access_key and (secret_key or private_key) else None)
+                     if person is None and access_key and (secret_key or private_key)
+                     else None)
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
         self.timeout = timeout
@@ -96,16 +103,69 @@ class LgspClient:
         qs = canonical_query(query)
         return f"{self.endpoint}{path}" + (f"?{qs}" if qs else "")
 
-    def _send_once(self, method: str, url: str, body: bytes | None,
-                   headers: Mapping[str, str], signed: bool) -> Any:
-        if signed and self.auth is None:
+    def _credential(self) -> requests.auth.AuthBase:
+        """How this call proves who it speaks for: the person's token, else the app's key."""
+        if self.person is not None:
+            return BearerAuth(self.person.access_token())
+        if self.auth is None:
             raise LgspApiError(0, "no_credentials",
                                "this call is signed: an access key and secret key are needed")
+        return self.auth
+
+    def _send_once(self, method: str, url: str, body: bytes | None,
+                   headers: Mapping[str, str], auth: requests.auth.AuthBase | None
+                   ) -> requests.Response:
         response = self.session.request(method, url, data=body, headers=dict(headers),
-                                        auth=self.auth if signed else None,
-                                        timeout=self.timeout, allow_redirects=False)
+                                        auth=auth, timeout=self.timeout,
+                                        allow_redirects=False)
         if response.status_code >= 400:
             raise error_from_response(response)
+        return response
+
+    def _send(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str],
+              *, auth: requests.auth.AuthBase | None, retry: bool) -> requests.Response:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_random_exponential(multiplier=0.5, max=self.max_backoff),
+            retry=retry_if_exception(is_transient) if retry else retry_never,
+            sleep=self.sleep, reraise=True)
+        try:
+            return retrying(self._send_once, method, url, body, headers, auth)
+        except requests.RequestException as exc:
+            raise LgspApiError(0, "connection_failed", f"{method} {url}: cannot reach the hub "
+                               f"({type(exc).__name__})") from exc
+
+    def _exchange(self, method: str, url: str, body: bytes | None,
+                  headers: Mapping[str, str], *, signed: bool, retry: bool
+                  ) -> requests.Response:
+        """Send once more after a refusal the client can mend: a person's token the hub
+        found expired is renewed (once); a signature's `clock_skew` resyncs the clock."""
+        auth = self._credential() if signed else None
+        try:
+            return self._send(method, url, body, headers, auth=auth, retry=retry)
+        except LgspApiError as exc:
+            if isinstance(auth, BearerAuth) and self.person is not None \
+                    and exc.code == "token_expired":
+                auth = BearerAuth(self.person.renew(auth.token))
+            elif isinstance(auth, LgspAuth) and exc.code == "clock_skew":
+                self.sync_clock()
+            else:
+                raise
+        return self._send(method, url, body, headers, auth=auth, retry=retry)
+
+    def call(self, method: str, path: str, *, body: Mapping[str, Any] | None = None,
+             query: Iterable[tuple[str, str]] = (), headers: Mapping[str, str] | None = None,
+             signed: bool = True, retry: bool = True) -> Any:
+        """One API call: JSON body sent as exactly the bytes signed; on `clock_skew`, read
+        the hub's time once, correct the signing clock and try again; for a person, on
+        401 `token_expired`, renew the access token once and try again."""
+        url = self.url(path, query)
+        all_headers = {"Accept": "application/json", **(headers or {})}
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            all_headers["Content-Type"] = "application/json"
+        response = self._exchange(method, url, data, all_headers, signed=signed, retry=retry)
         if not response.content:
             return {}
         try:
@@ -113,38 +173,6 @@ class LgspClient:
         except ValueError as exc:
             raise LgspApiError(response.status_code, "invalid_response",
                                f"{method} {url}: the answer is not JSON") from exc
-
-    def _send(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str],
-              *, signed: bool, retry: bool) -> Any:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_random_exponential(multiplier=0.5, max=self.max_backoff),
-            retry=retry_if_exception(is_transient) if retry else retry_never,
-            sleep=self.sleep, reraise=True)
-        try:
-            return retrying(self._send_once, method, url, body, headers, signed)
-        except requests.RequestException as exc:
-            raise LgspApiError(0, "connection_failed", f"{method} {url}: cannot reach the hub "
-                               f"({type(exc).__name__})") from exc
-
-    def call(self, method: str, path: str, *, body: Mapping[str, Any] | None = None,
-             query: Iterable[tuple[str, str]] = (), headers: Mapping[str, str] | None = None,
-             signed: bool = True, retry: bool = True) -> Any:
-        """One API call: JSON body sent as exactly the bytes signed; on `clock_skew`, read
-        the hub's time once, correct the signing clock and try again."""
-        url = self.url(path, query)
-        all_headers = {"Accept": "application/json", **(headers or {})}
-        data = None
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            all_headers["Content-Type"] = "application/json"
-        try:
-            return self._send(method, url, data, all_headers, signed=signed, retry=retry)
-        except LgspApiError as exc:
-            if not (signed and exc.code == "clock_skew"):
-                raise
-        self.sync_clock()
-        return self._send(method, url, data, all_headers, signed=signed, retry=retry)
 
     def sync_clock(self) -> int:
         """Read `GET /v1/time` and sign with the hub's clock from now on; returns the offset."""
@@ -290,18 +318,10 @@ class LgspClient:
 
     def request_letter(self, request_id: str, form: str | None = None) -> tuple[bytes, str]:
         """The answer letter: DOCX bytes and the file name the hub suggests."""
-        if self.auth is None:
-            raise LgspApiError(0, "no_credentials", "this call is signed: keys are needed")
         url = self.url(f"/v1/admin/requests/{_quote(request_id)}/letter",
                        [("form", form)] if form else [])
-        try:
-            response = self.session.get(url, headers={"Accept": DOCX}, auth=self.auth,
-                                        timeout=self.timeout, allow_redirects=False)
-        except requests.RequestException as exc:
-            raise LgspApiError(0, "connection_failed", f"GET {url}: cannot reach the hub "
-                               f"({type(exc).__name__})") from exc
-        if response.status_code >= 400:
-            raise error_from_response(response)
+        response = self._exchange("GET", url, None, {"Accept": DOCX}, signed=True,
+                                  retry=True)
         found = re.search(r'filename="([^"/\\]+)"',
                           response.headers.get("Content-Disposition", ""))
         return response.content, found.group(1) if found else f"{request_id}.docx"

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done, 1 error (printed as `error: <code>: <message>`; for `watch` also a
 refused handshake, such as 401 `signature_invalid`), 2 usage error, 3 the downloaded
-content did not match its SHA-256 (the hub was told; nothing was kept).
+content did not match its SHA-256 (the hub was told; nothing was kept), 4 `lgsp login`
+was refused in the browser, 5 its code expired before anyone approved it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from lgsp_client.api import LgspClient
 from lgsp_client.cli_admin import add_admin_commands, run_admin
 from lgsp_client.cli_directory import add_directory_commands, run_directory, run_groups
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
-from lgsp_client.config import load_credentials
+from lgsp_client.cli_sso import COMMANDS as SSO_COMMANDS
+from lgsp_client.cli_sso import Device, add_sso_commands, connect, run_sso
 from lgsp_client.errors import ChecksumMismatchError, LgspError, describe
 from lgsp_client.exchange import fetch_file, send_file
 from lgsp_client.options import (
@@ -33,7 +35,6 @@ from lgsp_client.render import (
     print_outbox,
     print_status,
     print_time,
-    print_whoami,
 )
 from lgsp_client.transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE
 from lgsp_client.watch import MAX_BACKOFF, Watcher
@@ -85,6 +86,10 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         default=argparse.SUPPRESS if suppress else False,
                         help="no progress (a bar on a terminal, else a line every 10%% "
                              "or 10 s on stderr)")
+    parser.add_argument("--as-person", action="store_true",
+                        default=argparse.SUPPRESS if suppress else False,
+                        help="act as the person signed in with lgsp login (Bearer token), "
+                             "not as the profile's app")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("--reason", required=True)
 
     _add_watch(sub, common)
-    sub.add_parser("whoami", parents=[common], help="the unit and app of your access key")
+    add_sso_commands(sub, common)
     sub.add_parser("time", parents=[common], help="the hub's clock and yours")
     add_key_commands(sub, common)
     add_admin_commands(sub, common)
@@ -247,9 +252,6 @@ def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:
         delivery = client.reject(args.id, args.reason)
         print(f"{args.id} {delivery.get('state', 'rejected')}", file=out)
         return 0
-    if command == "whoami":
-        print_whoami(client.whoami(), out)
-        return 0
     if command == "time":
         print_time(client, out)
         return 0
@@ -263,16 +265,19 @@ def _hint(exc: LgspError) -> str:
     return ""
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Entry point of the `lgsp` console script; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+         device: Device | None = None) -> int:
+    """Entry point of the `lgsp` console script; returns the exit code. `device` is how
+    `lgsp login` waits and opens a browser (tests pass their own)."""
     args = build_parser().parse_args(argv)
     stdout = out or sys.stdout
     try:
         if is_local(args):
             return run_local(args, stdout)
-        creds = load_credentials(profile=args.profile, endpoint=args.endpoint,
-                                 require_keys=args.command not in SIGNED_FREE)
-        return run(args, LgspClient.from_credentials(creds), stdout)
+        if args.command in SSO_COMMANDS:
+            return run_sso(args, stdout, device)
+        client = connect(args, require_keys=args.command not in SIGNED_FREE)
+        return run(args, client, stdout)
     except ChecksumMismatchError as exc:
         print(f"error: {describe(exc)}", file=sys.stderr)
         return EXIT_CHECKSUM

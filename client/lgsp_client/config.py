@@ -7,10 +7,14 @@ Order, first found wins for each value:
    `LGSP_ALGORITHM`, `LGSP_PRIVATE_KEY_FILE`;
 3. the profile file `~/.lgsp/credentials` (or `LGSP_CREDENTIALS_FILE`), section
    `LGSP_PROFILE` or `default`, keys `endpoint`, `access_key`, `secret_key`, `algorithm`,
-   `private_key_file`.
+   `private_key_file`, `auth`.
 
 `algorithm` defaults to hmac-sha256 (needs `secret_key`); rsa-pss-sha512 and
 rsa-v1_5-sha256 sign with the PEM private key in `private_key_file` instead.
+
+`auth` (`LGSP_AUTH`) says who a call speaks for: `signature` (the app, by its key), `sso`
+(the person signed in with `lgsp login`), or unset: the person when the profile has no
+key but a sign-in, else the app.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from lgsp_client.algorithms import DEFAULT_ALGORITHM, RSA_ALGORITHMS, check_algo
 from lgsp_client.errors import ConfigError
 
 DEFAULT_PROFILE = "default"
-FIELDS = ("endpoint", "access_key", "secret_key", "algorithm", "private_key_file")
+FIELDS = ("endpoint", "access_key", "secret_key", "algorithm", "private_key_file", "auth")
 ENV_NAMES = {"endpoint": "LGSP_ENDPOINT", "access_key": "LGSP_ACCESS_KEY",
              "secret_key": "LGSP_SECRET_KEY", "algorithm": "LGSP_ALGORITHM",
-             "private_key_file": "LGSP_PRIVATE_KEY_FILE"}
+             "private_key_file": "LGSP_PRIVATE_KEY_FILE", "auth": "LGSP_AUTH"}
+AUTH_MODES = ("signature", "sso")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Credentials:
     profile: str | None = None
     algorithm: str = DEFAULT_ALGORITHM
     private_key_file: str | None = None
+    auth: str | None = None
 
     @property
     def has_keys(self) -> bool:
@@ -59,6 +65,13 @@ class Credentials:
         except OSError as exc:
             raise ConfigError(f"cannot read the private key file {path}: "
                               f"{exc.strerror or type(exc).__name__}") from exc
+
+
+def profile_name(profile: str | None = None,
+                 environ: Mapping[str, str] | None = None) -> str:
+    """The profile a command speaks for: `--profile`, else `LGSP_PROFILE`, else default."""
+    env = os.environ if environ is None else environ
+    return profile or env.get("LGSP_PROFILE") or DEFAULT_PROFILE
 
 
 def credentials_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -109,15 +122,16 @@ def normalise_endpoint(endpoint: str) -> str:
 
 
 def load_credentials(*, profile: str | None = None, endpoint: str | None = None,
-                     require_keys: bool = True,
+                     require_keys: bool = True, default_endpoint: str | None = None,
                      environ: Mapping[str, str] | None = None) -> Credentials:
-    """Resolve endpoint and keys (see the module docstring for the order).
+    """Resolve endpoint and keys (see the module docstring for the order);
+    `default_endpoint` is used when nothing else names one (the hub a person signed in to).
 
     Raises `ConfigError` naming every missing value and where it could be set.
     """
     env = os.environ if environ is None else environ
     explicit_profile = profile is not None
-    name = profile or env.get("LGSP_PROFILE") or DEFAULT_PROFILE
+    name = profile_name(profile, env)
     path = credentials_path(env)
     parser = _read_profiles(path)
     named = explicit_profile or bool(env.get("LGSP_PROFILE"))
@@ -128,6 +142,12 @@ def load_credentials(*, profile: str | None = None, endpoint: str | None = None,
     values = {**from_env, **from_file} if explicit_profile else {**from_file, **from_env}
     if endpoint:
         values["endpoint"] = endpoint
+    if default_endpoint and not values.get("endpoint"):
+        values["endpoint"] = default_endpoint
+    auth = values.get("auth")
+    if auth is not None and auth not in AUTH_MODES:
+        raise ConfigError(f"auth must be signature or sso, not {auth!r} "
+                          f"({ENV_NAMES['auth']} or [{name}] in {path})")
     algorithm = check_algorithm(values.get("algorithm") or DEFAULT_ALGORITHM)
     material = "private_key_file" if algorithm in RSA_ALGORITHMS else "secret_key"
     needed = ("endpoint", "access_key", material) if require_keys else ("endpoint",)
@@ -139,4 +159,5 @@ def load_credentials(*, profile: str | None = None, endpoint: str | None = None,
     return Credentials(endpoint=normalise_endpoint(values["endpoint"]),
                        access_key=values.get("access_key"), secret_key=values.get("secret_key"),
                        profile=name if (parser is not None and from_file) else None,
-                       algorithm=algorithm, private_key_file=values.get("private_key_file"))
+                       algorithm=algorithm, private_key_file=values.get("private_key_file"),
+                       auth=auth)

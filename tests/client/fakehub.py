@@ -2,7 +2,8 @@
 
 It follows the API contract closely enough to drive the client end to end: every /v1 call
 except health and time must carry a valid `lgsp` signature (checked with the library's
-verifier over the canonical URL the hub rebuilds), uploads are bound to length and SHA-256
+verifier over the canonical URL the hub rebuilds), or, when `bearer` is set, a person's
+`Authorization: Bearer` token that `bearer` accepts; uploads are bound to length and SHA-256
 like presigned PUTs, and confirm compares the destination's hash.
 """
 
@@ -15,6 +16,7 @@ import json
 import re
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +70,7 @@ class FakeHub:
     rotations: list[dict[str, Any]] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     websocket_url: str | None = None
+    bearer: Callable[[str], str | Reply] | None = None
 
     def now(self) -> int:
         return int(time.time()) + self.clock_offset
@@ -75,6 +78,9 @@ class FakeHub:
     # -- authentication ---------------------------------------------------------------
 
     def _caller(self, r: Received) -> str | Reply:
+        scheme, _, token = r.headers.get("Authorization", "").partition(" ")
+        if self.bearer is not None and scheme == "Bearer":
+            return self.bearer(token)
         path, _, query = r.path.partition("?")
         pairs = sorted(urllib.parse.parse_qsl(query, keep_blank_values=True))
         canonical = urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)

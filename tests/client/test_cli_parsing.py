@@ -23,6 +23,7 @@ def test_send_arguments() -> None:
                  "report.pdf")
     assert vars(args) == {
         "command": "send", "profile": None, "endpoint": None, "no_progress": False,
+        "as_person": False,
         "file": Path("report.pdf"), "to": ["000.00.32.H99", "000.00.33.H99"],
         "title": "CV 12", "priority": "thuong_khan", "data_type": "dossier",
         "protocol": "edxml", "confirm_within": 43200, "part_size": 16 * MiB,
@@ -41,12 +42,15 @@ def test_global_options_before_or_after_the_command() -> None:
     after = parse("fetch", "M1", "-o", "x.pdf", "--profile", "p2", "--no-progress")
     assert (after.profile, after.no_progress, after.output) == ("p2", True, Path("x.pdf"))
     assert parse("--profile", "p3", "status", "M1").profile == "p3"
+    assert parse("--as-person", "admin", "requests", "list").as_person is True
+    assert parse("admin", "requests", "list", "--as-person").as_person is True
+    assert parse("login", "--no-browser", "--profile", "p4").no_browser is True
 
 
 def test_other_commands() -> None:
     assert vars(parse("inbox", "--json", "--limit", "20")) == {
         "command": "inbox", "profile": None, "endpoint": None, "no_progress": False,
-        "json": True, "limit": 20, "cursor": None}
+        "as_person": False, "json": True, "limit": 20, "cursor": None}
     assert parse("outbox").json is False
     assert parse("status", "M1", "--json").id == "M1"
     assert parse("reject", "M1", "--reason", "Không thuộc thẩm quyền").reason == \
