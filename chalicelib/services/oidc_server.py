@@ -15,11 +15,16 @@ from typing import Any
 
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import OAuth2Payload, grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant
+from authlib.oauth2.rfc8628.errors import (
+    AuthorizationPendingError,
+    ExpiredTokenError,
+    SlowDownError,
+)
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.rpinitiated import EndSessionEndpoint
@@ -248,13 +253,6 @@ class _DeviceGrant(DeviceCodeGrant):
         return oidc_device.polled_too_soon(self.server.deps, credential.item)
 
     def validate_device_credential(self, credential: oidc_grants.DeviceRecord) -> Subject:
-        from authlib.oauth2.rfc8628.errors import (
-            AccessDeniedError,
-            AuthorizationPendingError,
-            ExpiredTokenError,
-            SlowDownError,
-        )
-
         from chalicelib.services import people
         deps, item = self.server.deps, credential.item
         if credential.is_expired() or item["state"] == oidc_device.CONSUMED:
