@@ -6,6 +6,8 @@
     python -m infra.admin master-key add           # several machines: see docs/deploy.md
     python -m infra.admin master-key rotate --to KEY_ID --keep-old
     python -m infra.admin master-key retire
+    python -m infra.admin person --unit 000.00.00.H30 --username lan --name "Trần Thị Lan" \
+        --role operator                            # a person, with a one-time link
 
 It reads the same `LGSP_*` settings as the hub (`chalicelib/config.py`): on an operator's
 workstation against AWS, `LGSP_TABLE_NAME`, `LGSP_AWS_REGION` and `LGSP_MASTER_KEY_SECRET`
@@ -24,6 +26,8 @@ import sys
 import time
 from collections.abc import Sequence
 from typing import Any
+
+from pydantic import ValidationError
 
 from chalicelib import bootstrap
 from chalicelib.config import Settings
@@ -50,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     boot.add_argument("--name", required=True, help="the unit's name (used if the unit is "
                       "not registered yet)")
     boot.add_argument("--app-name", default=DEFAULT_APP_NAME, help="the operator app's name")
+    person = commands.add_parser("person", help="create a person of an operator unit (the "
+                                 "first operators) or give one a new one-time link")
+    person.add_argument("--unit", required=True, help="an operator unit's code")
+    person.add_argument("--username", required=True)
+    person.add_argument("--name", help="the person's name (to create them)")
+    person.add_argument("--email")
+    person.add_argument("--role", action="append", dest="roles", default=None,
+                        choices=["operator", "unit_admin", "sso_admin", "member"],
+                        help="repeat for several (default: operator)")
+    person.add_argument("--reset", action="store_true", help="the person exists: a new "
+                        "one-time link to set a password (and enrol TOTP again)")
+    person.add_argument("--url", help="the hub's public URL (default: LGSP_PUBLIC_URL)")
     keys = commands.add_parser("master-key", help="the master keys that seal secrets")
     action = keys.add_subparsers(dest="action", required=True)
     action.add_parser("status", help="key ids, the current one, secrets sealed by each")
@@ -90,6 +106,35 @@ def _bootstrap(deps: Deps, args: argparse.Namespace) -> None:
           f"sealed.", file=sys.stderr)
 
 
+def _person(deps: Deps, cfg: Settings, args: argparse.Namespace) -> None:
+    """Acts as the deployment itself (an operator of the unit): only an operator unit's
+    people, as the first operators who then manage everyone else through the API."""
+    from chalicelib.domain.people_schemas import CreatePerson, ResetPerson
+    from chalicelib.domain.signatures import Caller
+    from chalicelib.services import people, roles
+    if not roles.is_operator_unit(deps, args.unit):
+        raise ValueError(f"{args.unit} is not an operator unit: people of other units are "
+                         "created by operators or the unit's admins, through the API")
+    base = (args.url or cfg.public_url or "").rstrip("/")
+    if not base:
+        raise ValueError("say where the hub is reached: --url or LGSP_PUBLIC_URL")
+    me = Caller(unit=args.unit, app="infra.admin", key_id="-", algorithm="-", nonce=None,
+                created=deps.clock.now(), person=f"infra.admin@{socket.gethostname()}",
+                roles=("operator",))
+    if args.reset:
+        link = people.reset(deps, me, args.unit, args.username,
+                            ResetPerson(second_factor=True), issuer=f"{base}/sso")
+    else:
+        if not args.name:
+            raise ValueError("--name is needed to create a person")
+        link = people.create(deps, me, args.unit, CreatePerson(
+            username=args.username, name=args.name, email=args.email,
+            roles=args.roles or ["operator"]), issuer=f"{base}/sso")
+    _show(link.model_dump())
+    print("Hand the link to the person: it works once, until expires_at; they choose a "
+          "password there and enrol TOTP at their first login.", file=sys.stderr)
+
+
 def _master_key(deps: Deps, cfg: Settings, args: argparse.Namespace) -> None:
     store = bootstrap.keyring_store(cfg)
     if args.action == "status":
@@ -125,12 +170,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         deps = bootstrap.build(cfg)
         if args.command == "bootstrap":
             _bootstrap(deps, args)
+        elif args.command == "person":
+            _person(deps, cfg, args)
         else:
             _master_key(deps, cfg, args)
     except LgspError as err:
         print(f"error: {err.code}: {err.message}", file=sys.stderr)
         return 1
-    except (KeyringError, RuntimeError, ValueError) as exc:
+    except (KeyringError, RuntimeError, ValueError, ValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -95,3 +95,26 @@ def test_it_runs_as_a_module(settings_env: dict[str, str]) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["unit"] == IT
+
+
+def test_the_first_operator_person_gets_a_one_time_link(
+        settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """After the bootstrap, the IT department's first people: an operator with a link
+    (never a password), refused for a unit that is not an operator unit."""
+    monkeypatch.setenv("LGSP_PUBLIC_URL", "https://lgsp.bacgiang.gov.vn")
+    assert admin.main(["bootstrap", "--unit", IT, "--name", NAME]) == 0
+    capsys.readouterr()
+    assert admin.main(["person", "--unit", IT, "--username", "lan", "--name",
+                       "Trần Thị Lan"]) == 0
+    out, err = capsys.readouterr()
+    made = json.loads(out)
+    assert made["person"]["roles"] == ["operator"] and made["person"]["password_set"] is False
+    assert made["link"].startswith("https://lgsp.bacgiang.gov.vn/sso/setup/")
+    assert "works once" in err
+    assert admin.main(["person", "--unit", IT, "--username", "lan", "--reset"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["link"] != made["link"]
+    assert admin.main(["person", "--unit", "000.00.01.H30", "--username", "x1",
+                       "--name", "X"]) == 1
+    assert "not an operator unit" in capsys.readouterr().err
