@@ -290,6 +290,7 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
         @functools.wraps(fn)
         def handler(**params: str) -> Response:
             from chalicelib.bootstrap import deps
+            from chalicelib.services import auth  # noqa: F401 (the first call's import)
             started, request = time.monotonic(), bp.current_request
             call: Call | None = None
             code: str | None = None

@@ -59,8 +59,25 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     for code in sorted(set(spec.errors) | ({415} if spec.request else set()) | {500}):
         op["responses"][str(code)] = {"description": _STATUS_TEXT.get(code, "Error"),
                                       **_json(error_ref)}
-    op["security"] = [{"httpSignature": []}] if spec.signed else []
+    op["security"] = ([{"httpSignature": []}, {"ssoBearer": []}] if spec.accepts_people
+                      else [{"httpSignature": []}]) if spec.signed else []
     return op
+
+
+def _page_operations(paths: dict[str, Any]) -> None:
+    """The single sign-on's pages and protocol endpoints (docs/sso.md)."""
+    from chalicelib.api.pages import PAGE_ROUTES
+    for route in PAGE_ROUTES:
+        for method in route.methods:
+            paths.setdefault(route.path, {})[method.lower()] = {
+                "summary": route.summary, "security": [], "tags": ["sso"],
+                "operationId": re.sub(r"[^A-Za-z0-9]+", "_",
+                                      f"{method} {route.path}").strip("_"),
+                "parameters": [{"name": m.group(1), "in": "path", "required": True,
+                                "schema": {"type": "string"}}
+                               for m in re.finditer(r"{(\w+)}", route.path)],
+                "responses": {"200": {"description": "OK", "content": {
+                    route.media_type.split(";")[0]: {}}}}}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -68,6 +85,7 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for spec in ROUTES:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, components)
+    _page_operations(paths)
     paths["/openapi.json"] = {"get": {
         "summary": "This document", "security": [], "operationId": "GET_openapi_json",
         "responses": {"200": {"description": "OpenAPI 3.1",
@@ -85,6 +103,13 @@ def openapi_document() -> dict[str, Any]:
                 "type": "apiKey", "in": "header", "name": "Signature",
                 "description": "RFC 9421 HTTP Message Signature labelled 'lgsp' with "
                                "Signature-Input; keyid = access key; covers @method, "
-                               "@target-uri and content-digest (RFC 9530)."}},
+                               "@target-uri and content-digest (RFC 9530)."},
+                "ssoBearer": {
+                    "type": "openIdConnect",
+                    "openIdConnectUrl": "/sso/.well-known/openid-configuration",
+                    "description": "A person's access token of the hub's single sign-on "
+                                   "with scope lgsp:admin (docs/sso.md), as "
+                                   "`Authorization: Bearer`: admin, directory and "
+                                   "presence routes."}},
         },
     }

@@ -30,6 +30,7 @@ from chalicelib.api.page_texts import TEXTS
 
 log = logging.getLogger("lgsp.pages")
 HTML = "text/html; charset=utf-8"
+JSON_TYPE = "application/json"
 CSRF_COOKIE, LANG_COOKIE = "lgsp_csrf", "lgsp_lang"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -180,10 +181,26 @@ def json_answer(body: Any, *, status: int = 200, headers: dict[str, str] | None 
                              "Pragma": "no-cache", **(headers or {})})
 
 
-def page_route(bp: Blueprint, path: str, methods: list[str]
+@dataclass(frozen=True)
+class PageRoute:
+    """A public route of the SSO (a page, or a protocol endpoint answering JSON), for
+    the OpenAPI document."""
+
+    path: str
+    methods: tuple[str, ...]
+    summary: str
+    media_type: str
+
+
+PAGE_ROUTES: list[PageRoute] = []
+
+
+def page_route(bp: Blueprint, path: str, methods: list[str], summary: str, *,
+               media_type: str = HTML
                ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """A public route answered with a page or a protocol answer; one log line each,
     and a page (never a stack trace) for a failure."""
+    PAGE_ROUTES.append(PageRoute(path, tuple(methods), summary, media_type))
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(fn)

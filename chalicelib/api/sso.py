@@ -8,14 +8,17 @@ pages). Authlib does the protocol (`services/oidc_server.py`).
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.api import pages
+from chalicelib.api.pages import JSON_TYPE as JSON
 from chalicelib.api.sso_pages import SESSION_COOKIE
-from chalicelib.services.deps import Deps
+
+if TYPE_CHECKING:
+    from chalicelib.services.deps import Deps
 
 sso_api = Blueprint(__name__)
 
@@ -55,7 +58,8 @@ def _error_page(page: pages.Page, text: str, status: int = 400) -> Response:
                         text=text)
 
 
-@pages.page_route(sso_api, "/sso/.well-known/openid-configuration", ["GET"])
+@pages.page_route(sso_api, "/sso/.well-known/openid-configuration", ["GET"],
+                   summary="OpenID Connect discovery", media_type=JSON)
 def discovery(request: Request) -> Response:
     from chalicelib.domain import oidc
     _, page = _start(request)
@@ -63,7 +67,9 @@ def discovery(request: Request) -> Response:
         "Cache-Control": "public, max-age=300"})
 
 
-@pages.page_route(sso_api, "/sso/jwks", ["GET"])
+@pages.page_route(sso_api, "/sso/jwks", ["GET"],
+                   summary="The keys that sign id_tokens, access and logout tokens",
+                   media_type=JSON)
 def jwks(request: Request) -> Response:
     from chalicelib.services import hub_signing
     d, _ = _start(request)
@@ -71,7 +77,8 @@ def jwks(request: Request) -> Response:
         "Cache-Control": "public, max-age=300"})
 
 
-@pages.page_route(sso_api, "/sso/authorize", ["GET"])
+@pages.page_route(sso_api, "/sso/authorize", ["GET"],
+                   summary="Authorization endpoint (code flow, PKCE S256 required)")
 def authorize(request: Request) -> Response:
     """Code flow: a person signed in to the SSO gets a code at once (single sign-on);
     otherwise the login page, which comes back here when done."""
@@ -103,27 +110,32 @@ def authorize(request: Request) -> Response:
         request=incoming, grant_user=subject, grant=grant))
 
 
-@pages.page_route(sso_api, "/sso/token", ["POST"])
+@pages.page_route(sso_api, "/sso/token", ["POST"],
+                   summary="Token endpoint: code, refresh_token, device_code grants",
+                   media_type=JSON)
 def token(request: Request) -> Response:
     d, page = _start(request)
     return _protocol(_provider(d, page).create_token_response(_incoming(page)))
 
 
-@pages.page_route(sso_api, "/sso/device", ["POST"])
+@pages.page_route(sso_api, "/sso/device", ["POST"],
+                   summary="Device authorization (RFC 8628), for the lgsp CLI", media_type=JSON)
 def device_authorization(request: Request) -> Response:
     d, page = _start(request)
     return _protocol(_provider(d, page).create_endpoint_response(
         "device_authorization", _incoming(page)))
 
 
-@pages.page_route(sso_api, "/sso/revoke", ["POST"])
+@pages.page_route(sso_api, "/sso/revoke", ["POST"],
+                   summary="Token revocation (RFC 7009)", media_type=JSON)
 def revoke(request: Request) -> Response:
     d, page = _start(request)
     return _protocol(_provider(d, page).create_endpoint_response("revocation",
                                                                  _incoming(page)))
 
 
-@pages.page_route(sso_api, "/sso/userinfo", ["GET", "POST"])
+@pages.page_route(sso_api, "/sso/userinfo", ["GET", "POST"],
+                   summary="UserInfo endpoint (Bearer access token)", media_type=JSON)
 def userinfo(request: Request) -> Response:
     from chalicelib.domain.errors import AuthenticationError
     from chalicelib.services import bearer
@@ -138,7 +150,8 @@ def userinfo(request: Request) -> Response:
     return pages.json_answer(bearer.userinfo(d, grant))
 
 
-@pages.page_route(sso_api, "/sso/logout", ["GET", "POST"])
+@pages.page_route(sso_api, "/sso/logout", ["GET", "POST"],
+                   summary="RP-initiated logout; every app of the session is told by back-channel")
 def end_session(request: Request) -> Response:
     """RP-initiated logout: the SSO session ends, every app it was used with is told
     (back-channel), then back to the app's registered post-logout URL, or a page."""
@@ -160,7 +173,8 @@ def end_session(request: Request) -> Response:
                         heading=page.t["logout_button"], text=page.t["logged_out"])
 
 
-@pages.page_route(sso_api, "/sso/device/verify", ["GET", "POST"])
+@pages.page_route(sso_api, "/sso/device/verify", ["GET", "POST"],
+                   summary="A signed-in person confirms a device code")
 def device_verify(request: Request) -> Response:
     """The person confirms (or denies) the CLI's device code, signed in to the SSO."""
     from chalicelib.services import oidc_device, sso_sessions

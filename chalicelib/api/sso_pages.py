@@ -9,7 +9,7 @@ Each page works without JavaScript; `next` (a path of the SSO, usually the
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 from chalice.app import Request
@@ -17,7 +17,9 @@ from chalice.app import Request
 from chalicelib.api import pages
 from chalicelib.api.pages import Page
 from chalicelib.domain import people as people_rules
-from chalicelib.services.deps import Deps
+
+if TYPE_CHECKING:
+    from chalicelib.services.deps import Deps
 
 sso_pages_api = Blueprint(__name__)
 SESSION_COOKIE, STEP_COOKIE = "lgsp_sso", "lgsp_login"
@@ -67,7 +69,8 @@ def _refused(d: Deps, page: Page, template: str, reason: str, **context: object)
     return _form_page(d, page, template, status=status, error=message, **context)
 
 
-@pages.page_route(sso_pages_api, "/sso/login", ["GET", "POST"])
+@pages.page_route(sso_pages_api, "/sso/login", ["GET", "POST"],
+                   summary="The login page: account and password")
 def login(request: Request) -> Response:
     from chalicelib.services import login as flow
     d, page = _start(request)
@@ -89,7 +92,8 @@ def login(request: Request) -> Response:
     return pages.redirect(page, _with_next(target, page))
 
 
-@pages.page_route(sso_pages_api, "/sso/login/otp", ["GET", "POST"])
+@pages.page_route(sso_pages_api, "/sso/login/otp", ["GET", "POST"],
+                   summary="The second factor: a TOTP code")
 def second_factor(request: Request) -> Response:
     from chalicelib.services import login as flow
     d, page = _start(request)
@@ -110,7 +114,8 @@ def second_factor(request: Request) -> Response:
     return _signed_in(d, page, outcome.person, ["pwd", "otp", "mfa"])
 
 
-@pages.page_route(sso_pages_api, "/sso/login/otp-setup", ["GET", "POST"])
+@pages.page_route(sso_pages_api, "/sso/login/otp-setup", ["GET", "POST"],
+                   summary="TOTP enrolment at an admin's first login")
 def second_factor_setup(request: Request) -> Response:
     import segno
 
@@ -136,7 +141,8 @@ def second_factor_setup(request: Request) -> Response:
     return _signed_in(d, page, outcome.person, ["pwd", "otp", "mfa"])
 
 
-@pages.page_route(sso_pages_api, "/sso/setup/{token}", ["GET", "POST"])
+@pages.page_route(sso_pages_api, "/sso/setup/{token}", ["GET", "POST"],
+                   summary="A one-time link: set a password")
 def set_password(request: Request, token: str) -> Response:
     from chalicelib.services import login as flow
     d, page = _start(request)
@@ -165,7 +171,8 @@ def set_password(request: Request, token: str) -> Response:
                         link_text=page.t["go_login"])
 
 
-@pages.page_route(sso_pages_api, "/sso", ["GET", "POST"])
+@pages.page_route(sso_pages_api, "/sso", ["GET", "POST"],
+                   summary="Who is signed in; POST signs out everywhere")
 def account(request: Request) -> Response:
     """The signed-in page: who, which unit, and a sign-out that ends the SSO session
     everywhere (each app used is told by back-channel logout)."""
@@ -188,7 +195,8 @@ def account(request: Request) -> Response:
                       action=f"{page.base}/sso?lang={page.lang}")
 
 
-@pages.page_route(sso_pages_api, "/sso/static/sso.css", ["GET"])
+@pages.page_route(sso_pages_api, "/sso/static/sso.css", ["GET"],
+                   summary="The pages' stylesheet", media_type="text/css")
 def stylesheet(request: Request) -> Response:
     path = pages.TEMPLATES / "sso" / "sso.css"
     return Response(body=path.read_text(), status_code=200, headers={

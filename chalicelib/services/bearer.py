@@ -28,7 +28,7 @@ class AccessGrant:
     person: Item
 
 
-def _refuse(message: str, code: str = "invalid_token") -> AuthenticationError:
+def _token_refused(message: str, code: str) -> AuthenticationError:
     return AuthenticationError(message, code=code)
 
 
@@ -36,29 +36,30 @@ def verify(deps: Deps, authorization: str | None, *, issuer: str,
            audience: str | None = None) -> AccessGrant:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _refuse("Send the access token as `Authorization: Bearer <token>`.",
+        raise _token_refused("Send the access token as `Authorization: Bearer <token>`.",
                       "token_missing")
     token = token.strip()
     if hub_keys.unverified_header(token).get("typ") != "at+jwt":
-        raise _refuse("This is not an access token of the hub.")
+        raise _token_refused("This is not an access token of the hub.", "invalid_token")
     claims = hub_keys.verify(token, lambda kid: hub_signing.find_jwk(deps, kid))
     if claims is None or claims.get("iss") != issuer:
-        raise _refuse("The access token's signature or issuer is not the hub's.")
+        raise _token_refused("The access token's signature or issuer is not the hub's.",
+                             "invalid_token")
     if int(claims.get("exp") or 0) <= deps.clock.now():
-        raise _refuse("The access token has expired: refresh it.", "token_expired")
+        raise _token_refused("The access token has expired: refresh it.", "token_expired")
     audiences = claims.get("aud") or []
     if audience is not None and audience not in audiences:
-        raise _refuse(f"This token is not meant for {audience}.", "wrong_audience")
+        raise _token_refused(f"This token is not meant for {audience}.", "wrong_audience")
     if sso_sessions.family_revoked(deps, str(claims.get("fam"))):
-        raise _refuse("The access token was revoked (logout or a reused code).",
+        raise _token_refused("The access token was revoked (logout or a reused code).",
                       "token_revoked")
     client = oidc_clients.load(deps, str(claims.get("client_id")))
     if client is None or client["status"] != rules.ACTIVE:
-        raise _refuse("The app of this token is no longer registered with the SSO.",
+        raise _token_refused("The app of this token is no longer registered with the SSO.",
                       "token_revoked")
     person = people.load(deps, _account_of(deps, claims))
     if person is None or person["status"] != "active" or person["sub"] != claims.get("sub"):
-        raise _refuse("The person of this token is disabled.", "token_revoked")
+        raise _token_refused("The person of this token is disabled.", "token_revoked")
     return AccessGrant(claims, person)
 
 

@@ -68,8 +68,8 @@ def test_key_rotation_takes_no_body(hub: World) -> None:
 def test_json_routes_answer_the_documented_media_type(hub: World, people: People) -> None:
     checked = 0
     for method, path, op in operations():
-        if method != "GET" or "{" in path:
-            continue
+        if method != "GET" or "{" in path or "sso" in op.get("tags", []):
+            continue  # the SSO's pages and protocol answers: tests/integration/test_sso_*
         status, media_type = success(op)
         res = people.operator.get(path, signed=bool(op["security"]))
         assert res.status == status, (path, res.body)

@@ -1,0 +1,217 @@
+"""The province's single sign-on in a real headless Chromium, against the real hub over
+HTTP (R-COMP-6, R-SSO-1): a unit admin sets their password from the one-time link, signs
+in to app A with password and TOTP, is signed in to app B without typing anything, signs
+out of B and is signed out of A too (back-channel logout). Then the refusals: a wrong
+password, a foreign redirect_uri, a reused code, a missing PKCE verifier, a forged
+id_token. The apps are the example relying party (client/examples/sso_app.py), built on
+requests-oauthlib and PyJWT, not on the provider's library."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+from chalicelib.adapters import credentials
+from infra.local.demo import DEMO_UNITS, OPERATOR_UNIT
+from infra.local.launcher import LocalHub
+from tests.e2e.conftest import started_hub
+from tests.support.browser import AppAddress, example_app, free_port, new_app_address
+
+UNIT = DEMO_UNITS[0][0]
+PASSWORD = "Mật khẩu của Lan 2026!"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LETTER = {"letter_number": "88/STC-CNTT", "letter_date": "2026-11-20",
+          "applicant": {"name": "Nguyễn Văn Hùng", "position": "Chuyên viên CNTT",
+                        "email": "hung@stc.example.gov.vn", "phone": "0204 3856 123"}}
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
+    with started_hub(tmp_path_factory.mktemp("sso") / "var") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def operator(hub: LocalHub) -> Any:
+    from lgsp_client.api import LgspClient
+    app = next(a for a in hub.apps if a["unit"] == OPERATOR_UNIT[0])
+    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
+                      secret_key=app["secret_key"])
+
+
+def register(operator: Any, name: str, address: AppAddress) -> tuple[str, str]:
+    """Form 08 filed for the unit and approved: the app's client id and secret."""
+    filed = operator.file_request("sso_register_app", {
+        **LETTER, "system_name": name, "developer": "Trung tâm CNTT",
+        "purpose": "Đăng nhập một lần cho cán bộ",
+        "redirect_uris": [address.redirect_uri],
+        "post_logout_redirect_uris": [address.post_logout_redirect_uri],
+        "backchannel_logout_uri": address.backchannel_logout_uri}, unit=UNIT)
+    assert filed["state"] == "submitted", filed
+    approved = operator.decide_request(filed["id"], "approve", {})
+    return approved["sso"]["client_id"], approved["sso"]["client_secret"]
+
+
+@pytest.fixture(scope="module")
+def person(hub: LocalHub, operator: Any) -> dict[str, str]:
+    made = operator.call("POST", f"/v1/admin/units/{UNIT}/people", body={
+        "username": "lan", "name": "Trần Thị Lan", "roles": ["unit_admin"]}, retry=False)
+    return {"account": made["person"]["account"], "link": made["link"],
+            "typed": f"lan@{UNIT}"}
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def code_in(secret: str, ahead: int = 0) -> str:
+    import time
+    return credentials.totp_now(secret, int(time.time()) + ahead)
+
+
+def test_sign_in_once_sign_out_everywhere(hub: LocalHub, operator: Any,
+                                          person: dict[str, str], page: Page,
+                                          new_browser_context: Callable[[], BrowserContext]
+                                          ) -> None:
+    discovery = f"{hub.url}/sso/.well-known/openid-configuration"
+    address_a, address_b = new_app_address(), new_app_address()
+    client_a, secret_a = register(operator, "Quản lý văn bản", address_a)
+    client_b, secret_b = register(operator, "Một cửa điện tử", address_b)
+
+    page.goto(person["link"])
+    shoot(page, "sso-set-password")
+    page.fill("#new_password", PASSWORD)
+    page.fill("#new_password_again", PASSWORD)
+    page.click("#password-form button[type=submit]")
+    expect(page.locator("#message")).to_be_visible()
+
+    with example_app(address_a, discovery, client_a, secret_a, "Quản lý văn bản"), \
+            example_app(address_b, discovery, client_b, secret_b, "Một cửa điện tử"):
+        page.goto(address_a.base + "/")
+        page.click("#login")
+        expect(page.locator("#login-form")).to_be_visible()
+        shoot(page, "sso-login")
+        page.fill("#account", person["typed"])
+        page.fill("#password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#otp-setup-form")).to_be_visible()  # admins must enrol TOTP
+        shoot(page, "sso-otp-setup")
+        secret = page.locator("#otp-secret").inner_text()
+        page.fill("#otp", code_in(secret))
+        page.click("#otp-setup-form button[type=submit]")
+        expect(page.locator("#status")).to_contain_text(f"({person['account']})")
+        shoot(page, "sso-app-a-signed-in")
+
+        seen: list[str] = []
+        page.on("framenavigated", lambda frame: seen.append(frame.url))
+        page.goto(address_b.base + "/")
+        page.click("#login")
+        expect(page.locator("#status")).to_contain_text("Signed in as Trần Thị Lan")
+        assert not [url for url in seen if "/sso/login" in url]  # nothing typed for B
+
+        page.click("#logout")  # out of B ...
+        expect(page.locator("#status")).to_have_text("Not signed in")
+        page.goto(address_a.base + "/")  # ... and out of A, told by the hub
+        expect(page.locator("#status")).to_have_text("Not signed in")
+
+        # A wrong password in another browser: refused, nothing said about the account.
+        other = new_browser_context().new_page()
+        other.goto(address_a.base + "/")
+        other.click("#login")
+        other.fill("#account", person["typed"])
+        other.fill("#password", "không phải mật khẩu")
+        with other.expect_response(lambda r: r.request.method == "POST") as answer:
+            other.click("#login-form button[type=submit]")
+        assert answer.value.status == 401
+        expect(other.locator("#error")).to_be_visible()
+        shoot(other, "sso-wrong-password")
+    person["totp"] = secret
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def authorize(hub: LocalHub, client_id: str, redirect_uri: str, challenge: str) -> str:
+    return f"{hub.url}/sso/authorize?" + urllib.parse.urlencode({
+        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+        "scope": "openid profile unit", "state": "s1", "nonce": "n1",
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+
+
+def test_what_the_provider_refuses(hub: LocalHub, operator: Any, person: dict[str, str],
+                                   page: Page) -> None:
+    assert "totp" in person, "runs after the sign-in test (same module, in order)"
+    address = AppAddress(free_port())  # nothing listens: the browser's arrival is caught
+    client_id, client_secret = register(operator, "Ứng dụng kiểm thử", address)
+    token_url, auth = f"{hub.url}/sso/token", (client_id, client_secret)
+    codes: list[str] = []
+
+    def caught(route: Route) -> None:
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(route.request.url).query))
+        codes.append(query.get("code", ""))
+        route.fulfill(status=200, body="ok")
+    page.route(f"{address.redirect_uri}*", caught)
+
+    # A foreign redirect_uri: an error page at the hub, no redirect anywhere.
+    verifier, challenge = pkce()
+    page.goto(authorize(hub, client_id, "https://evil.example/cb", challenge))
+    assert page.url.startswith(f"{hub.url}/sso/authorize")
+    expect(page.locator("h1")).to_have_text("Không thể tiếp tục")
+    shoot(page, "sso-foreign-redirect")
+
+    page.goto(authorize(hub, client_id, address.redirect_uri, challenge))
+    page.fill("#account", person["typed"])
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.fill("#otp", code_in(person["totp"], ahead=30))  # the enrolment used this step's
+    page.click("#otp-form button[type=submit]")
+    page.wait_for_function("() => document.body.innerText === 'ok'")
+    form = {"grant_type": "authorization_code", "code": codes[-1],
+            "redirect_uri": address.redirect_uri, "code_verifier": verifier}
+    first = requests.post(token_url, data=form, auth=auth, timeout=10)
+    assert first.status_code == 200, first.text
+    tokens = first.json()
+    # The same code again: refused, and what it gave is revoked.
+    again = requests.post(token_url, data=form, auth=auth, timeout=10)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    info = requests.get(f"{hub.url}/sso/userinfo", timeout=10,
+                        headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert info.status_code == 401
+
+    # No PKCE verifier: refused (single sign-on gives the code without a login page).
+    _, challenge = pkce()
+    page.goto(authorize(hub, client_id, address.redirect_uri, challenge))
+    page.wait_for_function("() => document.body.innerText === 'ok'")
+    missing = requests.post(token_url, auth=auth, timeout=10, data={
+        "grant_type": "authorization_code", "code": codes[-1],
+        "redirect_uri": address.redirect_uri})
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+
+    # A forged id_token: a genuine one with another person's `sub`, signature kept.
+    header, payload, signature = tokens["id_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "p-someone-else"
+    forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+    forged = f"{header}.{forged_payload.decode()}.{signature}"
+    keys = requests.get(f"{hub.url}/sso/jwks", timeout=10).json()["keys"]
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(forged, jwt.PyJWK(keys[0]).key, algorithms=["RS256"], audience=client_id)
+    page.goto(f"{hub.url}/sso/logout?" + urllib.parse.urlencode({
+        "id_token_hint": forged, "post_logout_redirect_uri": address.post_logout_redirect_uri}))
+    assert page.url.startswith(f"{hub.url}/sso/logout")  # no redirect on a forged hint
+    expect(page.locator("#message")).to_contain_text("invalid")
