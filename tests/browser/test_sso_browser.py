@@ -29,7 +29,7 @@ from tests.e2e.conftest import started_hub
 from tests.support.browser import AppAddress, example_app, free_port, new_app_address
 
 UNIT = DEMO_UNITS[0][0]
-PASSWORD = "Mật khẩu của Lan 2026!"
+PASSWORD = "Hoa sen nở tháng Sáu 2026!"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LETTER = {"letter_number": "88/STC-CNTT", "letter_date": "2026-11-20",
           "applicant": {"name": "Nguyễn Văn Hùng", "position": "Chuyên viên CNTT",
@@ -215,3 +215,58 @@ def test_what_the_provider_refuses(hub: LocalHub, operator: Any, person: dict[st
         "id_token_hint": forged, "post_logout_redirect_uri": address.post_logout_redirect_uri}))
     assert page.url.startswith(f"{hub.url}/sso/logout")  # no redirect on a forged hint
     expect(page.locator("#message")).to_contain_text("invalid")
+
+
+def test_the_cli_signs_in_as_a_person_and_acts_as_them(
+        hub: LocalHub, operator: Any, page: Page, tmp_path: Path) -> None:
+    """`lgsp login` (device flow) confirmed in the browser, then `lgsp --as-person`: the
+    request it files names the person, over real HTTP."""
+    import re
+    import subprocess
+    import sys
+
+    from infra.local.launcher import ROOT
+    made = operator.call("POST", f"/v1/admin/units/{UNIT}/people", body={
+        "username": "minh", "name": "Lê Văn Minh", "roles": ["unit_admin"]}, retry=False)
+    page.goto(made["link"])
+    page.fill("#new_password", PASSWORD)
+    page.fill("#new_password_again", PASSWORD)
+    page.click("#password-form button[type=submit]")
+    page.goto(f"{hub.url}/sso/login")
+    page.fill("#account", f"minh@{UNIT}")
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.fill("#otp", code_in(page.locator("#otp-secret").inner_text()))
+    page.click("#otp-setup-form button[type=submit]")
+    expect(page.locator("#signed-in-as")).to_have_text(made["person"]["account"])
+
+    env = {**hub.env, "HOME": str(tmp_path), "LGSP_SSO_DIR": str(tmp_path / "sso"),
+           "LGSP_ENDPOINT": hub.url, "PYTHONPATH": f"{ROOT}:{ROOT / 'client'}"}
+    env.pop("DISPLAY", None)
+    lgsp = [sys.executable, "-m", "lgsp_client"]
+    login = subprocess.Popen([*lgsp, "login", "--no-browser", "--endpoint", hub.url],
+                             env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert login.stderr is not None
+    said = ""
+    while "user_code=" not in said:
+        line = login.stderr.readline()
+        assert line, f"lgsp login ended early: {said}"
+        said += line
+    verify = re.search(r"(http\S+user_code=\S+)", said)
+    assert verify
+    page.goto(verify.group(1))
+    shoot(page, "sso-device-confirm")
+    page.click("#approve")
+    expect(page.locator("#message")).to_be_visible()
+    out, err = login.communicate(timeout=60)
+    assert login.returncode == 0, said + err
+
+    filed = subprocess.run(
+        [*lgsp, "--as-person", "admin", "requests", "file", "--endpoint", hub.url,
+         "--kind", "cancel_app", "--set", "reason=Ứng dụng ngừng hoạt động"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert filed.returncode == 0, filed.stderr
+    seen = operator.get_request(filed.stdout.split()[0])  # "<id> <state>"
+    assert seen["unit"] == UNIT
+    assert seen["history"][0]["person"] == made["person"]["account"]
