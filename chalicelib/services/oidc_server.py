@@ -248,8 +248,8 @@ class _DeviceGrant(DeviceCodeGrant):
         return oidc_device.polled_too_soon(self.server.deps, credential.item)
 
     def validate_device_credential(self, credential: oidc_grants.DeviceRecord) -> Subject:
+        from authlib.oauth2.rfc6749.errors import AccessDeniedError  # RFC 8628 3.5 uses it
         from authlib.oauth2.rfc8628.errors import (
-            AccessDeniedError,
             AuthorizationPendingError,
             ExpiredTokenError,
             SlowDownError,
