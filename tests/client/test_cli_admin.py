@@ -21,6 +21,17 @@ from tests.client.server import Received, Reply, Server, serve
 
 UNIT = "000.00.31.H99"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SSO_ANSWERS: dict[str, dict[str, Any]] = {
+    "sso_register_app": {"sso": {
+        "discovery_url": "https://lgsp.test/sso/.well-known/openid-configuration",
+        "client_id": "sso-1", "client_secret": "cs-once", "client_type": "confidential",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "redirect_uris": ["https://a.example/cb"], "post_logout_redirect_uris": [],
+        "backchannel_logout_uri": None, "changed": False}},
+    "sso_admin_account": {"account": {
+        "person": {"account": f"qtsso@{UNIT}@lgsp.gov.vn"},
+        "link": "https://lgsp.test/sso/setup/link-once", "expires_at": "2026-11-21T00:00:00Z"}},
+}
 
 
 def _json(status: int, data: Any) -> Reply:
@@ -86,6 +97,9 @@ class RequestsHub:
                                                                             "withdrawn")
         if action != "approve":
             return _json(200, request)
+        if request["kind"] in SSO_ANSWERS:
+            return _json(200, {"request": request, "credentials": None,
+                               **SSO_ANSWERS[request["kind"]]})
         return _json(200, {"request": request, "note": "Hand the secret key over now.",
                            "credentials": {"unit": request["unit"], "app": "app-new",
                                            "access_key": "AKNEWAPP", "algorithm":
@@ -183,6 +197,24 @@ def test_approve_shows_the_secret_once_and_twice_is_an_error(
         "support_contact": {"name": "Lê Minh", "phone": "0204 3555 666"}}
     assert lgsp("admin", "requests", "approve", request_id)[0] == 1
     assert "error: already_answered" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("kind", "shown", "once"), [
+    ("sso_register_app", "client_secret: cs-once", "client secret is shown only now"),
+    ("sso_admin_account", "setup_link: https://lgsp.test/sso/setup/link-once",
+     "link is shown only now"),
+])
+def test_approving_an_sso_form_shows_its_secret_or_link_once(
+        hub: tuple[RequestsHub, Server], capsys: pytest.CaptureFixture[str], kind: str,
+        shown: str, once: str) -> None:
+    _, out = lgsp("admin", "requests", "file", "--kind", kind, "--set", "purpose=x")
+    code, out = lgsp("admin", "requests", "approve", out.split()[0])
+    assert code == 0 and shown in out and once in capsys.readouterr().err
+    if kind == "sso_register_app":
+        assert "client_id:     sso-1" in out and "https://a.example/cb" in out
+        assert "discovery_url: https://lgsp.test/sso/.well-known/openid-configuration" in out
+    else:
+        assert f"account:    qtsso@{UNIT}@lgsp.gov.vn" in out
 
 
 def test_refuse_needs_a_reason_and_withdraw(hub: tuple[RequestsHub, Server]) -> None:
