@@ -3,9 +3,10 @@ counterparts 10, 11, 13 of Decision 53/2021/QĐ-UBND, and a refusal letter.
 
 Filled from the request: the unit's name and identifier code, its letter's number and
 date, the decision and its date (dd/mm/yyyy, province time), the reason of a refusal, the
-app id and access key id. Never a secret: an HMAC secret is handed over with the approval
-answer only. Rendered with `python-docx`; Vietnamese text is stored as Unicode, as Word
-expects.
+app id and access key id; for the SSO forms the discovery URL, client_id and registered
+URLs, the SSO admin's account, the disabled client. Never a secret: an HMAC secret, an
+SSO client secret and a set-password link are handed over with the approval answer only.
+Rendered with `python-docx`; Vietnamese text is stored as Unicode, as Word expects.
 """
 
 from __future__ import annotations
@@ -127,6 +128,14 @@ class _Letter:
         else:
             self.para("- Ứng dụng ký bằng khóa riêng của đơn vị; LGSP chỉ lưu khóa công khai.")
 
+    def sso_account_lines(self) -> None:
+        """Forms 10 and 11: the SSO admin's account, never its set-password link."""
+        self.para(f"- Tài khoản quản trị SSO: {self.result.get('account') or DOTS} "
+                  f"(vai trò quản trị ứng dụng SSO của {self.unit_name})")
+        self.para("- Mật khẩu do người nhận tự đặt qua liên kết dùng một lần được bàn giao "
+                  "trực tiếp; không ghi trong văn bản này. Đăng nhập cần thêm mã xác thực "
+                  "hai lớp (TOTP).")
+
     def save(self) -> bytes:
         self.doc.core_properties.title = f"Mẫu số {self.data.form} - {self.req['id']}"
         self.doc.core_properties.author = self.operator_name
@@ -142,14 +151,42 @@ def _registration(letter: _Letter) -> None:
     if f.get("short_name"):
         name += f" ({f['short_name']})"
     if letter.sso:
-        letter.para(f"{letter.operator_name} đã ghi nhận đăng ký tích hợp ứng dụng {name} "
-                    f"với {SSO} theo đề nghị của {letter.unit_name}.")
+        _sso_registration(letter, name)
         return
     letter.para(f"{letter.operator_name} đã thực hiện đăng ký thông tin ứng dụng, dịch vụ "
                 f"kết nối với LGSP tỉnh theo đề nghị của {letter.unit_name}:")
     letter.para(f"- Tên ứng dụng, dịch vụ: {name}")
     letter.para(f"- Đơn vị phát triển: {f.get('developer') or DOTS}")
     letter.app_lines()
+
+
+def _sso_registration(letter: _Letter, name: str) -> None:
+    """Form 08's answer: what the app's developers configure (never the secret)."""
+    r = letter.result
+    verb = "thay đổi địa chỉ của ứng dụng" if r.get("changed") else "đăng ký tích hợp ứng dụng"
+    letter.para(f"{letter.operator_name} đã thực hiện {verb} {name} với {SSO} theo đề nghị "
+                f"của {letter.unit_name}:")
+    letter.para(f"- Địa chỉ cấu hình OpenID Connect (discovery): "
+                f"{r.get('discovery_url') or DOTS}")
+    letter.para(f"- Mã ứng dụng (client_id): {r.get('client_id') or DOTS}")
+    for label, urls in (("Địa chỉ nhận kết quả đăng nhập (redirect URI)", r.get("redirect_uris")),
+                        ("Địa chỉ sau khi đăng xuất (post-logout redirect URI)",
+                         r.get("post_logout_redirect_uris"))):
+        letter.para(f"- {label}: {', '.join(urls or []) or 'không có'}")
+    letter.para(f"- Địa chỉ nhận thông báo đăng xuất (back-channel logout URI): "
+                f"{r.get('backchannel_logout_uri') or 'không có'}")
+    method = r.get("token_endpoint_auth_method")
+    if r.get("changed"):
+        letter.para("- Khóa bí mật (client_secret) của ứng dụng không thay đổi.")
+    elif method == "client_secret_basic":
+        letter.para(f"- Khóa bí mật (client_secret) được bàn giao trực tiếp cho đầu mối của "
+                    f"{letter.unit_name}; không ghi trong văn bản này.")
+    elif method == "private_key_jwt":
+        letter.para("- Ứng dụng xác thực bằng khóa riêng của đơn vị (private_key_jwt); "
+                    "SSO chỉ lưu khóa công khai.")
+    else:
+        letter.para("- Ứng dụng công khai (public client): không có khóa bí mật, bắt buộc "
+                    "PKCE (S256).")
 
 
 def _admin_account(letter: _Letter) -> None:
@@ -159,7 +196,9 @@ def _admin_account(letter: _Letter) -> None:
                 f"thuật liên quan đến {letter.system} theo đề nghị của {letter.unit_name}.")
     letter.para(f"- Người nhận tài khoản: {admin.get('name') or DOTS}, "
                 f"{admin.get('position') or DOTS}")
-    if not letter.sso:
+    if letter.sso:
+        letter.sso_account_lines()
+    else:
         letter.app_lines()
     letter.support()
     letter.para(f"Đề nghị {letter.unit_name} quản lý, sử dụng tài khoản được cấp phát theo "
@@ -172,10 +211,14 @@ def _cancellation(letter: _Letter) -> None:
     name = f.get("system_name") or r.get("app_name") or DOTS
     letter.para(f"{letter.operator_name} đã thực hiện hủy bỏ thông tin ứng dụng, dịch vụ "
                 f"{name} kết nối với {letter.system} theo đề nghị của {letter.unit_name}.")
-    if not letter.sso:
-        letter.para(f"- Mã ứng dụng: {r.get('app') or f.get('app_id') or DOTS}")
-        keys = ", ".join(r.get("revoked_keys") or []) or "không còn khóa hiệu lực"
-        letter.para(f"- Các khóa truy xuất đã thu hồi: {keys}")
+    if letter.sso:
+        letter.para(f"- Mã ứng dụng SSO (client_id): {r.get('client_id') or DOTS}")
+        letter.para("- Ứng dụng đã bị vô hiệu hóa trên hệ thống SSO; mọi phiên đăng nhập của "
+                    "người dùng vào ứng dụng đã kết thúc.")
+        return
+    letter.para(f"- Mã ứng dụng: {r.get('app') or f.get('app_id') or DOTS}")
+    keys = ", ".join(r.get("revoked_keys") or []) or "không còn khóa hiệu lực"
+    letter.para(f"- Các khóa truy xuất đã thu hồi: {keys}")
 
 
 def _refusal(letter: _Letter) -> None:
@@ -210,7 +253,9 @@ def _minutes(letter: _Letter) -> bytes:
         letter.para(f"Đại diện cho: {org}")
     letter.para(f"Nội dung bàn giao: tài khoản quản trị hệ thống và tài liệu kỹ thuật "
                 f"{letter.system}.")
-    if not letter.sso:
+    if letter.sso:
+        letter.sso_account_lines()
+    else:
         letter.app_lines()
     letter.para("Bên A đã bàn giao tài khoản và hướng dẫn quản trị, sử dụng cho bên B.")
     letter.para("Bên B có trách nhiệm dùng các biện pháp theo quy chế, quy định của pháp luật "

@@ -88,12 +88,15 @@ def complete_request(call: Call, id: str) -> jr.RequestView:
 
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/approve", "Approve and carry out a complete request (operators); an "
-    "HMAC secret is in this answer only", jr.ApprovalAnswer, request=jr.ApproveBody,
+    "HMAC secret, an SSO client secret or an SSO admin's set-password link is in this "
+    "answer only", jr.ApprovalAnswer, request=jr.ApproveBody,
     errors=(400, 401, 403, 404, 409), idempotent=True))  # by state: a second one is 409
 def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
+    from chalicelib.api.pages import public_base
     from chalicelib.services import join_decisions
     call.headers["Cache-Control"] = "no-store"
-    return join_decisions.approve(call.deps, call.who, id, call.body)
+    issuer = public_base(call.request, call.deps.settings) + "/sso"
+    return join_decisions.approve(call.deps, call.who, id, call.body, issuer=issuer)
 
 
 @api_route(requests_api, RouteSpec(

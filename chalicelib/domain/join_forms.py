@@ -10,9 +10,12 @@ before the request is complete and the answer clock starts (R-OPS-2).
 | `register_app` | 01 | 02 | an app and its key pair (R-JOIN-2, R-JOIN-3) |
 | `admin_account` | 03 | 04 + minutes 05 | an app with role `unit_admin` (R-OPS-3) |
 | `cancel_app` | 06 | 07 | the app cancelled, every key revoked |
-| `sso_register_app` | 08 | (02 adapted) | decision recorded (R-JOIN-4; SSO provider later) |
-| `sso_admin_account` | 09 | 10 + minutes 11 | decision recorded |
-| `sso_cancel_app` | 12 | 13 | decision recorded |
+| `sso_register_app` | 08 | (02 adapted) | an SSO client (R-JOIN-4), or its URLs changed |
+| `sso_admin_account` | 09 | 10 + minutes 11 | a person with role `sso_admin` (R-OPS-3) |
+| `sso_cancel_app` | 12 | 13 | the SSO client disabled, everyone logged out of it |
+
+An SSO app's URLs are checked by `sso_url_problem` (https, or http on loopback or where
+the operator allows it) when the request is filed or changed, and again when approved.
 """
 
 from __future__ import annotations
@@ -20,18 +23,25 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
 from .algorithm_ids import ASYMMETRIC
 from .model import Model
+from .oidc import url_problem
+from .people import USERNAME
 
 Kind = Literal["register_app", "admin_account", "cancel_app", "sso_register_app",
                "sso_admin_account", "sso_cancel_app"]
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE = r"^\+?[0-9][0-9 .()-]{5,19}$"
 APP_ID = r"^app-[0-9a-z]{1,64}$"
+CLIENT_ID = r"^sso-[0-9a-z]{1,76}$"
+MAX_SSO_URLS = 10
+# Members of a JWK that only a private key has (RFC 7518 6.2.2, 6.3.2, 6.4; RFC 8037 2).
+PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+SsoUrl = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class _Form(Model):
@@ -121,22 +131,90 @@ class CancelApp(LetterFields):
                                description="Lý do, e.g. ứng dụng đã ngưng hoạt động")
 
 
+class Jwks(_Form):
+    """The public keys of an app that authenticates with `private_key_jwt` (RFC 7517 5)."""
+
+    keys: list[dict[str, Any]] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _public_keys_only(self) -> Jwks:
+        for key in self.keys:
+            if not isinstance(key.get("kty"), str):
+                raise ValueError("every key of a JWKS needs its `kty`")
+            if PRIVATE_JWK_MEMBERS & set(key):
+                raise ValueError("give the app's public keys only: a private key never "
+                                 "leaves the unit")
+        return self
+
+
 class SsoRegisterApp(LetterFields, AppDescription):
-    """Form 08: register an app with the province's single sign-on."""
+    """Form 08: register an app with the province's single sign-on, or, naming the
+    `client_id` of one of the unit's SSO apps, change its URLs (R-SSO-1: adding or
+    changing a URL goes through the same workflow and its 5-working-day clock). A change
+    states the app's URLs in full: a logout URL it leaves out is removed."""
 
     app_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$",
                                 description="Địa chỉ của ứng dụng")
+    redirect_uris: list[SsoUrl] | None = Field(
+        default=None, min_length=1, max_length=MAX_SSO_URLS,
+        description="Địa chỉ nhận kết quả đăng nhập (redirect URI), exact: 1-10")
+    post_logout_redirect_uris: list[SsoUrl] | None = Field(
+        default=None, max_length=MAX_SSO_URLS, description="Where the app may send a person "
+        "after logging out: 0-10")
+    backchannel_logout_uri: SsoUrl | None = Field(
+        default=None, description="Where the hub POSTs a logout token when a person's "
+        "session ends (OpenID Connect Back-Channel Logout)")
+    client_type: Literal["confidential", "public"] | None = Field(
+        default=None, description="confidential (default: a server that keeps a secret) or "
+        "public (a desktop or mobile app: token_auth none, PKCE only)")
+    token_auth: Literal["client_secret_basic", "private_key_jwt", "none"] | None = Field(
+        default=None, description="How the app authenticates at the token endpoint; "
+        "default client_secret_basic (confidential), none (public)")
+    jwks: Jwks | None = Field(default=None, description="private_key_jwt only: the app's "
+                              "public keys (JWKS)")
+    client_id: str | None = Field(default=None, pattern=CLIENT_ID, description="A change "
+                                  "of this SSO app's URLs instead of a new app")
+
+    @model_validator(mode="after")
+    def _client_kind(self) -> SsoRegisterApp:
+        problem = client_kind_problem(self.client_type, self.token_auth,
+                                      has_jwks=self.jwks is not None)
+        if self.client_id and (self.client_type or self.token_auth or self.jwks):
+            problem = ("a change of an SSO app (client_id) changes its URLs only: "
+                       "client_type, token_auth and jwks stay as registered")
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def client_kind_problem(client_type: str | None, token_auth: str | None, *,
+                        has_jwks: bool) -> str | None:
+    """Why a client type and authentication method do not go together: `none` only with
+    `public`, `public` only with `none`; a JWKS only with `private_key_jwt`."""
+    public = client_type == "public"
+    if token_auth == "none" and not public:
+        return "token_auth none goes with client_type public only"
+    if public and token_auth not in (None, "none"):
+        return "a public client has no secret nor key: token_auth none"
+    if has_jwks and token_auth != "private_key_jwt":
+        return "jwks goes with token_auth private_key_jwt only"
+    return None
 
 
 class SsoAdminAccount(LetterFields):
-    """Form 09: an SSO admin account, documents and support contact."""
+    """Form 09: an SSO admin account, documents and support contact. Approval creates a
+    person of the unit with role `sso_admin`, named and reached as `admin`."""
 
     admin: Person | None = None
+    username: str | None = Field(default=None, pattern=USERNAME, description="The "
+                                 "account's user name: <username>@<unit code>@<domain>")
 
 
 class SsoCancelApp(LetterFields):
     """Form 12: cancel an app's single sign-on integration."""
 
+    client_id: str | None = Field(default=None, pattern=CLIENT_ID,
+                                  description="The SSO app (one of the unit's)")
     system_name: str | None = Field(default=None, min_length=1, max_length=200)
     reason: str | None = Field(default=None, min_length=1, max_length=2000)
 
@@ -169,14 +247,14 @@ KINDS: dict[str, KindInfo] = {
         f"hủy bỏ thông tin ứng dụng, dịch vụ kết nối với {_LGSP}"),
     "sso_register_app": KindInfo(
         "08", "02", None, SsoRegisterApp,
-        (*_LETTER, "system_name", "developer", "purpose"),
+        (*_LETTER, "system_name", "developer", "purpose", "redirect_uris"),
         f"đăng ký tích hợp với {_SSO}"),
     "sso_admin_account": KindInfo(
-        "09", "10", "11", SsoAdminAccount, (*_LETTER, "admin"),
+        "09", "10", "11", SsoAdminAccount, (*_LETTER, "admin", "username"),
         f"cung cấp tài khoản quản trị, tài liệu kỹ thuật và đầu mối hỗ trợ kỹ thuật kết nối "
         f"với {_SSO}"),
     "sso_cancel_app": KindInfo(
-        "12", "13", None, SsoCancelApp, (*_LETTER, "system_name", "reason"),
+        "12", "13", None, SsoCancelApp, (*_LETTER, "client_id", "reason"),
         f"hủy bỏ thông tin ứng dụng, dịch vụ kết nối với {_SSO}"),
 }
 PERSON_REQUIRED = {"applicant": _PERSON, "admin": ("name", "position", "email")}
@@ -205,4 +283,23 @@ def missing_fields(kind: str, fields: dict[str, Any]) -> list[str]:
                         if not value.get(part)]
     if fields.get("algorithm") in ASYMMETRIC and not fields.get("public_key"):
         missing.append("public_key")
+    if fields.get("token_auth") == "private_key_jwt" and not fields.get("jwks"):
+        missing.append("jwks")
     return missing
+
+
+SSO_URL_FIELDS = ("redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri")
+
+
+def sso_url_problem(fields: dict[str, Any], *, allow_http: bool) -> tuple[str, str] | None:
+    """The first of an SSO app's URLs that cannot be registered: (where, why), where
+    naming the field and the place in its list (`redirect_uris[1]`)."""
+    for name in SSO_URL_FIELDS:
+        value = fields.get(name)
+        urls = [value] if isinstance(value, str) else list(value or [])
+        for index, url in enumerate(urls):
+            problem = url_problem(url, allow_http=allow_http)
+            if problem:
+                where = name if isinstance(value, str) else f"{name}[{index}]"
+                return where, f"{url!r}: {problem}"
+    return None

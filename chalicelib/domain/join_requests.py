@@ -25,6 +25,7 @@ from . import keys
 from .access_key_schemas import AppCredentials
 from .join_forms import KINDS, Kind
 from .model import Model
+from .people_schemas import SetupLink
 from .ports import Item
 from .schemas import Strict
 from .times import iso
@@ -151,7 +152,9 @@ class RequestView(RequestSummary):
     answered_by: str | None = None
     reason: str | None = None
     result: dict[str, Any] = Field(default_factory=dict, description="Created app and key "
-                                   "id, or the cancelled app and revoked keys; never a secret")
+                                   "id, or the cancelled app and revoked keys; the SSO app "
+                                   "and its URLs, the SSO admin's account, or the disabled "
+                                   "SSO app; never a secret nor a link")
     answer: dict[str, Any] = Field(default_factory=dict)
     history: list[HistoryEntry] = Field(default_factory=list)
 
@@ -161,9 +164,31 @@ class RequestList(Model):
     next_cursor: str | None = None
 
 
+class SsoRegistration(Model):
+    """What an app's developers need to use the single sign-on (form 08's approval)."""
+
+    discovery_url: str = Field(description="<issuer>/.well-known/openid-configuration")
+    client_id: str
+    client_secret: str | None = Field(default=None, description="client_secret_basic only, "
+                                      "on registration only: shown in this answer only, "
+                                      "never stored in clear nor in the request or letter")
+    client_type: str = Field(description="confidential | public")
+    token_endpoint_auth_method: str = Field(
+        description="client_secret_basic | private_key_jwt | none")
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    backchannel_logout_uri: str | None = None
+    changed: bool = Field(default=False, description="true: the URLs of an existing app "
+                          "were changed (form 08 naming client_id); its secret is unchanged")
+
+
 class ApprovalAnswer(Model):
     request: RequestView
     credentials: AppCredentials | None = None
+    sso: SsoRegistration | None = Field(default=None, description="Form 08: the SSO app")
+    account: SetupLink | None = Field(default=None, description="Form 09: the SSO admin "
+                                      "and the one-time link to set their password, shown "
+                                      "in this answer only")
     note: str | None = None
 
 

@@ -11,7 +11,17 @@ and the other gets 409.
 - `cancel_app`: the app becomes `cancelled` in the decision's transaction — from that
   instant every key of it fails with 401 `key_revoked` — then each key is revoked with the
   app's own revocation (`services/keys.revoke_key`), one small transaction per key.
-- SSO kinds: the decision is recorded; there is no SSO provider to configure yet.
+- `sso_register_app` (form 08): the SSO client is created in the decision's transaction
+  (`oidc_clients.new_client`); its secret (`client_secret_basic`) is in this one answer
+  with the discovery URL. Naming `client_id`, the request changes that client's URLs
+  instead (`oidc_clients.amend_op`), in the same transaction.
+- `sso_admin_account` (form 09): a person of the unit with role `sso_admin`
+  (`people.new_person`), in the decision's transaction; the one-time link to set their
+  password is in this one answer, never in the request or its letters.
+- `sso_cancel_app` (form 12): the client becomes `disabled` in the decision's
+  transaction — from that instant the token endpoint, `/sso/authorize` and every check of
+  an access token refuse it — then everyone signed in to it is logged out of it, the app
+  told by back-channel logout (`sso_sessions.end_client`).
 """
 
 from __future__ import annotations
@@ -20,18 +30,25 @@ from typing import Any
 
 from chalicelib.domain import join_requests as jr
 from chalicelib.domain import keys
+from chalicelib.domain import people as people_rules
 from chalicelib.domain.algorithms import HMAC_SHA256
 from chalicelib.domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from chalicelib.domain.join_forms import CREATES_APP, SSO_KINDS
-from chalicelib.domain.ports import Condition, Item, Update
+from chalicelib.domain.join_forms import CREATES_APP
+from chalicelib.domain.ports import Condition, Item, TransactOp, Update
 from chalicelib.domain.signatures import Caller
-from chalicelib.services import access_keys, registry, roles
+from chalicelib.services import (
+    access_keys,
+    oidc_clients,
+    people,
+    registry,
+    roles,
+    sso_sessions,
+    units,
+)
 from chalicelib.services.deps import Deps
-from chalicelib.services.join_requests import history_entry, load, save
+from chalicelib.services.join_requests import check_sso_fields, history_entry, load, save
 
 CANCELLED = "cancelled"
-SSO_NOTE = ("Decision recorded. The province's SSO provider is not connected to the hub "
-            "yet: configure the app in the SSO system by hand.")
 
 
 def _require_pending(item: Item) -> None:
@@ -116,9 +133,93 @@ def _approve_cancel(deps: Deps, caller: Caller, item: Item,
                              note=f"App {app_id} cancelled; {len(live)} key(s) revoked.")
 
 
-def approve(deps: Deps, caller: Caller, request_id: str,
-            body: jr.ApproveBody) -> jr.ApprovalAnswer:
-    """Approve a complete request and carry it out (operators only)."""
+def _sso_urls(fields: dict[str, Any]) -> dict[str, Any]:
+    """The URLs an approved form 08 registers, in full."""
+    return {"redirect_uris": list(fields["redirect_uris"]),
+            "post_logout_redirect_uris": list(fields.get("post_logout_redirect_uris") or []),
+            "backchannel_logout_uri": fields.get("backchannel_logout_uri")}
+
+
+def _approve_sso_register(deps: Deps, caller: Caller, item: Item, answer: dict[str, Any],
+                          issuer: str) -> jr.ApprovalAnswer:
+    """Form 08: a new SSO client, or the URLs of the unit's existing one changed."""
+    fields, unit = item["fields"], item["unit"]
+    urls = _sso_urls(fields)
+    ops: list[TransactOp]
+    if fields.get("client_id"):
+        client = oidc_clients.require(deps, unit, fields["client_id"])
+        ops, secret = [oidc_clients.amend_op(client, urls)], None
+        client = {**client, **urls}
+    else:
+        created = oidc_clients.new_client(deps, unit, {**fields, **urls},
+                                          request_id=item["id"])
+        client, ops, secret = created.item, created.ops, created.secret
+    sso = jr.SsoRegistration(
+        discovery_url=f"{issuer}/.well-known/openid-configuration",
+        client_id=client["client_id"], client_secret=secret,
+        client_type=client["client_type"],
+        token_endpoint_auth_method=client["token_endpoint_auth_method"],
+        changed=bool(fields.get("client_id")), **urls)
+    result = sso.model_dump(mode="json", exclude={"client_secret"})
+    event = "sso_app_changed" if sso.changed else "sso_app_registered"
+    history = units.history_put(deps, unit, event, actor=caller.actor, detail={
+        "client_id": sso.client_id, "request": item["id"], **urls})
+    saved = save(deps, item, _decided(deps, caller, item, jr.APPROVED, answer, result=result),
+                 extra=[*ops, history])
+    if sso.changed:
+        note = f"The URLs of SSO app {sso.client_id} are changed from now on."
+    elif secret:
+        note = "Hand the client secret over to the unit now: it is shown only in this answer."
+    else:
+        note = f"SSO app {sso.client_id} registered; it has no client secret."
+    return jr.ApprovalAnswer(request=jr.view(saved, deps.clock.now()), sso=sso, note=note)
+
+
+def _approve_sso_admin(deps: Deps, caller: Caller, item: Item, answer: dict[str, Any],
+                       issuer: str) -> jr.ApprovalAnswer:
+    """Form 09: a person of the unit with role `sso_admin`, and their one-time link."""
+    fields = item["fields"]
+    admin = fields["admin"]
+    new = people.new_person(deps, item["unit"], username=fields["username"],
+                            name=admin["name"], email=admin.get("email"),
+                            roles=[people_rules.SSO_ADMIN], actor=caller.actor,
+                            issuer=issuer, detail={"request": item["id"]})
+    result = {"account": new.item["account"], "username": fields["username"],
+              "roles": [people_rules.SSO_ADMIN]}
+    saved = save(deps, item, _decided(deps, caller, item, jr.APPROVED, answer, result=result),
+                 extra=new.ops)
+    return jr.ApprovalAnswer(
+        request=jr.view(saved, deps.clock.now()), account=new.answer,
+        note="Hand the one-time link over to the SSO admin now: it is shown only in this "
+             "answer (a unit admin or operator can issue another with POST "
+             ".../people/{username}/reset).")
+
+
+def _approve_sso_cancel(deps: Deps, caller: Caller, item: Item, answer: dict[str, Any],
+                        issuer: str) -> jr.ApprovalAnswer:
+    """Form 12: the client disabled with the decision, then everyone logged out of it."""
+    client = oidc_clients.require(deps, item["unit"], item["fields"]["client_id"])
+    result = {"client_id": client["client_id"], "app_name": client.get("name")}
+    new = _decided(deps, caller, item, jr.APPROVED, answer, result=result)
+    history = units.history_put(deps, item["unit"], "sso_app_disabled", actor=caller.actor,
+                                detail={"client_id": client["client_id"],
+                                        "request": item["id"]})
+    saved = save(deps, item, new, extra=[oidc_clients.disable_op(deps, client), history])
+    ended = sso_sessions.end_client(deps, client["client_id"], issuer)
+    return jr.ApprovalAnswer(request=jr.view(saved, deps.clock.now()),
+                             note=f"SSO app {client['client_id']} disabled; {ended} "
+                                  "session(s) logged out of it.")
+
+
+_SSO_APPROVALS = {"sso_register_app": _approve_sso_register,
+                  "sso_admin_account": _approve_sso_admin,
+                  "sso_cancel_app": _approve_sso_cancel}
+
+
+def approve(deps: Deps, caller: Caller, request_id: str, body: jr.ApproveBody, *,
+            issuer: str) -> jr.ApprovalAnswer:
+    """Approve a complete request and carry it out (operators only). `issuer` is the
+    single sign-on's (`<public base>/sso`), for the SSO forms' answers."""
     roles.require_operator(deps, caller)
     item = load(deps, caller, request_id)
     _require_pending(item)
@@ -128,10 +229,8 @@ def approve(deps: Deps, caller: Caller, request_id: str,
         return _approve_with_app(deps, caller, item, answer)
     if kind == "cancel_app":
         return _approve_cancel(deps, caller, item, answer)
-    assert kind in SSO_KINDS
-    new = _decided(deps, caller, item, jr.APPROVED, answer, result={"sso": "recorded"})
-    return jr.ApprovalAnswer(request=jr.view(save(deps, item, new), deps.clock.now()),
-                             note=SSO_NOTE)
+    check_sso_fields(deps, item["unit"], item["fields"])  # URLs, app and name still hold
+    return _SSO_APPROVALS[kind](deps, caller, item, answer, issuer)
 
 
 def refuse(deps: Deps, caller: Caller, request_id: str,

@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from chalicelib.adapters import letters
 from chalicelib.domain import calendar, keys
 from chalicelib.domain import join_requests as jr
+from chalicelib.domain import oidc as oidc_rules
+from chalicelib.domain import people as people_rules
 from chalicelib.domain.algorithms import public_key_pem
 from chalicelib.domain.errors import (
     ConflictError,
@@ -26,7 +28,13 @@ from chalicelib.domain.errors import (
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.join_forms import KINDS, missing_fields, validate_fields
+from chalicelib.domain.join_forms import (
+    KINDS,
+    SSO_KINDS,
+    missing_fields,
+    sso_url_problem,
+    validate_fields,
+)
 from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp
 from chalicelib.domain.signatures import Caller
 from chalicelib.services import roles, units
@@ -68,18 +76,53 @@ def _with_fields(deps: Deps, item: Item, fields: dict[str, Any]) -> Item:
     return item if missing else _start_clock(deps, item)
 
 
-def _check_references(deps: Deps, unit: str, fields: dict[str, Any]) -> None:
+def _check_references(deps: Deps, kind: str, unit: str, fields: dict[str, Any]) -> None:
     """Before anything is stored: an RSA public key parses (a private key given by mistake
     is refused, never kept); a cancellation names an app of the filing unit (another
-    unit's app is unknown)."""
+    unit's app is unknown); the SSO forms' URLs, keys, app and user name hold."""
     if fields.get("public_key"):
         public_key_pem(fields["public_key"])
+    if kind in SSO_KINDS:
+        check_sso_fields(deps, unit, fields)
     app_id = fields.get("app_id")
     if app_id is None:
         return
     app = deps.table.get(*keys.app(app_id))
     if app is None or app["unit"] != unit:
         raise NotFoundError(f"Unit {unit} has no app {app_id}.", code="app_not_found")
+
+
+def check_sso_fields(deps: Deps, unit: str, fields: dict[str, Any]) -> None:
+    """An SSO form's fields as far as they are given (at filing, at each change, and again
+    at approval): every URL registrable (400 `invalid_sso_url` naming the field), the
+    JWKS usable (400 `invalid_jwks`), the app named one of the unit's still active (404
+    `sso_app_not_found`, 409 `sso_app_disabled`), the user name free (409
+    `person_exists`)."""
+    bad = sso_url_problem(fields, allow_http=deps.settings.sso_allow_http_backchannel)
+    if bad:
+        raise InvalidRequestError(f"fields.{bad[0]}: {bad[1]}.", code="invalid_sso_url",
+                                  field=f"fields.{bad[0]}")
+    if fields.get("jwks"):
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+        try:
+            KeySet.import_key_set(fields["jwks"])
+        except (JoseError, ValueError, TypeError) as exc:
+            raise InvalidRequestError(f"fields.jwks: not a usable set of public keys "
+                                      f"({exc}).", code="invalid_jwks") from exc
+    if fields.get("client_id"):
+        from chalicelib.services import oidc_clients
+        client = oidc_clients.require(deps, unit, fields["client_id"])
+        if client["status"] != oidc_rules.ACTIVE:
+            raise ConflictError(f"The SSO app {client['client_id']} is already cancelled.",
+                                code="sso_app_disabled", status=client["status"])
+    if fields.get("username"):
+        from chalicelib.services import people
+        account = people_rules.account(fields["username"], unit,
+                                       deps.settings.province_domain)
+        if people.load(deps, account) is not None:
+            raise ConflictError(f"{account} already exists.", code="person_exists",
+                                account=account)
 
 
 def file_request(deps: Deps, caller: Caller, kind: str, unit: str | None,
@@ -92,7 +135,7 @@ def file_request(deps: Deps, caller: Caller, kind: str, unit: str | None,
         stored = validate_fields(kind, fields)
     except ValidationError as exc:
         raise invalid_fields(exc) from exc
-    _check_references(deps, unit, stored)
+    _check_references(deps, kind, unit, stored)
     now, request_id = deps.clock.now(), deps.ids.new_id()
     pk, sk = keys.join_request(request_id)
     item = _with_fields(deps, {
@@ -163,7 +206,7 @@ def complete_request(deps: Deps, caller: Caller, request_id: str,
         stored = validate_fields(item["request_kind"], merged)
     except ValidationError as exc:
         raise invalid_fields(exc) from exc
-    _check_references(deps, item["unit"], stored)
+    _check_references(deps, item["request_kind"], item["unit"], stored)
     new = _with_fields(deps, item, stored)
     event = "completed" if new["state"] == jr.SUBMITTED else "changed"
     new["history"] = [*item["history"],

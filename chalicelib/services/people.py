@@ -6,6 +6,7 @@ another. Every change writes a line in the unit's history, naming who did it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import credentials
@@ -81,36 +82,63 @@ def _link(base: str, secret: str) -> str:
     return f"{base}/setup/{secret}"
 
 
-def create(deps: Deps, caller: Caller, code: str, body: CreatePerson, *, issuer: str
-           ) -> SetupLink:
-    """A person of unit `code` (active), with a one-time link to set their password."""
-    _require_manager(deps, caller, code)
+@dataclass(frozen=True)
+class NewPerson:
+    """A person about to be created: the item, the answer with its one-time link, and
+    the writes of one transaction (the person, the unit's link, the setup link, the
+    unit's history)."""
+
+    item: Item
+    answer: SetupLink
+    ops: list[TransactOp]
+
+
+def new_person(deps: Deps, code: str, *, username: str, name: str, email: str | None,
+               roles: list[str], actor: str, issuer: str,
+               detail: dict[str, Any] | None = None) -> NewPerson:
+    """A person of unit `code` (which must be active), without a password: the ops to
+    write, for the caller's own transaction. Who may create them, and with which roles,
+    is the caller's to check; a person already there is 409 `person_exists`."""
     unit = units.require_unit(deps, code)
     if unit["status"] != units.ACTIVE:
         raise ConflictError(f"Unit {code} is {unit['status']}.", code="unit_not_active",
                             unit=code, status=unit["status"])
-    wanted: list[str] = list(dict.fromkeys(body.roles))
-    _check_roles(deps, caller, code, wanted)
-    account = rules.account(body.username, code, deps.settings.province_domain)
-    now = deps.clock.now()
+    account = rules.account(username, code, deps.settings.province_domain)
+    if load(deps, account) is not None:
+        raise ConflictError(f"{account} already exists.", code="person_exists",
+                            account=account)
     pk, sk = keys.person(account)
     item: Item = {"pk": pk, "sk": sk, "kind": "person", "account": account,
-                  "username": body.username, "unit": code, "sub": "p-" + deps.ids.new_id(),
-                  "name": body.name, "email": body.email, "roles": wanted,
-                  "status": rules.ACTIVE, "password_set": False, "second_factor": False,
-                  "created_at": now, "created_by": caller.actor, "version": 1}
+                  "username": username, "unit": code, "sub": "p-" + deps.ids.new_id(),
+                  "name": name, "email": email, "roles": roles, "status": rules.ACTIVE,
+                  "password_set": False, "second_factor": False,
+                  "created_at": deps.clock.now(), "created_by": actor, "version": 1}
     secret, expires, link = setup_link_ops(deps, account, "setup")
-    history = units.history_put(deps, code, "person_created", actor=caller.actor, detail={
-        "account": account, "roles": wanted})
+    history = units.history_put(deps, code, "person_created", actor=actor, detail={
+        "account": account, "roles": roles, **(detail or {})})
+    answer = SetupLink(person=view(item), link=_link(issuer, secret), expires_at=iso(expires))
+    return NewPerson(item, answer, [Put(item, Condition(exists=False)), Put(link_of(item)),
+                                    link, history])
+
+
+def create(deps: Deps, caller: Caller, code: str, body: CreatePerson, *, issuer: str
+           ) -> SetupLink:
+    """A person of unit `code` (active), with a one-time link to set their password."""
+    _require_manager(deps, caller, code)
+    units.require_unit(deps, code)
+    wanted: list[str] = list(dict.fromkeys(body.roles))
+    _check_roles(deps, caller, code, wanted)
+    new = new_person(deps, code, username=body.username, name=body.name, email=body.email,
+                     roles=wanted, actor=caller.actor, issuer=issuer)
     try:
-        deps.table.transact([Put(item, Condition(exists=False)),
-                             Put(link_of(item)), link, history])
+        deps.table.transact(new.ops)
     except Exception as exc:
+        account = new.item["account"]
         if load(deps, account) is not None:
             raise ConflictError(f"{account} already exists.", code="person_exists",
                                 account=account) from exc
         raise
-    return SetupLink(person=view(item), link=_link(issuer, secret), expires_at=iso(expires))
+    return new.answer
 
 
 def list_people(deps: Deps, caller: Caller, code: str, *, limit: int, cursor: str | None

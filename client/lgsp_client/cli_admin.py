@@ -168,9 +168,33 @@ def _approve(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
         if creds.get("secret_key"):
             print(f"secret_key: {creds['secret_key']}", file=out)
             print("the secret is shown only now: hand it over to the unit", file=sys.stderr)
+    _show_sso(answer, out)
     if answer.get("note"):
         print(answer["note"], file=sys.stderr)
     return 0
+
+
+def _show_sso(answer: dict[str, Any], out: TextIO) -> None:
+    """Form 08's SSO app (its client secret, once) and form 09's SSO admin (the one-time
+    link where they set their password, once)."""
+    sso = answer.get("sso")
+    if sso:
+        print(f"client_id:     {sso['client_id']}", file=out)
+        print(f"discovery_url: {sso['discovery_url']}", file=out)
+        for name in ("redirect_uris", "post_logout_redirect_uris"):
+            print(f"{name}: {' '.join(sso.get(name) or []) or '-'}", file=out)
+        print(f"backchannel_logout_uri: {sso.get('backchannel_logout_uri') or '-'}", file=out)
+        if sso.get("client_secret"):
+            print(f"client_secret: {sso['client_secret']}", file=out)
+            print("the client secret is shown only now: hand it over to the unit",
+                  file=sys.stderr)
+    account = answer.get("account")
+    if account:
+        print(f"account:    {account['person']['account']}", file=out)
+        print(f"setup_link: {account['link']}", file=out)
+        print(f"expires_at: {account['expires_at']}", file=out)
+        print("the link is shown only now: hand it over to the SSO admin in person",
+              file=sys.stderr)
 
 
 def _letter(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:

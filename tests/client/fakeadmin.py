@@ -13,6 +13,18 @@ from tests.client.fakehub import FakeHub
 from tests.client.server import Received, Reply
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+UNIT = "000.00.31.H99"
+SSO_ANSWERS: dict[str, dict[str, Any]] = {
+    "sso_register_app": {"sso": {
+        "discovery_url": "https://lgsp.test/sso/.well-known/openid-configuration",
+        "client_id": "sso-1", "client_secret": "cs-once", "client_type": "confidential",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "redirect_uris": ["https://a.example/cb"], "post_logout_redirect_uris": [],
+        "backchannel_logout_uri": None, "changed": False}},
+    "sso_admin_account": {"account": {
+        "person": {"account": f"qtsso@{UNIT}@lgsp.gov.vn"},
+        "link": "https://lgsp.test/sso/setup/link-once", "expires_at": "2026-11-21T00:00:00Z"}},
+}
 
 
 def _json(status: int, data: Any) -> Reply:
@@ -78,6 +90,9 @@ class RequestsHub:
                                                                             "withdrawn")
         if action != "approve":
             return _json(200, request)
+        if request["kind"] in SSO_ANSWERS:
+            return _json(200, {"request": request, "credentials": None,
+                               **SSO_ANSWERS[request["kind"]]})
         return _json(200, {"request": request, "note": "Hand the secret key over now.",
                            "credentials": {"unit": request["unit"], "app": "app-new",
                                            "access_key": "AKNEWAPP", "algorithm":

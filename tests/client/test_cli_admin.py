@@ -148,3 +148,21 @@ def test_bad_set_pairs_are_refused(hub: tuple[RequestsHub, Server],
                                    capsys: pytest.CaptureFixture[str]) -> None:
     code, _ = lgsp("admin", "requests", "file", "--kind", "register_app", "--set", "purpose")
     assert code == 1 and "error: config: --set takes NAME=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("kind", "shown", "once"), [
+    ("sso_register_app", "client_secret: cs-once", "client secret is shown only now"),
+    ("sso_admin_account", "setup_link: https://lgsp.test/sso/setup/link-once",
+     "link is shown only now"),
+])
+def test_approving_an_sso_form_shows_its_secret_or_link_once(
+        hub: tuple[RequestsHub, Server], capsys: pytest.CaptureFixture[str], kind: str,
+        shown: str, once: str) -> None:
+    _, out = lgsp("admin", "requests", "file", "--kind", kind, "--set", "purpose=x")
+    code, out = lgsp("admin", "requests", "approve", out.split()[0])
+    assert code == 0 and shown in out and once in capsys.readouterr().err
+    if kind == "sso_register_app":
+        assert "client_id:     sso-1" in out and "https://a.example/cb" in out
+        assert "discovery_url: https://lgsp.test/sso/.well-known/openid-configuration" in out
+    else:
+        assert f"account:    qtsso@{UNIT}@lgsp.gov.vn" in out

@@ -201,14 +201,6 @@ def test_rsa_registration_carries_the_public_key_and_returns_no_secret(
                           algorithm=algorithms.RSA_PSS_SHA512).status == 200
 
 
-def test_sso_requests_record_the_decision_only(hub: World, people: People) -> None:
-    request = filed(people.admin_a, "sso_register_app", {
-        k: REGISTER[k] for k in (*LETTER, "system_name", "developer", "purpose")})
-    answer = approved(people, request["id"])
-    assert answer["credentials"] is None and "SSO" in answer["note"]
-    assert answer["request"]["form"] == "08" and answer["request"]["state"] == "approved"
-
-
 def test_roles_are_kept_apart(hub: World, people: People) -> None:
     request = filed(people.admin_a, "register_app", REGISTER)
     path = f"/v1/admin/requests/{request['id']}"
