@@ -288,6 +288,54 @@ class LgspClient:
         return dict(self.call("POST", f"/v1/admin/units/{_quote(unit)}/apps", body=body,
                               retry=False))
 
+    # -- a unit's people and SSO apps (unit admins, operators, R-COMP-6, R-OPS-3) --------
+
+    def add_person(self, unit: str, username: str, name: str, *, email: str | None = None,
+                   roles: Sequence[str] | None = None) -> JSON:
+        """Create a person of `unit` (roles default to `member` on the hub): `{person, link,
+        expires_at}`; the one-time set-password `link` is shown this once. Never retried:
+        a second create is 409 `person_exists` and its link would be lost."""
+        body: dict[str, Any] = {"username": username, "name": name}
+        if email:
+            body["email"] = email
+        if roles:
+            body["roles"] = list(roles)
+        return dict(self.call("POST", f"/v1/admin/units/{_quote(unit)}/people", body=body,
+                              retry=False))
+
+    def list_people(self, unit: str, *, cursor: str | None = None,
+                    limit: int | None = None) -> JSON:
+        """One page of the unit's people: `{items: [PersonView], next_cursor}`."""
+        return dict(self.call("GET", f"/v1/admin/units/{_quote(unit)}/people",
+                              query=_paging(cursor, limit)))
+
+    def change_person(self, unit: str, username: str, *, name: str | None = None,
+                      email: str | None = None, roles: Sequence[str] | None = None,
+                      status: str | None = None) -> JSON:
+        """Change what is given (`status` `active` or `disabled`: every SSO session of the
+        person ends at once); answers the PersonView. Idempotent, so retried."""
+        body: dict[str, Any] = {k: v for k, v in (("name", name), ("email", email),
+                                                  ("status", status)) if v}
+        if roles:
+            body["roles"] = list(roles)
+        return dict(self.call("PATCH", _person_path(unit, username), body=body))
+
+    def reset_person(self, unit: str, username: str, *, second_factor: bool = False) -> JSON:
+        """A new one-time set-password link (`second_factor=True` also forgets the TOTP):
+        `{person, link, expires_at}`. Never retried: each call issues another link."""
+        return dict(self.call("POST", f"{_person_path(unit, username)}/reset",
+                              body={"second_factor": second_factor}, retry=False))
+
+    def list_sso_apps(self, unit: str) -> JSON:
+        """The unit's apps registered with the SSO: `{items: [SsoApp], discovery_url}`."""
+        return dict(self.call("GET", f"/v1/admin/units/{_quote(unit)}/sso-apps"))
+
+    def rotate_sso_secret(self, unit: str, client_id: str) -> JSON:
+        """A new client secret (the old one stops working now): `{client_id,
+        client_secret}`, shown this once. Never retried: a retry would replace it again."""
+        return dict(self.call("POST", f"/v1/admin/units/{_quote(unit)}/sso-apps/"
+                                      f"{_quote(client_id)}/secret", retry=False))
+
     # -- joining and leaving requests (unit admins and operators, R-OPS-1) ---------------
 
     def file_request(self, kind: str, fields: Mapping[str, Any], *,
@@ -325,6 +373,10 @@ class LgspClient:
         found = re.search(r'filename="([^"/\\]+)"',
                           response.headers.get("Content-Disposition", ""))
         return response.content, found.group(1) if found else f"{request_id}.docx"
+
+
+def _person_path(unit: str, username: str) -> str:
+    return f"/v1/admin/units/{_quote(unit)}/people/{_quote(username)}"
 
 
 def _paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
+from lgsp_client.cli_people import add_people_areas, run_people
 from lgsp_client.cli_registry import add_registry_areas, run_registry
 from lgsp_client.errors import ConfigError
 from lgsp_client.render import table
@@ -39,10 +40,12 @@ def _answer_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_admin_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register `admin requests file|list|show|complete|approve|refuse|withdraw|letter`."""
+    """Register `admin requests file|list|show|complete|approve|refuse|withdraw|letter`,
+    and the registry, people and SSO-app areas."""
     admin = sub.add_parser("admin", parents=[common], help="unit admins and operators")
     areas = admin.add_subparsers(dest="admin_area", required=True, metavar="AREA")
     add_registry_areas(areas, common)
+    add_people_areas(areas, common)
     requests = areas.add_parser("requests", parents=[common],
                                 help="joining and leaving requests (forms 01-13)")
     actions = requests.add_subparsers(dest="requests_command", required=True,
@@ -212,6 +215,12 @@ def run_admin(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     """Carry out one `admin` action."""
     if args.admin_area in ("units", "apps", "reorg"):
         return run_registry(client, args, out)
+    if args.admin_area in ("people", "sso-apps"):
+        return run_people(client, args, out)
+    return _requests(client, args, out)
+
+
+def _requests(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     action = args.requests_command
     if action == "approve":
         return _approve(client, args, out)

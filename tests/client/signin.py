@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -20,7 +20,7 @@ from lgsp_client.cli_sso import Device
 from tests.client.fakeadmin import RequestsHub
 from tests.client.fakehub import FakeHub
 from tests.client.fakeop import FakeOP
-from tests.client.server import Received, Reply, Server, serve
+from tests.client.server import Handler, Received, Reply, Server, serve
 
 APP_UNIT = "000.00.31.H99"
 
@@ -78,7 +78,10 @@ class Hub:
 
 
 @contextmanager
-def person_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Hub]:
+def person_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+               layer: Callable[[RequestsHub], Handler] | None = None) -> Iterator[Hub]:
+    """`layer` puts more routes in front of the request routes (it gets them to fall
+    back on, and their fake hub to check callers with)."""
     credentials = tmp_path / "credentials"
     monkeypatch.setenv("LGSP_CREDENTIALS_FILE", str(credentials))
     for name in ("LGSP_PROFILE", "LGSP_ALGORITHM", "LGSP_PRIVATE_KEY_FILE", "LGSP_ENDPOINT",
@@ -90,8 +93,10 @@ def person_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Hub]
     admin = RequestsHub(FakeHub(keys={"AKSRC": "src-secret"}, units={"AKSRC": APP_UNIT},
                                 bearer=op.caller))
 
+    rest = admin if layer is None else layer(admin)
+
     def route(r: Received) -> Reply:
-        return op(r) if r.path.startswith("/sso/") else admin(r)
+        return op(r) if r.path.startswith("/sso/") else rest(r)
 
     with serve(route) as server:
         op.url = admin.fake.url = server.url
