@@ -46,6 +46,11 @@ VI: dict[str, str] = {
     "device_denied": "Đã từ chối yêu cầu.",
     "device_unknown": "Mã không đúng hoặc đã hết hạn.",
     "error_title": "Không thể tiếp tục",
+    "app_request_refused": "Ứng dụng đã gửi yêu cầu đăng nhập không hợp lệ, nên không thể "
+                           "đăng nhập vào ứng dụng này. Hãy báo cho bộ phận quản trị ứng "
+                           "dụng; chi tiết kỹ thuật ở dưới.",
+    "logout_refused": "Yêu cầu đăng xuất không hợp lệ (có thể bị giả mạo), nên chưa đăng "
+                      "xuất. Bạn có thể đăng xuất tại trang tài khoản SSO.",
     "other_language": "English",
     "go_login": "Đến trang đăng nhập",
 }
@@ -95,6 +100,11 @@ EN: dict[str, str] = {
     "device_denied": "The request was denied.",
     "device_unknown": "The code is wrong or has expired.",
     "error_title": "Cannot continue",
+    "app_request_refused": "The app sent a sign-in request that is not valid, so you cannot "
+                           "sign in to it. Tell the app's administrators; the technical "
+                           "details are below.",
+    "logout_refused": "The sign-out request is not valid (it may be forged), so you were not "
+                      "signed out. You can sign out on your SSO account page.",
     "other_language": "Tiếng Việt",
     "go_login": "Go to sign in",
 }

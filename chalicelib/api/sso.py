@@ -52,10 +52,14 @@ def _protocol(answer: tuple[int, Any, dict[str, str]]) -> Response:
         k: v for k, v in headers.items() if k.lower() not in ("content-type",)})
 
 
-def _error_page(page: pages.Page, text: str, status: int = 400) -> Response:
+def _error_page(page: pages.Page, error: Any, *, text: str = "app_request_refused",
+                status: int = 400) -> Response:
+    """What a person sees when an app's request is refused: why in their language, the
+    protocol's words as the technical detail."""
+    detail = f"{error.error}: {error.description or ''}".strip(": ")
     return pages.render(page, "sso/message.html", status=status,
                         static=f"{page.base}/sso/static", heading=page.t["error_title"],
-                        text=text)
+                        text=page.t[text], detail=detail)
 
 
 @pages.page_route(sso_api, "/sso/.well-known/openid-configuration", ["GET"],
@@ -99,7 +103,7 @@ def authorize(request: Request) -> Response:
     except OAuth2Error as error:
         if error.redirect_uri:
             return _protocol(provider.handle_error_response(incoming, error))
-        return _error_page(page, f"{error.error}: {error.description or ''}".strip(": "))
+        return _error_page(page, error)
     if subject is None:
         query = urllib.parse.urlencode([(k, v) for k, vs in page.query.items() for v in vs
                                         if not (k == "prompt" and v == "login")])
@@ -162,10 +166,11 @@ def end_session(request: Request) -> Response:
     provider, incoming = _provider(d, page), _incoming(page)
     session = sso_sessions.current(d, page.cookies.get(SESSION_COOKIE))
     provider.ending_sid = session.sid if session else None
-    try:
-        answer = provider.create_endpoint_response("end_session", incoming)
+    try:  # a forged or foreign id_token_hint: a page, no redirect, nobody signed out
+        validated = provider.validate_endpoint_request("end_session", incoming)
     except OAuth2Error as error:
-        return _error_page(page, f"{error.error}: {error.description or ''}".strip(": "))
+        return _error_page(page, error, text="logout_refused")
+    answer = provider.create_endpoint_response("end_session", validated)
     page.forget_cookie(SESSION_COOKIE)
     if answer is not None and answer[0] == 302:
         return pages.redirect(page, dict(answer[2])["Location"], status=302)

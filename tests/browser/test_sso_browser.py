@@ -20,7 +20,7 @@ from typing import Any
 import jwt
 import pytest
 import requests
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from chalicelib.adapters import credentials
 from infra.local.demo import DEMO_UNITS, OPERATOR_UNIT
@@ -30,7 +30,7 @@ from tests.support.browser import AppAddress, example_app, free_port, new_app_ad
 
 UNIT = DEMO_UNITS[0][0]
 PASSWORD = "Hoa sen nở tháng Sáu 2026!"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"  # to look at
 LETTER = {"letter_number": "88/STC-CNTT", "letter_date": "2026-11-20",
           "applicant": {"name": "Nguyễn Văn Hùng", "position": "Chuyên viên CNTT",
                         "email": "hung@stc.example.gov.vn", "phone": "0204 3856 123"}}
@@ -72,7 +72,7 @@ def person(hub: LocalHub, operator: Any) -> dict[str, str]:
 
 
 def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -156,16 +156,11 @@ def authorize(hub: LocalHub, client_id: str, redirect_uri: str, challenge: str) 
 def test_what_the_provider_refuses(hub: LocalHub, operator: Any, person: dict[str, str],
                                    page: Page) -> None:
     assert "totp" in person, "runs after the sign-in test (same module, in order)"
-    address = AppAddress(free_port())  # nothing listens: the browser's arrival is caught
+    address = AppAddress(free_port())
     client_id, client_secret = register(operator, "Ứng dụng kiểm thử", address)
     token_url, auth = f"{hub.url}/sso/token", (client_id, client_secret)
     codes: list[str] = []
-
-    def caught(route: Route) -> None:
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(route.request.url).query))
-        codes.append(query.get("code", ""))
-        route.fulfill(status=200, body="ok")
-    page.route(f"{address.redirect_uri}*", caught)
+    catcher = catch_codes(address, codes)
 
     # A foreign redirect_uri: an error page at the hub, no redirect anywhere.
     verifier, challenge = pkce()
@@ -214,7 +209,32 @@ def test_what_the_provider_refuses(hub: LocalHub, operator: Any, person: dict[st
     page.goto(f"{hub.url}/sso/logout?" + urllib.parse.urlencode({
         "id_token_hint": forged, "post_logout_redirect_uri": address.post_logout_redirect_uri}))
     assert page.url.startswith(f"{hub.url}/sso/logout")  # no redirect on a forged hint
-    expect(page.locator("#message")).to_contain_text("invalid")
+    expect(page.locator("#detail")).to_contain_text("invalid_request")
+    catcher.shutdown()
+
+
+def catch_codes(address: AppAddress, codes: list[str]) -> Any:
+    """A bare app at `address` that keeps the codes the browser brings it."""
+    import http.server
+    import threading
+
+    class Catch(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+            if "code" in query:  # not the browser's /favicon.ico
+                codes.append(query["code"])
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", address.port), Catch)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def test_the_cli_signs_in_as_a_person_and_acts_as_them(
@@ -248,18 +268,24 @@ def test_the_cli_signs_in_as_a_person_and_acts_as_them(
                              env=env, cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     assert login.stderr is not None
+    import threading
+    guard = threading.Timer(120, login.kill)  # a CLI that hangs fails the test, not CI
+    guard.start()
     said = ""
-    while "user_code=" not in said:
+    while "code:" not in said:
         line = login.stderr.readline()
         assert line, f"lgsp login ended early: {said}"
         said += line
-    verify = re.search(r"(http\S+user_code=\S+)", said)
-    assert verify
-    page.goto(verify.group(1))
+    where = re.search(r"(http\S+/sso/device/verify)", said)
+    code = re.search(r"code:\s+([A-Z]{4}-[A-Z]{4})", said)
+    assert where and code, said
+    page.goto(where.group(1))  # the person types the code the terminal shows
+    page.fill("#user_code", code.group(1))
     shoot(page, "sso-device-confirm")
     page.click("#approve")
     expect(page.locator("#message")).to_be_visible()
     out, err = login.communicate(timeout=60)
+    guard.cancel()
     assert login.returncode == 0, said + err
 
     filed = subprocess.run(

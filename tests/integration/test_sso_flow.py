@@ -193,3 +193,34 @@ def test_a_wrong_password_says_nothing_about_the_account(sso: tuple[World, Recor
         browser.submit(page, {"account": account, "password": "sai-mật-khẩu-123"})
     locked = browser.submit(page, {"account": account, "password": "mật-khẩu-đủ-dài-1"})
     assert locked.status == 429  # even the right password, while locked
+
+
+def test_a_forged_id_token_hint_signs_nobody_out(sso: tuple[World, RecordingPoster]) -> None:
+    """A logout with a hint whose signature does not verify is refused with a page: no
+    redirect, and the person's session goes on."""
+    import base64
+    import json
+
+    hub, poster = sso
+    account, secret = make_person(hub.deps, UNIT_A, "nva", ["member"])
+    client_id, client_secret = make_client(
+        hub.deps, UNIT_A, "App A", [APP_A], post_logout_redirect_uris=[APP_A],
+        backchannel_logout_uri="https://app-a.example.gov.vn/bcl")
+    browser = Browser(hub.client)
+    verifier, challenge = pkce()
+    done = login(browser, authorize_url(client_id, APP_A, challenge), account,
+                 "mật-khẩu-đủ-dài-1", secret, hub)
+    tokens = token_request(browser, {"grant_type": "authorization_code",
+                                     "code": code_of(done.location)["code"],
+                                     "redirect_uri": APP_A, "code_verifier": verifier},
+                           (client_id, client_secret)).json()
+    header, payload, signature = tokens["id_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged_payload = base64.urlsafe_b64encode(json.dumps({**claims, "sub": "p-x"}).encode())
+    forged = f"{header}.{forged_payload.decode().rstrip('=')}.{signature}"
+    out = browser.get(f"{ISSUER}/logout?id_token_hint={forged}&post_logout_redirect_uri="
+                      f"{APP_A}")
+    assert out.status == 400 and "location" not in out.headers
+    assert poster.sent == []
+    again = browser.get(authorize_url(client_id, APP_A, challenge))
+    assert again.status == 302 and again.location.startswith(APP_A)  # still signed in
