@@ -113,6 +113,8 @@ def test_sign_in_once_sign_out_everywhere(hub: LocalHub, operator: Any,
         page.click("#otp-setup-form button[type=submit]")
         expect(page.locator("#status")).to_contain_text(f"({person['account']})")
         shoot(page, "sso-app-a-signed-in")
+        page.click("#refresh")  # the app's refresh token, rotated by the hub
+        expect(page.locator("#notice")).to_have_text("Tokens refreshed.")
 
         seen: list[str] = []
         page.on("framenavigated", lambda frame: seen.append(frame.url))
