@@ -47,11 +47,17 @@ def _failures(deps: Deps, typed: str) -> rules.Failures:
 
 
 def _record_failure(deps: Deps, typed: str, now: int) -> None:
-    after = _failures(deps, typed).after_failure(now)
+    """One more failure, counted atomically (parallel guesses all count); the count that
+    reaches the limit locks the name and starts counting again."""
     pk, sk = keys.login_failures(typed)
-    deps.table.put({"pk": pk, "sk": sk, "kind": "login_failures", "count": after.count,
-                    "locked_until": after.locked_until,
-                    "ttl": max(after.locked_until, now) + rules.LOCK_SECONDS})
+    ttl = now + 2 * rules.LOCK_SECONDS
+    item = deps.table.update(Update(pk, sk, set={"kind": "login_failures", "ttl": ttl},
+                                    add={"count": 1}))
+    after = rules.Failures(int(item["count"]) - 1, int(item.get("locked_until") or 0)
+                           ).after_failure(now)
+    if after.locked_until != int(item.get("locked_until") or 0):
+        deps.table.update(Update(pk, sk, set={"locked_until": after.locked_until,
+                                              "count": after.count, "ttl": ttl}))
 
 
 def _clear_failures(deps: Deps, typed: str) -> None:

@@ -17,6 +17,7 @@ import html
 import logging
 import os
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,31 +25,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-import jwt
 import requests
 from oauthlib.oauth2 import OAuth2Error  # type: ignore[import-untyped]
 from requests_oauthlib import OAuth2Session  # type: ignore[import-untyped]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by path
+from sso_provider import TIMEOUT, Provider, Refused  # noqa: E402 (the example's other module)
 
 log = logging.getLogger("sso_app")
 
 SCOPE = ("openid", "profile", "email", "unit", "offline_access")
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 PENDING_SECONDS = 600  # how long a started sign-in may take
-LEEWAY_SECONDS = 10  # clock difference tolerated on exp/iat
 MAX_BODY = 64 * 1024
-TIMEOUT = 10
 Params = dict[str, list[str]]
-
-
-class Refused(Exception):
-    """Something from the browser or the hub this app does not accept: an error page."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message, self.status = code, message, status
 
 
 @dataclass
@@ -73,47 +67,6 @@ class BrowserSession:
     id_token: str = ""
     token: dict[str, Any] = field(default_factory=dict)
     logout_state: str = ""
-
-
-class Provider:
-    """The hub's discovery document and signing keys, fetched once on first use."""
-
-    def __init__(self, discovery_url: str) -> None:
-        self.discovery_url = discovery_url
-        self._meta: dict[str, Any] = {}
-        self._jwks: jwt.PyJWKClient | None = None
-        self._lock = threading.Lock()
-
-    def get(self, name: str) -> str:
-        """A field of the discovery document, e.g. `token_endpoint`."""
-        with self._lock:
-            if not self._meta:
-                try:
-                    answer = requests.get(self.discovery_url, timeout=TIMEOUT)
-                    answer.raise_for_status()
-                    meta = answer.json()
-                    self._jwks = jwt.PyJWKClient(meta["jwks_uri"], timeout=TIMEOUT)
-                except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-                    raise Refused("hub_unavailable", str(exc), 502) from exc
-                # OpenID Connect Discovery 4.3: the issuer is where the document came from.
-                if meta.get("issuer") != self.discovery_url.removesuffix(
-                        "/.well-known/openid-configuration"):
-                    raise Refused("hub_unavailable", "the discovery names another issuer", 502)
-                self._meta = meta
-        if name not in self._meta:
-            raise Refused("hub_unavailable", f"the hub's discovery has no {name}", 502)
-        return str(self._meta[name])
-
-    def decode(self, token: str, audience: str, require: list[str]) -> dict[str, Any]:
-        """The claims of a JWT signed (RS256) by a key in the hub's JWKS, for `audience`."""
-        issuer = self.get("issuer")
-        assert self._jwks is not None
-        try:
-            key = self._jwks.get_signing_key_from_jwt(token)
-            return jwt.decode(token, key.key, algorithms=["RS256"], audience=audience,
-                              issuer=issuer, leeway=LEEWAY_SECONDS, options={"require": require})
-        except jwt.PyJWTError as exc:
-            raise Refused("token_invalid", str(exc)) from exc
 
 
 def _one(params: Params, name: str) -> str:

@@ -224,3 +224,33 @@ def test_a_forged_id_token_hint_signs_nobody_out(sso: tuple[World, RecordingPost
     assert poster.sent == []
     again = browser.get(authorize_url(client_id, APP_A, challenge))
     assert again.status == 302 and again.location.startswith(APP_A)  # still signed in
+
+
+def test_the_pages_forbid_framing_and_scripts_and_their_forms_need_the_csrf_token(
+        sso: tuple[World, RecordingPoster]) -> None:
+    hub, _ = sso
+    account, _ = make_person(hub.deps, UNIT_A, "nva", ["member"], totp=False)
+    browser = Browser(hub.client)
+    page = browser.get(f"{ISSUER}/login")
+    headers = page.headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["cache-control"] == "no-store"
+    assert "<script" not in page.text
+    cookie = headers["set-cookie"]
+    cookie = cookie if isinstance(cookie, str) else cookie[0]
+    assert cookie.startswith("lgsp_csrf=")
+    assert {"Secure", "HttpOnly", "SameSite=Strict"} <= {p.strip() for p in cookie.split(";")}
+    refused = browser.post(f"{ISSUER}/login", {"account": account,
+                                               "password": "mật-khẩu-đủ-dài-1"})
+    assert refused.status == 400 and "lgsp_sso" not in browser.cookies  # no token, no login
+    forged = browser.post(f"{ISSUER}/login", {"account": account, "csrf": "0" * 64,
+                                              "password": "mật-khẩu-đủ-dài-1"})
+    assert forged.status == 400 and "lgsp_sso" not in browser.cookies
+    done = browser.submit(page, {"account": account, "password": "mật-khẩu-đủ-dài-1"})
+    assert done.status == 303 and "lgsp_sso" in browser.cookies
+    session_cookie = [c for c in (done.headers["set-cookie"] if isinstance(
+        done.headers["set-cookie"], list) else [done.headers["set-cookie"]])
+        if c.startswith("lgsp_sso=")][0]
+    assert {"Secure", "HttpOnly", "SameSite=Lax", "Path=/sso"} <= {
+        p.strip() for p in session_cookie.split(";")}
