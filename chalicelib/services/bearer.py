@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import hub_keys
+from chalicelib.domain import keys
 from chalicelib.domain import oidc as rules
 from chalicelib.domain.errors import AuthenticationError
 from chalicelib.domain.ports import Item
 from chalicelib.domain.signatures import Caller
-from chalicelib.services import hub_signing, oidc_clients, people, sso_sessions
+from chalicelib.services import hub_signing, oidc_clients, people
 from chalicelib.services.deps import Deps
 
 
@@ -37,7 +38,7 @@ def verify(deps: Deps, authorization: str | None, *, issuer: str,
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _token_refused("Send the access token as `Authorization: Bearer <token>`.",
-                      "token_missing")
+                             "token_missing")
     token = token.strip()
     if hub_keys.unverified_header(token).get("typ") != "at+jwt":
         raise _token_refused("This is not an access token of the hub.", "invalid_token")
@@ -50,27 +51,18 @@ def verify(deps: Deps, authorization: str | None, *, issuer: str,
     audiences = claims.get("aud") or []
     if audience is not None and audience not in audiences:
         raise _token_refused(f"This token is not meant for {audience}.", "wrong_audience")
-    if sso_sessions.family_revoked(deps, str(claims.get("fam"))):
+    family = deps.table.get(*keys.token_family(str(claims.get("fam"))))
+    if family is None or family.get("status") != rules.ACTIVE:
         raise _token_refused("The access token was revoked (logout or a reused code).",
-                      "token_revoked")
+                             "token_revoked")
     client = oidc_clients.load(deps, str(claims.get("client_id")))
     if client is None or client["status"] != rules.ACTIVE:
         raise _token_refused("The app of this token is no longer registered with the SSO.",
-                      "token_revoked")
-    person = people.load(deps, _account_of(deps, claims))
+                             "token_revoked")
+    person = people.load(deps, str(family["account"]))
     if person is None or person["status"] != "active" or person["sub"] != claims.get("sub"):
         raise _token_refused("The person of this token is disabled.", "token_revoked")
     return AccessGrant(claims, person)
-
-
-def _account_of(deps: Deps, claims: dict[str, Any]) -> str:
-    family = deps.table.get(*_family_key(str(claims.get("fam"))))
-    return str(family["account"]) if family else ""
-
-
-def _family_key(family: str) -> tuple[str, str]:
-    from chalicelib.domain import keys
-    return keys.token_family(family)
 
 
 def userinfo(deps: Deps, grant: AccessGrant) -> dict[str, Any]:
