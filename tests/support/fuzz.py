@@ -111,6 +111,7 @@ class Tally:
     codes: Counter[str] = field(default_factory=Counter)
     withheld: Counter[str] = field(default_factory=Counter)
     operations: set[str] = field(default_factory=set)
+    sso: Counter[int] = field(default_factory=Counter)  # the SSO's pages and endpoints
 
     @property
     def requests(self) -> int:
