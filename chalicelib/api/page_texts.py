@@ -30,6 +30,11 @@ VI: dict[str, str] = {
     "passwords_differ": "Hai mật khẩu không giống nhau.",
     "setup_button": "Lưu mật khẩu",
     "setup_done": "Đã đặt mật khẩu. Bạn có thể đăng nhập.",
+    "change_title": "Đổi mật khẩu",
+    "current_password": "Mật khẩu hiện tại",
+    "wrong_current_password": "Mật khẩu hiện tại không đúng.",
+    "change_done": "Đã đổi mật khẩu.",
+    "back": "Quay lại",
     "link_expired": "Liên kết không còn hiệu lực (đã dùng hoặc quá hạn). Hãy đề nghị quản trị "
                     "đơn vị cấp liên kết mới.",
     "signed_in_as": "Đang đăng nhập với tài khoản",
@@ -84,6 +89,11 @@ EN: dict[str, str] = {
     "passwords_differ": "The two passwords differ.",
     "setup_button": "Save password",
     "setup_done": "Your password is set. You can sign in.",
+    "change_title": "Change password",
+    "current_password": "Current password",
+    "wrong_current_password": "The current password is wrong.",
+    "change_done": "Your password is changed.",
+    "back": "Back",
     "link_expired": "This link is no longer valid (used or expired). Ask your unit's admin "
                     "for a new one.",
     "signed_in_as": "Signed in as",

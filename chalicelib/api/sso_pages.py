@@ -64,7 +64,8 @@ def _signed_in(d: Deps, page: Page, outcome_person: dict[str, object], amr: list
 
 
 def _refused(d: Deps, page: Page, template: str, reason: str, **context: object) -> Response:
-    status = {"locked": 429, "expired": 400}.get(reason, 401)
+    status = {"locked": 429, "invalid": 401, "invalid_otp": 401,
+              "wrong_current_password": 401}.get(reason, 400)  # else: the form's problem
     message = page.t.get(reason) or reason
     return _form_page(d, page, template, status=status, error=message, **context)
 
@@ -192,7 +193,39 @@ def account(request: Request) -> Response:
     unit = units.get_unit(d, session.person["unit"])
     return _form_page(d, page, "account.html", person=session.person,
                       unit_name=unit["name"] if unit else "",
+                      change_link=f"{page.base}/sso/password?lang={page.lang}",
                       action=f"{page.base}/sso?lang={page.lang}")
+
+
+@pages.page_route(sso_pages_api, "/sso/password", ["GET", "POST"],
+                  summary="A signed-in person changes their password")
+def change_password(request: Request) -> Response:
+    from chalicelib.services import login as flow
+    from chalicelib.services import sso_sessions
+    d, page = _start(request)
+    session = sso_sessions.current(d, page.cookies.get(SESSION_COOKIE))
+    if session is None:
+        target = urllib.parse.urlencode({"next": "/sso/password", "lang": page.lang})
+        return pages.redirect(page, f"{page.base}/sso/login?{target}")
+    shown = {"account": session.person["account"],
+             "action": f"{page.base}/sso/password?lang={page.lang}"}
+    if request.method == "GET":
+        return _form_page(d, page, "change_password.html", **shown)
+    if not pages.csrf_ok(d, page):
+        return _form_page(d, page, "change_password.html", status=400,
+                          error=page.t["bad_form"], **shown)
+    new = page.field("new_password")
+    if new != page.field("new_password_again"):
+        return _form_page(d, page, "change_password.html", status=400,
+                          error=page.t["passwords_differ"], **shown)
+    try:
+        flow.change_password(d, session.person["account"], page.field("current_password"),
+                             new)
+    except flow.LoginRefused as refused:
+        return _refused(d, page, "change_password.html", refused.reason, **shown)
+    return pages.render(page, "sso/message.html", static=_static(page),
+                        heading=page.t["change_title"], text=page.t["change_done"],
+                        link=f"{page.base}/sso?lang={page.lang}", link_text=page.t["back"])
 
 
 @pages.page_route(sso_pages_api, "/sso/static/sso.css", ["GET"],

@@ -206,3 +206,20 @@ def set_password(deps: Deps, secret: str, new_password: str) -> Item:
         raise LoginRefused("expired") from exc
     _clear_failures(deps, person["account"])
     return person
+
+
+def change_password(deps: Deps, account: str, current: str, new_password: str) -> None:
+    """A signed-in person changes their own password: the current one first (a wrong
+    one counts toward the lock-out like a failed login)."""
+    now = deps.clock.now()
+    if _failures(deps, account).locked(now):
+        raise LoginRefused("locked")
+    person = _active_person(deps, account)
+    if not credentials.password_matches(person.get("password_hash"), current):
+        _record_failure(deps, account, now)
+        raise LoginRefused("wrong_current_password")
+    problem = rules.password_problem(new_password, person["username"])
+    if problem:
+        raise LoginRefused(problem)
+    people.save(deps, person, {"password_hash": credentials.hash_password(new_password),
+                               "password_changed_at": now})

@@ -254,3 +254,33 @@ def test_the_pages_forbid_framing_and_scripts_and_their_forms_need_the_csrf_toke
         if c.startswith("lgsp_sso=")][0]
     assert {"Secure", "HttpOnly", "SameSite=Lax", "Path=/sso"} <= {
         p.strip() for p in session_cookie.split(";")}
+
+
+def test_a_signed_in_person_changes_their_password(sso: tuple[World, RecordingPoster]
+                                                   ) -> None:
+    hub, _ = sso
+    account, _ = make_person(hub.deps, UNIT_A, "nva", ["member"], totp=False)
+    browser = Browser(hub.client)
+    assert "/sso/login" in browser.get(f"{ISSUER}/password").location  # signed in first
+    page = browser.get(f"{ISSUER}/login")
+    browser.follow(browser.submit(page, {"account": account,
+                                         "password": "mật-khẩu-đủ-dài-1"}))
+    form = browser.get(f"{ISSUER}/password")
+    assert 'id="change-password-form"' in form.text
+    wrong = browser.submit(form, {"current_password": "không phải", "new_password":
+                                  "Hoa sen nở tháng Sáu", "new_password_again":
+                                  "Hoa sen nở tháng Sáu"})
+    assert wrong.status == 401
+    weak = browser.submit(form, {"current_password": "mật-khẩu-đủ-dài-1",
+                                 "new_password": "ngắn", "new_password_again": "ngắn"})
+    assert weak.status == 400
+    done = browser.submit(form, {"current_password": "mật-khẩu-đủ-dài-1", "new_password":
+                                 "Hoa sen nở tháng Sáu", "new_password_again":
+                                 "Hoa sen nở tháng Sáu"})
+    assert done.status == 200 and 'id="message"' in done.text
+    other = Browser(hub.client)
+    login_page = other.get(f"{ISSUER}/login")
+    assert other.submit(login_page, {"account": account, "password": "mật-khẩu-đủ-dài-1"}
+                        ).status == 401
+    assert other.submit(login_page, {"account": account, "password": "Hoa sen nở tháng Sáu"}
+                        ).status == 303
