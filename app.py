@@ -16,6 +16,7 @@ from chalicelib.api.access_keys import keys_api
 from chalicelib.api.admin import admin_api
 from chalicelib.api.directory import directory_api
 from chalicelib.api.exchange import exchange_api
+from chalicelib.api.exports import declare_binary
 from chalicelib.api.http import answer_undeclared_methods
 from chalicelib.api.join_requests import requests_api
 from chalicelib.api.meta import meta_api
@@ -41,6 +42,7 @@ app.register_blueprint(requests_api)
 app.register_blueprint(people_api)
 app.register_blueprint(sso_api)
 app.register_blueprint(sso_pages_api)
+declare_binary(app)  # report exports as XLSX
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)
 

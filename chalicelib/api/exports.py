@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalice import Blueprint
+from chalice import Blueprint, Chalice
 
 from chalicelib.api.http import Call, Download, QueryParam, RouteSpec, api_route
 from chalicelib.domain.tables import Table
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def declare_binary(app: Chalice) -> None:
+    """XLSX answers are bytes: API Gateway passes them through only when the media type is
+    declared binary (and the client asks for it in `Accept`)."""
+    if XLSX_TYPE not in app.api.binary_types:
+        app.api.binary_types.append(XLSX_TYPE)
 
 
 def table_routes(bp: Blueprint, path: str, summary: str, build: Callable[..., Table], *,
