@@ -2,11 +2,10 @@
 (R-PROP-11, R-PROP-12): each report's request (path and query), its tables, the hub's
 JSON, the hub's CSV/XLSX bytes saved as they are (to --output, atomically, or stdout),
 refusals shown with the hub's code, usage errors before any call, --all paging, and
---as-person sending the person's token."""
+--as-person sending the person's token (tests/client/test_reports.py)."""
 
 from __future__ import annotations
 
-import datetime
 import io
 import json
 from collections.abc import Iterator
@@ -16,9 +15,7 @@ import pytest
 
 from lgsp_client import reports
 from lgsp_client.cli import main
-from tests.client.fakeadmin import RequestsHub
 from tests.client.fakehub import FakeHub
-from tests.client.fakeop import PERSON
 from tests.client.fakereports import (
     HISTORY,
     UNIT,
@@ -27,7 +24,6 @@ from tests.client.fakereports import (
     export_bytes,
 )
 from tests.client.server import Server, serve
-from tests.client.signin import person_hub, write_profiles
 
 OTHER = "000.00.13.H40"
 OPERATOR = "000.00.30.H40"
@@ -384,45 +380,3 @@ def test_without_a_date_the_current_period_in_the_province(
     assert fake.calls[-1][1]["date"] in {before, reports.Period.current("month").date}
     assert lgsp("unit", UNIT, "--period", "year")[0] == 0
     assert fake.calls[-1][1]["date"] in {before[:4], reports.Period.current("year").date}
-
-
-def test_the_current_period_is_the_provinces_day() -> None:
-    # 18:00 UTC on 31 December is already 1 January in Viet Nam (UTC+7).
-    moment = datetime.datetime(2026, 12, 31, 18, 0, tzinfo=datetime.UTC)
-    assert [reports.Period.current(k, moment).query() for k in
-            ("day", "month", "quarter", "year")] == [
-        [("period", "day"), ("date", "2027-01-01")],
-        [("period", "month"), ("date", "2027-01")],
-        [("period", "quarter"), ("date", "2027-Q1")],
-        [("period", "year"), ("date", "2027")]]
-    evening = datetime.datetime(2026, 9, 30, 16, 59, tzinfo=datetime.UTC)
-    assert reports.Period.current("quarter", evening).date == "2026-Q3"
-    with pytest.raises(ValueError, match="range"):
-        reports.Period.current("range", moment)
-
-
-def test_as_person_sends_the_bearer_token(monkeypatch: pytest.MonkeyPatch,
-                                          tmp_path: Path) -> None:
-    layers: list[ReportsHub] = []
-
-    def reports_first(admin: RequestsHub) -> ReportsHub:
-        layers.append(ReportsHub(admin.fake, fallback=admin))
-        return layers[0]
-
-    with person_hub(monkeypatch, tmp_path, reports_first) as running:
-        write_profiles(running, "[default]\nendpoint = URL\n")
-        monkeypatch.setenv("LGSP_ACCESS_KEY", "AKSRC")
-        monkeypatch.setenv("LGSP_SECRET_KEY", "src-secret")
-        assert running.lgsp("login")[0] == 0
-        own = f"/v1/reports/units/{PERSON['unit']}"
-        target = tmp_path / "own.xlsx"
-        for argv in (["unit", PERSON["unit"]], ["history", PERSON["unit"], "--all"],
-                     ["connections", PERSON["unit"], "-o", str(target)]):
-            code, _ = running.lgsp("--as-person", "report", *argv, *NOVEMBER)
-            assert code == 0, argv
-            request = running.server.received[-1]
-            assert request.path.startswith(own)
-            assert request.headers["Authorization"] == f"Bearer {running.op.latest_access()}"
-            assert "Signature" not in request.headers
-        assert target.read_bytes() == layers[0].sent[-1]
-        assert running.lgsp("--as-person", "report", "province", *NOVEMBER)[0] == 1
