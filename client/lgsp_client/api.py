@@ -364,12 +364,17 @@ class LgspClient:
         return dict(self.call("POST", f"/v1/admin/requests/{_quote(request_id)}/{decision}",
                               body=dict(body or {}), retry=False))
 
+    def download(self, path: str, accept: str, *,
+                 query: Iterable[tuple[str, str]] = ()) -> requests.Response:
+        """A file the hub answers (not JSON), asked for with `Accept: <its media type>`
+        (API Gateway answers binary only then): the bytes are `.content`, as sent."""
+        return self._exchange("GET", self.url(path, query), None, {"Accept": accept},
+                              signed=True, retry=True)
+
     def request_letter(self, request_id: str, form: str | None = None) -> tuple[bytes, str]:
         """The answer letter: DOCX bytes and the file name the hub suggests."""
-        url = self.url(f"/v1/admin/requests/{_quote(request_id)}/letter",
-                       [("form", form)] if form else [])
-        response = self._exchange("GET", url, None, {"Accept": DOCX}, signed=True,
-                                  retry=True)
+        response = self.download(f"/v1/admin/requests/{_quote(request_id)}/letter", DOCX,
+                                 query=[("form", form)] if form else [])
         found = re.search(r'filename="([^"/\\]+)"',
                           response.headers.get("Content-Disposition", ""))
         return response.content, found.group(1) if found else f"{request_id}.docx"

@@ -1,7 +1,8 @@
 """`lgsp`: send, receive and follow documents through the LGSP hub from a shell.
 
 Exit codes: 0 done, 1 error (printed as `error: <code>: <message>`; for `watch` also a
-refused handshake, such as 401 `signature_invalid`), 2 usage error, 3 the downloaded
+refused handshake, such as 401 `signature_invalid`), 2 usage error (argparse's, or
+`error: usage: ...` for one found after parsing), 3 the downloaded
 content did not match its SHA-256 (the hub was told; nothing was kept), 4 `lgsp login`
 was refused in the browser, 5 its code expired before anyone approved it.
 """
@@ -20,9 +21,10 @@ from lgsp_client.api import LgspClient
 from lgsp_client.cli_admin import add_admin_commands, run_admin
 from lgsp_client.cli_directory import add_directory_commands, run_directory, run_groups
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
+from lgsp_client.cli_report import add_report_commands, check_report, run_report
 from lgsp_client.cli_sso import COMMANDS as SSO_COMMANDS
 from lgsp_client.cli_sso import Device, add_sso_commands, connect, run_sso
-from lgsp_client.errors import ChecksumMismatchError, LgspError, describe
+from lgsp_client.errors import ChecksumMismatchError, LgspError, UsageError, describe
 from lgsp_client.exchange import fetch_file, send_file
 from lgsp_client.options import (
     parse_duration,
@@ -152,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_key_commands(sub, common)
     add_admin_commands(sub, common)
     add_directory_commands(sub, common)
+    add_report_commands(sub, common)
     return parser
 
 
@@ -222,7 +225,7 @@ def _watch(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 Handler = Callable[[LgspClient, argparse.Namespace, TextIO], int]
 HANDLERS: dict[str, Handler] = {"send": _send, "fetch": _fetch, "watch": _watch,
                                 "directory": run_directory, "groups": run_groups,
-                                "keys": run_keys, "admin": run_admin}
+                                "keys": run_keys, "admin": run_admin, "report": run_report}
 
 
 def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:
@@ -276,8 +279,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
             return run_local(args, stdout)
         if args.command in SSO_COMMANDS:
             return run_sso(args, stdout, device)
+        if args.command == "report":
+            check_report(args, stdout)
         client = connect(args, require_keys=args.command not in SIGNED_FREE)
         return run(args, client, stdout)
+    except UsageError as exc:
+        print(f"error: {describe(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except ChecksumMismatchError as exc:
         print(f"error: {describe(exc)}", file=sys.stderr)
         return EXIT_CHECKSUM

@@ -25,6 +25,13 @@ class ConfigError(LgspError):
     code = "config"
 
 
+class UsageError(LgspError):
+    """The command line asks for something that cannot mean anything, found after
+    parsing (the CLI exits 2, as for argparse's own usage errors)."""
+
+    code = "usage"
+
+
 class LgspApiError(LgspError):
     """The hub answered with an error body, or could not be reached (`status` 0)."""
 

@@ -7,7 +7,7 @@ import datetime
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
@@ -26,12 +26,15 @@ def _short(text: str, width: int = TITLE_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
-    """Left-aligned columns, two spaces apart; a dash for missing values."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO, *,
+          right: Collection[int] = ()) -> None:
+    """Columns two spaces apart, left-aligned but those in `right` (numbers); a dash for
+    missing values."""
     cells = [[_text(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     for row in [list(headers), *cells]:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(),
+        print("  ".join(v.rjust(w) if i in right else v.ljust(w)
+                        for i, (v, w) in enumerate(zip(row, widths, strict=True))).rstrip(),
               file=out)
 
 
