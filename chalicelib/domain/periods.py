@@ -81,6 +81,8 @@ def _refuse(message: str) -> InvalidRequestError:
 
 def _day(text: str, name: str) -> date:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)  # 3.11's fromisoformat also takes 20261129, 2026-W48-1
         return date.fromisoformat(text)
     except ValueError as exc:
         raise _refuse(f"{name} must be a day, YYYY-MM-DD (got '{text[:20]}').") from exc
@@ -102,11 +104,13 @@ def parse(period: str | None, when: str | None, first: str | None = None,
     """`period=day&date=2026-11-29`, `month&date=2026-11`, `quarter&date=2026-Q4`,
     `year&date=2026`, or `range&from=2026-11-01&to=2026-11-15` (at most 366 days);
     400 `invalid_period` naming what is wrong."""
-    kind = period or ("range" if first or last else "month")
+    kind = ("range" if first or last else "month") if period is None else period
     if kind not in KINDS:
         raise _refuse(f"period must be one of {', '.join(KINDS)}.")
     if kind == "range":
         return _range(first, last)
+    if first or last:
+        raise _refuse(f"from and to go with period=range, not period={kind}.")
     if not when:
         raise _refuse(f"period={kind} needs date.")
     if kind == "day":

@@ -40,6 +40,8 @@ def test_bounds_are_the_provinces_midnights() -> None:
     ("week", "2026-11"), ("month", "2026-13"), ("month", None), ("quarter", "2026-Q5"),
     ("year", "26"), ("day", "2026-02-30"), ("range", None, "2026-11-02", "2026-11-01"),
     ("range", None, "2025-01-01", "2026-12-31"), ("range", None, "2026-11-01", None),
+    ("", "2026-11"), ("day", "20261129"), ("day", "2026-W48-1"),
+    ("month", "2026-11", "2026-11-01", "2026-11-02"),
 ])
 def test_bad_periods_are_refused_with_their_reason(args: tuple[str | None, ...]) -> None:
     with pytest.raises(InvalidRequestError) as refused:
