@@ -21,6 +21,7 @@ from chalicelib.api.join_requests import requests_api
 from chalicelib.api.meta import meta_api
 from chalicelib.api.people import people_api
 from chalicelib.api.presence import presence_api
+from chalicelib.api.report_history import report_history_api
 from chalicelib.api.sessions import sessions_api
 from chalicelib.api.sso import sso_api
 from chalicelib.api.sso_pages import sso_pages_api
@@ -39,6 +40,7 @@ app.register_blueprint(admin_api)
 app.register_blueprint(units_admin_api)
 app.register_blueprint(requests_api)
 app.register_blueprint(people_api)
+app.register_blueprint(report_history_api)
 app.register_blueprint(sso_api)
 app.register_blueprint(sso_pages_api)
 # Last: every method a path above does not declare answers 405 in the project's shape.
