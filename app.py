@@ -22,6 +22,7 @@ from chalicelib.api.join_requests import requests_api
 from chalicelib.api.meta import meta_api
 from chalicelib.api.people import people_api
 from chalicelib.api.presence import presence_api
+from chalicelib.api.report_history import report_history_api
 from chalicelib.api.sessions import sessions_api
 from chalicelib.api.sso import sso_api
 from chalicelib.api.sso_pages import sso_pages_api
@@ -40,6 +41,7 @@ app.register_blueprint(admin_api)
 app.register_blueprint(units_admin_api)
 app.register_blueprint(requests_api)
 app.register_blueprint(people_api)
+app.register_blueprint(report_history_api)
 app.register_blueprint(sso_api)
 app.register_blueprint(sso_pages_api)
 declare_binary(app)  # report exports as XLSX

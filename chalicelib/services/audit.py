@@ -19,12 +19,14 @@ def trace_put(deps: Deps, message_id: str, event: str, *, unit: str | None = Non
 
 
 def history_put(deps: Deps, unit: str, message_id: str, event: str, *, peer: list[str],
-                size: int) -> Put:
-    """One line of a unit's exchange history, in its partition of the province month."""
+                size: int, priority: str | None) -> Put:
+    """One line of a unit's exchange history, in its partition of the province month:
+    what the history report shows and filters on (`services/report_history.py`). Lines
+    written before `priority` was kept have none: the report shows them with null."""
     at = deps.clock.now()
     pk, sk = keys.history(unit, province_month(at), at, message_id, event)
     return Put({"pk": pk, "sk": sk, "kind": "history", "at": at, "message": message_id,
-                "event": event, "peer": peer, "size": size})
+                "event": event, "peer": peer, "size": size, "priority": priority})
 
 
 def month_history(deps: Deps, unit: str, month: str, *, limit: int = 1000) -> list[Item]:

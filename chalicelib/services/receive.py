@@ -109,7 +109,8 @@ def _close(deps: Deps, caller: Caller, step: Step, msg: Item, delivery: Item, *,
         trace_put(deps, msg["id"], step.target, unit=caller.unit,
                   detail=str(extra["reason"]) if "reason" in extra else None),
         history_put(deps, caller.unit, msg["id"], "received" if step is CONFIRM
-                    else "rejected", peer=[msg["source"]], size=msg["size"]),
+                    else "rejected", peer=[msg["source"]], size=msg["size"],
+                    priority=msg.get("priority")),
         counters.tally(deps, caller.unit, **counts),
     ]
     try:

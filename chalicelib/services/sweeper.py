@@ -209,7 +209,7 @@ def _expire_one(deps: Deps, msg: Item, delivery: Item) -> None:
         closing_count(msg, delivery),
         trace_put(deps, msg["id"], EXPIRE.target, unit=unit),
         history_put(deps, unit, msg["id"], EXPIRE.target, peer=[msg["source"]],
-                    size=msg["size"]),
+                    size=msg["size"], priority=msg.get("priority")),
         counters.tally(deps, msg["source"], expired=1),
     ]
     try:
