@@ -44,7 +44,7 @@ app.register_blueprint(people_api)
 app.register_blueprint(report_history_api)
 app.register_blueprint(sso_api)
 app.register_blueprint(sso_pages_api)
-declare_binary(app)  # report exports as XLSX
+declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)
 

@@ -19,10 +19,11 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def declare_binary(app: Chalice) -> None:
-    """XLSX answers are bytes: API Gateway passes them through only when the media type is
-    declared binary (and the client asks for it in `Accept`)."""
-    if XLSX_TYPE not in app.api.binary_types:
-        app.api.binary_types.append(XLSX_TYPE)
+    """Exports are bytes: API Gateway passes them through only when their media type is
+    declared binary (and the client asks for it in `Accept`, or sends `*/*`)."""
+    for media_type in (CSV_TYPE.split(";", maxsplit=1)[0], XLSX_TYPE):
+        if media_type not in app.api.binary_types:
+            app.api.binary_types.append(media_type)
 
 
 def table_routes(bp: Blueprint, path: str, summary: str, build: Callable[..., Table], *,

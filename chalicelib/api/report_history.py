@@ -10,11 +10,10 @@ local gateway decodes them.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from chalice import Blueprint, Chalice
+from chalice import Blueprint
 
-from chalicelib.api.exports import CSV_TYPE, XLSX_TYPE, table_routes
+from chalicelib.api.exports import table_routes
 from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
 from chalicelib.domain import periods
 from chalicelib.domain.errors import InvalidRequestError
@@ -23,18 +22,7 @@ from chalicelib.domain.priority import Priority
 from chalicelib.domain.report_history_schemas import ConnectionsReport, HistoryReport
 from chalicelib.domain.tables import Table
 
-
-class _ExportsBlueprint(Blueprint):
-    """A blueprint that, once registered, has chalice treat CSV and XLSX as binary."""
-
-    def register(self, app: Chalice, options: dict[str, Any]) -> None:
-        super().register(app, options)
-        for media_type in (CSV_TYPE.split(";")[0], XLSX_TYPE):
-            if media_type not in app.api.binary_types:
-                app.api.binary_types.append(media_type)
-
-
-report_history_api = _ExportsBlueprint(__name__)
+report_history_api = Blueprint(__name__)
 
 PERIOD_QUERY = (
     QueryParam("period", "day, month, quarter, year or range (default: month, or range "
