@@ -99,7 +99,7 @@ class RouteSpec:
     @property
     def accepts_people(self) -> bool:
         """Whether a person's `lgsp:admin` token may call this route instead of an app's
-        signature (docs/sso.md): the admin, directory and presence routes."""
+        signature (docs/sso.md): the admin, directory, presence and report routes."""
         if self.people is not None:
             return self.people
         return self.signed and self.path.startswith(PEOPLE_PATHS)
@@ -128,7 +128,7 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
-PEOPLE_PATHS = ("/v1/admin/", "/v1/directory", "/v1/presence", "/v1/whoami")
+PEOPLE_PATHS = ("/v1/admin/", "/v1/directory", "/v1/presence", "/v1/whoami", "/v1/reports")
 PAGING = (
     QueryParam("limit", "Items per page (1-200, default 50).",
                {"type": "integer", "minimum": 1, "maximum": 200}),
