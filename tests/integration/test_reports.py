@@ -18,6 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from chalicelib.api.exports import XLSX_TYPE
 from chalicelib.domain import keys, traffic
 from chalicelib.services import counters, registry, reorg, sweeper
 from tests.integration.test_exchange_flow import receive, send
@@ -110,11 +111,12 @@ def get(client: SignedClient, path: str) -> Reply:
     return client.get(canonical(path))
 
 
-def download(client: SignedClient, path: str) -> tuple[int, bytes]:
+def download(client: SignedClient, path: str, accept: str = "*/*") -> tuple[int, bytes]:
+    """GET a report (or its file) as an HTTP library does: `Accept: */*` by default."""
     path = canonical(path)
     headers = sign("GET", f"http://{HOST}{path}", key_id=client.creds.access_key,
                    secret=client.creds.secret_key, created=client.deps.clock.now(),
-                   headers={"host": HOST, "accept": "*/*"})
+                   headers={"host": HOST, "accept": accept})
     res = client.http.request("GET", path, headers=headers)
     return res.status_code, res.body
 
@@ -197,8 +199,9 @@ def test_the_csv_and_the_xlsx_hold_the_json_figures(hub: World) -> None:
     assert int(ninth["Đã nhận"]) == next(d for d in body["days"]
                                          if d["day"] == "2026-11-09")["received"]
 
-    status, data = download(hub.b, f"{path}/xlsx?period=month&date=2026-11")
-    assert status == 200
+    status, data = download(hub.b, f"{path}/xlsx?period=month&date=2026-11",
+                            accept=XLSX_TYPE)
+    assert status == 200 and data.startswith(b"PK")  # a zip, as every XLSX
     sheet = xlsx_rows(data)
     assert [str(v) for v in sheet[0]] == header
     assert sheet[-1][0] == "Tổng cộng"
