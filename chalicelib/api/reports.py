@@ -73,11 +73,16 @@ def current(kind: str, today: date) -> str:
 def _period(call: Call) -> Period:
     """The period asked for; without `date` (and not a range), the current one in the
     province's calendar: `GET /v1/reports/province` is this month's."""
+    from chalicelib.domain.errors import InvalidRequestError
     from chalicelib.domain.periods import parse
     from chalicelib.domain.times import province_day
     kind, when = call.query("period"), call.query("date")
     first, last = call.query("from"), call.query("to")
-    if when is None and kind != "range" and not (first or last):
+    ranged = kind == "range" or (kind is None and (first is not None or last is not None))
+    if (ranged and when is not None) or (not ranged and (first, last) != (None, None)):
+        raise InvalidRequestError("date goes with period=day, month, quarter or year; from "
+                                  "and to with period=range.", code="invalid_period")
+    if when is None and not ranged:
         today = date.fromisoformat(province_day(call.deps.clock.now()))
         when = current(kind or "month", today)
     return parse(kind, when, first, last)

@@ -365,3 +365,14 @@ def test_a_tally_the_sweeper_adds_counts_for_the_province_and_the_ranking_too(
     assert [(i["unit"], i["sent"]) for i in ranked] == [(UNIT_C, 1)]
     assert get(hub.c, f"/v1/reports/units/{UNIT_C}").body["totals"]["sent"] == 1
     assert counters.drain(hub.deps, limit=100) == 0  # added once
+
+
+def test_a_period_is_asked_for_one_way_only(hub: World) -> None:
+    for query in ("period=month&from=2026-11-01", "date=2026-11&from=2026-11-01",
+                  "period=range&date=2026-11&from=2026-11-01&to=2026-11-02",
+                  "period=day&to=x"):
+        refused = get(hub.a, f"/v1/reports/units/{UNIT_A}?{query}")
+        assert refused.status == 400 and refused.code == "invalid_period", query
+    assert get(hub.a, f"/v1/reports/units/{UNIT_A}?from=2026-11-01&to=2026-11-02"
+               ).body["period"]["kind"] == "range"
+    assert get(hub.a, f"/v1/reports/units/{UNIT_A}?period=day").body["period"]["kind"] == "day"
