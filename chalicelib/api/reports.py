@@ -78,6 +78,10 @@ def _period(call: Call) -> Period:
     from chalicelib.domain.times import province_day
     kind, when = call.query("period"), call.query("date")
     first, last = call.query("from"), call.query("to")
+    for name, value in (("period", kind), ("date", when), ("from", first), ("to", last)):
+        if value == "":
+            raise InvalidRequestError(f"{name} is empty: give a value or leave it out.",
+                                      code="invalid_period")
     ranged = kind == "range" or (kind is None and (first is not None or last is not None))
     if (ranged and when is not None) or (not ranged and (first, last) != (None, None)):
         raise InvalidRequestError("date goes with period=day, month, quarter or year; from "

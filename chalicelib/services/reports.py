@@ -160,7 +160,7 @@ def ranking(deps: Deps, caller: Caller, period: Period, by: str | None,
     """Units by `by` (default `sent`), highest first, at most `limit` (None: all that had
     traffic). Over whole months only: the ranking partitions are per month."""
     roles.require_operator(deps, caller)
-    by = by or "sent"
+    by = "sent" if by is None else by
     if by not in traffic.RANK_BY:
         raise InvalidRequestError(f"by must be one of {', '.join(traffic.RANK_BY)}.",
                                   code="invalid_request")

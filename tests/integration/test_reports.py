@@ -335,8 +335,9 @@ def test_operators_read_the_province_and_the_ranking(hub: World,
 
     day = get(operator, "/v1/reports/ranking?period=day&date=2026-11-09")
     assert day.status == 400 and day.code == "invalid_period"
-    bad = get(operator, "/v1/reports/ranking?date=2026-11&by=size")
-    assert bad.status == 400 and bad.code == "invalid_request"
+    for by in ("size", ""):
+        bad = get(operator, f"/v1/reports/ranking?date=2026-11&by={by}")
+        assert bad.status == 400 and bad.code == "invalid_request", by
     assert get(operator, "/v1/reports/ranking?date=2026-11&limit=0").code == "invalid_limit"
 
 
@@ -370,7 +371,7 @@ def test_a_tally_the_sweeper_adds_counts_for_the_province_and_the_ranking_too(
 def test_a_period_is_asked_for_one_way_only(hub: World) -> None:
     for query in ("period=month&from=2026-11-01", "date=2026-11&from=2026-11-01",
                   "period=range&date=2026-11&from=2026-11-01&to=2026-11-02",
-                  "period=day&to=x"):
+                  "period=day&to=x", "period=", "date=&period=month"):
         refused = get(hub.a, f"/v1/reports/units/{UNIT_A}?{query}")
         assert refused.status == 400 and refused.code == "invalid_period", query
     assert get(hub.a, f"/v1/reports/units/{UNIT_A}?from=2026-11-01&to=2026-11-02"
