@@ -23,6 +23,7 @@ from chalicelib.api.meta import meta_api
 from chalicelib.api.people import people_api
 from chalicelib.api.presence import presence_api
 from chalicelib.api.report_history import report_history_api
+from chalicelib.api.reports import reports_api
 from chalicelib.api.sessions import sessions_api
 from chalicelib.api.sso import sso_api
 from chalicelib.api.sso_pages import sso_pages_api
@@ -36,6 +37,7 @@ app.register_blueprint(exchange_api)
 app.register_blueprint(keys_api)
 app.register_blueprint(sessions_api)
 app.register_blueprint(presence_api)
+app.register_blueprint(reports_api)
 app.register_blueprint(directory_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(units_admin_api)

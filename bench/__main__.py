@@ -1,8 +1,9 @@
 """`make bench`: run every benchmark, print a table, write bench/results/latest.json.
 
 R-PROP-5 (P1-P6) share one host started here (SeaweedFS + SQLite in a temporary folder);
-the signature, push-latency and directory benchmarks run as before. `--quick` shrinks every
-size (the harness smoke run), `--only P1,P3` runs a subset (also SIG, PUSH, DIR, SWEEP).
+the signature, push-latency, directory and report (REP) benchmarks run in-process. `--quick`
+shrinks every size (the harness smoke run), `--only P1,P3` runs a subset (also SIG, PUSH,
+DIR, REP, SWEEP).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from bench import (
     inbox,
     push,
     report,
+    reports,
     signatures,
     throughput,
 )
 from bench.common import machine, running_hub
 
-EVERYTHING = ("SIG", "PUSH", "DIR", "P1", "P2", "P3", "P4", "P5", "P6", "SWEEP")
+EVERYTHING = ("SIG", "PUSH", "DIR", "REP", "P1", "P2", "P3", "P4", "P5", "P6", "SWEEP")
 
 
 def _legacy(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
@@ -56,6 +58,25 @@ def _legacy(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
               f"{search['dict_lookups_per_index_search']} dict lookups in memory, "
               f"{search['dict_lookups_per_service_search']} through the service; index "
               f"build {search['build_over_page']}x the paging of the directory partition")
+
+
+def _reports(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
+    """REP: a month's unit, province and ranking reports, 1,000 units against 10."""
+    if "REP" not in chosen:
+        return
+    rep = out["reports"] = (reports.run(big=100, small=10, repetitions=2) if quick
+                            else reports.run())
+    units, reads, ms = rep["units"], rep["reads"], rep["ms_median"]
+    print(f"\nmonth reports, {units['big']:,} units vs {units['small']:,} (items read, "
+          "requests, median ms; ratio big/small):")
+    for kind in reports.KINDS:
+        big, small = reads[f"{kind}_big"], reads[f"{kind}_small"]
+        print(f"  {kind:<9} {big['items']:>6,} items {big['requests']:>3} req "
+              f"{ms[f'{kind}_big']:>8.3f} ms | {small['items']:>5,} items "
+              f"{small['requests']:>3} req {ms[f'{kind}_small']:>8.3f} ms | items "
+              f"x{rep['items_ratio'][kind]}, time x{rep['time_ratio'][kind]}")
+    print(f"  the province's report reads at most {rep['province_items_bound']} items "
+          f"whatever the units: {'yes' if rep['met'] else 'NO'}")
 
 
 def _performance(chosen: set[str], args: argparse.Namespace) -> tuple[list[dict[str, Any]],
@@ -104,6 +125,7 @@ def main() -> int:
     started = time.perf_counter()
     out: dict[str, Any] = {}
     _legacy(chosen, args.quick, out)
+    _reports(chosen, args.quick, out)
     rows, sweep = _performance(chosen, args)
     if rows:
         print("\nR-PROP-5 (medians; every ratio measured within this run)")

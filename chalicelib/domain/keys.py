@@ -57,6 +57,11 @@ def trace(message_id: str, at: int, event_id: str) -> tuple[str, str]:
     return message_partition(message_id), f"{TRACE}{at:012d}#{event_id}"
 
 
+def undeliverable(message_id: str, unit_code: str) -> tuple[str, str]:
+    """A destination found undeliverable (counted once, however often it is told)."""
+    return message_partition(message_id), f"NODELIV#{unit_code}"
+
+
 def inbox_partition(unit_code: str) -> str:
     return f"INBOX#{unit_code}"
 
@@ -84,11 +89,14 @@ def history(unit_code: str, month: str, at: int, message_id: str, event: str
     return history_partition(unit_code, month), f"{at:012d}#{message_id}#{event}"
 
 
+# Counters (services/counters.py): a unit's (`STAT#{unit}`), the province's in shards of
+# units (`STAT#*{shard}`), each month's ranking (`RANK#{month}`), tallies not yet added.
+STATS_DAY, STATS_MONTH, STATS_UTC_DAY = "D#", "M#", "DAY#"
+TALLY_SHARDS, PROVINCE_SHARDS = 16, 8
+
+
 def stats_partition(unit_code: str) -> str:
     return f"STAT#{unit_code}"
-
-
-STATS_DAY, STATS_MONTH, STATS_UTC_DAY = "D#", "M#", "DAY#"
 
 
 def stats_day(unit_code: str, day: str) -> tuple[str, str]:
@@ -102,12 +110,22 @@ def stats_month(unit_code: str, month: str) -> tuple[str, str]:
 
 
 def stats_utc_day(unit_code: str, day: str) -> tuple[str, str]:
-    """Counters written before they moved to the province's day: one per UTC day. Still
-    read (and added to the province day of the same date), never written."""
+    """A unit's counters of a UTC day, from before the province's day: read, not written."""
     return stats_partition(unit_code), f"{STATS_UTC_DAY}{day}"
 
 
-TALLY_SHARDS = 16
+def province_stats(shard: int) -> str:
+    """The pseudo-unit whose counters are shard `shard` of the province's."""
+    return f"*{shard:02d}"
+
+
+def ranking_partition(month: str) -> str:
+    return f"RANK#{month}"
+
+
+def ranking(month: str, unit_code: str) -> tuple[str, str]:
+    """A unit's counters of one province month, in that month's ranking partition."""
+    return ranking_partition(month), unit_code
 
 
 def tally_partition(shard: int) -> str:
@@ -115,8 +133,7 @@ def tally_partition(shard: int) -> str:
 
 
 def tally(shard: int, at: int, event_id: str) -> tuple[str, str]:
-    """A count not yet added to its unit's counters (written with the change it counts,
-    added and deleted right after, or by the sweeper)."""
+    """A count written with the change it counts, until added to its unit's counters."""
     return tally_partition(shard), f"{at:012d}#{event_id}"
 
 

@@ -5,26 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field
-
 from .model import Model
-from .periods import Period
-
-
-class ReportPeriod(Model):
-    """The period a report covers, in the province's calendar (`from`/`to` inclusive)."""
-
-    model_config = ConfigDict(defer_build=True, populate_by_name=True,
-                              serialize_by_alias=True)
-    kind: str
-    label: str
-    from_: str = Field(alias="from")
-    to: str
-
-    @classmethod
-    def of(cls, period: Period) -> ReportPeriod:
-        return cls(kind=period.kind, label=period.label, from_=period.first.isoformat(),
-                   to=period.last.isoformat())
+from .report_schemas import ReportPeriod
 
 
 class HistoryItem(Model):

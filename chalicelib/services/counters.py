@@ -9,6 +9,12 @@ counters are hot items), the tally stays and the sweeper adds it a minute later.
 source's parallel requests therefore never cancel each other over a counter, and a
 request never fails because its count could not be added yet.
 
+The same transaction adds the counts to the province's day and month (`STAT#*{shard}`:
+the province's counters in 8 shards, a unit's always in the same one, so two units'
+counts rarely meet on one item) and to the unit's line of the month's ranking
+(`RANK#{month}`, one partition per month: the ranking of every unit is one paged
+query). What is counted: `domain/traffic.py`.
+
 Counters written before they moved to the province's day (`DAY#{utc day}`) are still
 read, added to the province day of the same date and to its month.
 """
@@ -28,7 +34,8 @@ from chalicelib.services.deps import Deps
 
 log = logging.getLogger("lgsp.counters")
 SETTLE_AFTER = 60  # the sweeper leaves younger tallies to the request that wrote them
-_PER_TRANSACTION = 98  # tallies deleted with one day and one month update
+_PER_TRANSACTION = 95  # tallies deleted with the 5 counter updates (at most 100 ops)
+_PAGE = 200
 
 
 def tally(deps: Deps, unit: str, **counts: int) -> Put:
@@ -89,15 +96,23 @@ def _add_one(deps: Deps, item: Item) -> int:
     return 1
 
 
+def province_shard(unit: str) -> str:
+    """The pseudo-unit of the province's counters that `unit`'s counts are added to."""
+    return keys.province_stats(zlib.crc32(unit.encode()) % keys.PROVINCE_SHARDS)
+
+
 def _adding(unit: str, day: str, tallies: Sequence[Item]) -> list[TransactOp]:
-    total: dict[str, int] = defaultdict(int)
-    for item in tallies:
-        for name, n in item["counts"].items():
-            total[name] += n
+    total = dict(_merge(*(item["counts"] for item in tallies)))
+    month, shard = day[:7], province_shard(unit)
     about = {"kind": "counters", "unit": unit}
-    return [Update(*keys.stats_day(unit, day), set={**about, "day": day}, add=dict(total)),
-            Update(*keys.stats_month(unit, day[:7]), set={**about, "month": day[:7]},
-                   add=dict(total)),
+    province = {"kind": "province_counters", "shard": shard}
+    return [Update(*keys.stats_day(unit, day), set={**about, "day": day}, add=total),
+            Update(*keys.stats_month(unit, month), set={**about, "month": month}, add=total),
+            Update(*keys.stats_day(shard, day), set={**province, "day": day}, add=total),
+            Update(*keys.stats_month(shard, month), set={**province, "month": month},
+                   add=total),
+            Update(*keys.ranking(month, unit), set={"kind": "ranking", "unit": unit,
+                                                    "month": month}, add=total),
             *(Delete(item["pk"], item["sk"], Condition(exists=True)) for item in tallies)]
 
 
@@ -146,3 +161,56 @@ def month_counters(deps: Deps, unit: str, month: str) -> dict[str, int]:
                               prefix=f"{keys.STATS_UTC_DAY}{month}-", limit=31).items
     return _merge(_counts(deps.table.get(*keys.stats_month(unit, month))),
                   *(_counts(item) for item in legacy))
+
+
+def _ranged(deps: Deps, owner: str, prefix: str, first: str, last: str) -> list[Item]:
+    """`owner`'s counters with sort keys from `prefix+first` to `prefix+last`."""
+    out: list[Item] = []
+    cursor: str | None = None
+    while True:
+        page = deps.table.query(keys.stats_partition(owner), start=f"{prefix}{first}",
+                                end=f"{prefix}{last}", limit=_PAGE, cursor=cursor)
+        out.extend(page.items)
+        cursor = page.cursor
+        if cursor is None:
+            return out
+
+
+def period_counters(deps: Deps, owner: str, months: Sequence[str],
+                    days: tuple[str, str] | None, *, legacy: bool = True
+                    ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """The counters of `owner` (a unit, or a `province_shard`) of each of `months`
+    (consecutive, '2026-11') and of each day from `days[0]` to `days[1]` that has any:
+    one range query each, and one of the legacy UTC days (`legacy`), which are added to
+    both their day and their month. Returns (by month, by day)."""
+    by_month: dict[str, dict[str, int]] = {}
+    by_day: dict[str, dict[str, int]] = {}
+    if months:
+        for item in _ranged(deps, owner, keys.STATS_MONTH, months[0], months[-1]):
+            by_month[item["sk"][len(keys.STATS_MONTH):]] = _counts(item)
+    if days:
+        for item in _ranged(deps, owner, keys.STATS_DAY, *days):
+            by_day[item["sk"][len(keys.STATS_DAY):]] = _counts(item)
+    bounds = [*([f"{months[0]}-01", f"{months[-1]}-31"] if months else []), *(days or ())]
+    if legacy and bounds:
+        wanted = set(months)
+        for item in _ranged(deps, owner, keys.STATS_UTC_DAY, min(bounds), max(bounds)):
+            day = item["sk"][len(keys.STATS_UTC_DAY):]
+            if day[:7] in wanted:
+                by_month[day[:7]] = _merge(by_month.get(day[:7], {}), _counts(item))
+            if days and days[0] <= day <= days[1]:
+                by_day[day] = _merge(by_day.get(day, {}), _counts(item))
+    return by_month, by_day
+
+
+def month_ranking(deps: Deps, month: str) -> dict[str, dict[str, int]]:
+    """Every unit's counters of one province month, from the month's ranking partition
+    (units without any count that month are not in it)."""
+    out: dict[str, dict[str, int]] = {}
+    cursor: str | None = None
+    while True:
+        page = deps.table.query(keys.ranking_partition(month), limit=1000, cursor=cursor)
+        out.update((item["unit"], _counts(item)) for item in page.items)
+        cursor = page.cursor
+        if cursor is None:
+            return out

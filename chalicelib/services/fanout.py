@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from chalicelib.domain import events, keys, lifecycle
+from chalicelib.domain import events, keys, lifecycle, traffic
 from chalicelib.domain.deadlines import DEADLINE, FANOUT, FANOUT_RESUME_SECONDS, WAITING
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.lifecycle import VERIFY, DeliveryState, MessageState, inbox_sort_key
@@ -43,7 +43,7 @@ def verify_and_deliver(deps: Deps, msg: Item) -> Item:
         trace_put(deps, message_id, "verified", unit=msg["source"]),
         history_put(deps, msg["source"], message_id, "sent", peer=msg["to"], size=msg["size"],
                     priority=msg.get("priority")),
-        counters.tally(deps, msg["source"], sent=1, bytes_sent=msg["size"]),
+        counters.tally(deps, msg["source"], **traffic.sent(msg.get("priority"), msg["size"])),
         due_put(DEADLINE, msg["confirm_by"], message_id),
         *_batch_ops(verified, 0, plan[0]),
     ]

@@ -8,7 +8,7 @@ destinations of one message close in parallel without cancelling each other.
 
 from __future__ import annotations
 
-from chalicelib.domain import events, keys, lifecycle
+from chalicelib.domain import events, keys, lifecycle, traffic
 from chalicelib.domain.errors import ConflictError, ContentMismatchError, TransactionConflictError
 from chalicelib.domain.lifecycle import CONFIRM, OPEN, REJECT, Step
 from chalicelib.domain.ports import Condition, Delete, Item, TransactOp, Update
@@ -79,8 +79,10 @@ def confirm(deps: Deps, caller: Caller, message_id: str, sha256: str) -> Deliver
             _record_failed_fetch(deps, caller, msg)
         raise ContentMismatchError("The SHA-256 you computed does not match the content "
                                    "that was sent; fetch it again.", code="checksum_mismatch")
+    verified_at = msg.get("verified_at") or delivery.get("available_at")
+    waited = deps.clock.now() - int(verified_at) if verified_at else None
     return _close(deps, caller, CONFIRM, msg, delivery, extra={},
-                  counts={"received": 1, "bytes_received": msg["size"]})
+                  counts=traffic.received(msg.get("priority"), msg["size"], waited))
 
 
 def reject(deps: Deps, caller: Caller, message_id: str, reason: str) -> DeliveryView:

@@ -28,7 +28,7 @@ from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Up
 from chalicelib.domain.reorg import Reorganisation, ReorgView, route
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import PROVINCE_TZ, iso
-from chalicelib.services import units
+from chalicelib.services import counters, units
 from chalicelib.services.audit import trace_put
 from chalicelib.services.content_retention import closing_count, delete_content_when_done
 from chalicelib.services.deps import Deps
@@ -215,9 +215,26 @@ def _tell_undeliverable(deps: Deps, message_id: str, code: str, candidates: list
     if msg is None or msg["state"] != MessageState.VERIFIED:
         return False
     reason = "unit_split" if candidates else "unit_dissolved"
-    tell(deps, [events.outcome(msg, "undeliverable", code, deps.clock.now(), reason=reason,
-                               candidates=candidates)])
+    undeliverable(deps, msg, code, reason=reason, candidates=candidates)
     return True
+
+
+def undeliverable(deps: Deps, msg: Item, code: str, **detail: Any) -> None:
+    """Tell the source that `code` cannot receive the message. It counts for the source
+    once per destination however often it is told: a marker written with the tally."""
+    now = deps.clock.now()
+    pk, sk = keys.undeliverable(msg["id"], code)
+    ops: list[TransactOp] = [
+        Put({"pk": pk, "sk": sk, "kind": "undeliverable", "unit": code, "at": now,
+             "reason": detail.get("reason")}, Condition(exists=False)),
+        counters.tally(deps, msg["source"], undeliverable=1)]
+    try:
+        deps.table.transact(ops)
+    except TransactionConflictError:
+        pass  # counted when it was first found
+    else:
+        counters.settle(deps, ops)
+    tell(deps, [events.outcome(msg, "undeliverable", code, now, **detail)])
 
 
 def list_reorgs(deps: Deps, caller: Caller, *, limit: int, cursor: str | None
@@ -232,14 +249,12 @@ def follow(deps: Deps, msg: Item) -> None:
     """Right after delivery: a destination re-organised since the message was requested
     hands its delivery to its successor, or its source is told (R-JOIN-5); an active
     destination without any app to receive is reported (R-PROP-9)."""
-    now = deps.clock.now()
     for code in msg["to"]:
         unit = units.get_unit(deps, code)
         if unit is not None and unit["status"] == units.DISSOLVED:
             _handle_one(deps, msg["id"], code)
         elif not has_receiving_app(deps, code):
-            tell(deps, [events.outcome(msg, "undeliverable", code, now,
-                                       reason="no_receiving_app")])
+            undeliverable(deps, msg, code, reason="no_receiving_app")
 
 
 def _handle_one(deps: Deps, message_id: str, code: str) -> None:

@@ -26,8 +26,8 @@ def test_a_message_sent_at_half_past_eleven_utc_counts_for_the_next_province_day
     send(hub, b"x" * 100, [UNIT_B])
     assert counters.day_counters(hub.deps, UNIT_A, "2026-11-29")["sent"] == 1
     assert counters.day_counters(hub.deps, UNIT_A, "2026-11-28") == {}
-    assert counters.month_counters(hub.deps, UNIT_A, "2026-11") == {"sent": 1,
-                                                                    "bytes_sent": 100}
+    assert counters.month_counters(hub.deps, UNIT_A, "2026-11") == {
+        "sent": 1, "bytes_sent": 100, "sent_khan": 1}
 
 
 def test_counters_written_by_utc_day_before_stay_readable(hub: World) -> None:
@@ -38,11 +38,11 @@ def test_counters_written_by_utc_day_before_stay_readable(hub: World) -> None:
     send(hub, b"y" * 10, [UNIT_B])
     assert counters.day_counters(hub.deps, UNIT_A, "2026-11-28") == {"sent": 3,
                                                                     "bytes_sent": 300}
-    assert counters.month_counters(hub.deps, UNIT_A, "2026-11") == {"sent": 4,
-                                                                    "bytes_sent": 310}
+    assert counters.month_counters(hub.deps, UNIT_A, "2026-11") == {
+        "sent": 4, "bytes_sent": 310, "sent_khan": 1}
     days = counters.daily_counters(hub.deps, UNIT_A, "2026-11-01", "2026-11-30")
     assert days == {"2026-11-28": {"sent": 3, "bytes_sent": 300},
-                    "2026-11-30": {"sent": 1, "bytes_sent": 10}}
+                    "2026-11-30": {"sent": 1, "bytes_sent": 10, "sent_khan": 1}}
 
 
 def test_history_is_kept_by_province_month_and_old_utc_months_are_read_too(
