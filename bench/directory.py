@@ -26,8 +26,7 @@ from typing import Any, cast
 from chalicelib.adapters.table_sqlite import SqliteTable
 from chalicelib.domain.directory import fold
 from chalicelib.domain.ports import ObjectStore, TransactOp
-from chalicelib.services import directory
-from chalicelib.services import units as unit_records
+from chalicelib.services import directory, units as unit_records
 from chalicelib.services.deps import Deps
 from tests.support.fakes import FakeClock
 from tests.support.hub import make_deps

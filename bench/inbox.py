@@ -25,8 +25,7 @@ from bench.common import median, result, rounded
 from chalicelib import bootstrap
 from chalicelib.adapters.table_sqlite import SqliteTable
 from chalicelib.domain import keys
-from chalicelib.domain.lifecycle import DeliveryState, MessageState
-from chalicelib.domain.lifecycle import inbox_sort_key as sort_key
+from chalicelib.domain.lifecycle import DeliveryState, MessageState, inbox_sort_key as sort_key
 from chalicelib.domain.ports import ObjectStore, Put, TransactOp
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import province_month

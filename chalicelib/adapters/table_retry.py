@@ -14,8 +14,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
-from tenacity import wait_random_exponential as jittered
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential as jittered,
+)
 
 from chalicelib.domain.errors import ContentionError
 from chalicelib.domain.ports import Condition, Item, Page, Table, TransactOp, Update

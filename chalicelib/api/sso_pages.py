@@ -200,8 +200,7 @@ def account(request: Request) -> Response:
 @pages.page_route(sso_pages_api, "/sso/password", ["GET", "POST"],
                   summary="A signed-in person changes their password")
 def change_password(request: Request) -> Response:
-    from chalicelib.services import login as flow
-    from chalicelib.services import sso_sessions
+    from chalicelib.services import login as flow, sso_sessions
     d, page = _start(request)
     session = sso_sessions.current(d, page.cookies.get(SESSION_COOKIE))
     if session is None:

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import hub_keys
-from chalicelib.domain import keys
-from chalicelib.domain import oidc as rules
+from chalicelib.domain import keys, oidc as rules
 from chalicelib.domain.errors import AuthenticationError
 from chalicelib.domain.ports import Item
 from chalicelib.domain.signatures import Caller

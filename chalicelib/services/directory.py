@@ -18,8 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from chalicelib.domain import directory as rules
-from chalicelib.domain import identifiers, keys
+from chalicelib.domain import directory as rules, identifiers, keys
 from chalicelib.domain.directory_schemas import (
     DirectoryEntry,
     FieldName,

@@ -28,9 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain import join_requests as jr
-from chalicelib.domain import keys
-from chalicelib.domain import people as people_rules
+from chalicelib.domain import join_requests as jr, keys, people as people_rules
 from chalicelib.domain.algorithms import HMAC_SHA256
 from chalicelib.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from chalicelib.domain.join_forms import CREATES_APP

@@ -16,10 +16,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib.adapters import letters
-from chalicelib.domain import calendar, keys
-from chalicelib.domain import join_requests as jr
-from chalicelib.domain import oidc as oidc_rules
-from chalicelib.domain import people as people_rules
+from chalicelib.domain import (
+    calendar,
+    join_requests as jr,
+    keys,
+    oidc as oidc_rules,
+    people as people_rules,
+)
 from chalicelib.domain.algorithms import public_key_pem
 from chalicelib.domain.errors import (
     ConflictError,

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import credentials
-from chalicelib.domain import keys
-from chalicelib.domain import oidc as rules
+from chalicelib.domain import keys, oidc as rules
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.services.deps import Deps

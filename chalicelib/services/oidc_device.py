@@ -4,8 +4,7 @@ browser where they are signed in, while the CLI polls. All state is in the table
 from __future__ import annotations
 
 from chalicelib.adapters import credentials
-from chalicelib.domain import keys
-from chalicelib.domain import oidc as rules
+from chalicelib.domain import keys, oidc as rules
 from chalicelib.domain.errors import ConditionFailedError
 from chalicelib.domain.ports import Condition, Item, Put, Update
 from chalicelib.services.deps import Deps

@@ -15,8 +15,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 
 from chalicelib.adapters import credentials
-from chalicelib.domain import keys
-from chalicelib.domain import oidc as rules
+from chalicelib.domain import keys, oidc as rules
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.ports import Condition, Item, Put, Update
 from chalicelib.services import people, sso_sessions

@@ -31,8 +31,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from joserfc.jwk import KeySet, RSAKey
 
 from chalicelib.adapters import credentials, hub_keys
-from chalicelib.domain import keys
-from chalicelib.domain import oidc as rules
+from chalicelib.domain import keys, oidc as rules
 from chalicelib.services import hub_signing, oidc_device, oidc_grants
 from chalicelib.services.deps import Deps
 from chalicelib.services.oidc_grants import Subject

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import credentials
-from chalicelib.domain import keys
-from chalicelib.domain import people as rules
+from chalicelib.domain import keys, people as rules
 from chalicelib.domain.errors import (
     ConflictError,
     ForbiddenError,

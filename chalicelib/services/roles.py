@@ -15,8 +15,7 @@ own unit; `sso_admin` manages their unit's SSO apps only (`may_manage_sso_apps`)
 
 from __future__ import annotations
 
-from chalicelib.domain import keys
-from chalicelib.domain import people as people_rules
+from chalicelib.domain import keys, people as people_rules
 from chalicelib.domain.errors import ForbiddenError
 from chalicelib.domain.signatures import Caller
 from chalicelib.services.deps import Deps

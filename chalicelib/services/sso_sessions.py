@@ -13,9 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from chalicelib.adapters import credentials
-from chalicelib.domain import keys
-from chalicelib.domain import oidc as rules
-from chalicelib.domain import people as people_rules
+from chalicelib.domain import keys, oidc as rules, people as people_rules
 from chalicelib.domain.errors import ConditionFailedError
 from chalicelib.domain.ports import Condition, Item, Put, Update
 from chalicelib.services import hub_signing, people

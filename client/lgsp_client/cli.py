@@ -22,8 +22,7 @@ from lgsp_client.cli_admin import add_admin_commands, run_admin
 from lgsp_client.cli_directory import add_directory_commands, run_directory, run_groups
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
 from lgsp_client.cli_report import add_report_commands, check_report, run_report
-from lgsp_client.cli_sso import COMMANDS as SSO_COMMANDS
-from lgsp_client.cli_sso import Device, add_sso_commands, connect, run_sso
+from lgsp_client.cli_sso import COMMANDS as SSO_COMMANDS, Device, add_sso_commands, connect, run_sso
 from lgsp_client.errors import ChecksumMismatchError, LgspError, UsageError, describe
 from lgsp_client.exchange import fetch_file, send_file
 from lgsp_client.options import (

@@ -37,8 +37,7 @@ from websockets.exceptions import (
     InvalidURI,
     WebSocketException,
 )
-from websockets.sync.client import ClientConnection
-from websockets.sync.client import connect as ws_connect
+from websockets.sync.client import ClientConnection, connect as ws_connect
 
 from lgsp_client.api import USER_AGENT, LgspClient
 from lgsp_client.autofetch import AutoFetcher

@@ -15,8 +15,7 @@ from typing import Any
 from chalice.test import Client
 
 from chalicelib.adapters import credentials
-from chalicelib.domain import keys
-from chalicelib.domain import people as people_rules
+from chalicelib.domain import keys, people as people_rules
 from chalicelib.services import oidc_clients, people
 from chalicelib.services.deps import Deps
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import directory as rules
-from chalicelib.domain import identifiers
+from chalicelib.domain import directory as rules, identifiers
 from chalicelib.services.directory import DirectoryIndex, Hit
 
 DOMAIN = "lgsp.gov.vn"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import oidc
-from chalicelib.domain import people as rules
+from chalicelib.domain import oidc, people as rules
 
 DOMAIN = "bacgiang.gov.vn"
 
