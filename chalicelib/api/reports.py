@@ -8,47 +8,22 @@ Thin handlers: the period is parsed by `domain/periods.py`, everything else is i
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint, Chalice
+from chalice import Blueprint
 
-from chalicelib.api.exports import XLSX_TYPE, table_routes
+from chalicelib.api.exports import table_routes
 from chalicelib.api.http import Call, QueryParam, RouteSpec, api_route, page_limit
+from chalicelib.api.report_query import PERIOD_QUERY, period_of
 from chalicelib.domain.report_schemas import ProvinceReport, Ranking, UnitReport
 from chalicelib.domain.traffic import MAX_RANKED
 
 if TYPE_CHECKING:
-    from chalicelib.domain.periods import Period
     from chalicelib.domain.tables import Table
 
 
-class _ExportsBlueprint(Blueprint):
-    """Once registered, chalice treats the exports' media types as binary: it base64-encodes
-    them for API Gateway (and the local gateway decodes them), as for the joining letters.
-    A caller sends `Accept: */*` (any HTTP library's default) or the export's type."""
+reports_api = Blueprint(__name__)
 
-    def register(self, app: Chalice, options: dict[str, Any]) -> None:
-        super().register(app, options)
-        for media_type in EXPORT_TYPES:
-            if media_type not in app.api.binary_types:
-                app.api.binary_types.append(media_type)
-
-
-EXPORT_TYPES = ("text/csv", XLSX_TYPE)
-reports_api = _ExportsBlueprint(__name__)
-
-PERIOD_QUERY = (
-    QueryParam("period", "day, month (the default), quarter, year, or range (with from and "
-               "to), in the province's calendar.",
-               {"type": "string", "enum": ["day", "month", "quarter", "year", "range"]}),
-    QueryParam("date", "The day (2026-11-29), month (2026-11), quarter (2026-Q4) or year "
-               "(2026) asked for; default: the current one.", {"type": "string"}),
-    QueryParam("from", "A range's first day (YYYY-MM-DD).",
-               {"type": "string", "format": "date"}),
-    QueryParam("to", "A range's last day, included (YYYY-MM-DD; at most 366 days).",
-               {"type": "string", "format": "date"}),
-)
 RANKING_QUERY = (
     *PERIOD_QUERY,
     QueryParam("by", "What units are ranked by, highest first (default sent).",
@@ -59,37 +34,6 @@ RANKING_QUERY = (
 )
 ERRORS = (400, 401, 403)
 UNIT_PATH = "/v1/reports/units/{code}"
-
-
-def current(kind: str, today: date) -> str:
-    """The `date` of the day, month, quarter or year holding `today`."""
-    if kind == "day":
-        return today.isoformat()
-    if kind == "quarter":
-        return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-    return str(today.year) if kind == "year" else today.isoformat()[:7]
-
-
-def _period(call: Call) -> Period:
-    """The period asked for; without `date` (and not a range), the current one in the
-    province's calendar: `GET /v1/reports/province` is this month's."""
-    from chalicelib.domain.errors import InvalidRequestError
-    from chalicelib.domain.periods import parse
-    from chalicelib.domain.times import province_day
-    kind, when = call.query("period"), call.query("date")
-    first, last = call.query("from"), call.query("to")
-    for name, value in (("period", kind), ("date", when), ("from", first), ("to", last)):
-        if value == "":
-            raise InvalidRequestError(f"{name} is empty: give a value or leave it out.",
-                                      code="invalid_period")
-    ranged = kind == "range" or (kind is None and (first is not None or last is not None))
-    if (ranged and when is not None) or (not ranged and (first, last) != (None, None)):
-        raise InvalidRequestError("date goes with period=day, month, quarter or year; from "
-                                  "and to with period=range.", code="invalid_period")
-    if when is None and not ranged:
-        today = date.fromisoformat(province_day(call.deps.clock.now()))
-        when = current(kind or "month", today)
-    return parse(kind, when, first, last)
 
 
 def _limit(call: Call, default: int | None) -> int | None:
@@ -104,12 +48,12 @@ def _limit(call: Call, default: int | None) -> int | None:
     query=PERIOD_QUERY, errors=(*ERRORS, 404)))
 def unit_report(call: Call, code: str) -> UnitReport:
     from chalicelib.services import reports
-    return reports.unit_report(call.deps, call.who, code, _period(call))
+    return reports.unit_report(call.deps, call.who, code, period_of(call))
 
 
 def _unit_table(call: Call, code: str) -> Table:
     from chalicelib.services import reports
-    return reports.unit_table(call.deps, call.who, code, _period(call))
+    return reports.unit_table(call.deps, call.who, code, period_of(call))
 
 
 table_routes(reports_api, UNIT_PATH, "A unit's traffic report", _unit_table,
@@ -121,12 +65,12 @@ table_routes(reports_api, UNIT_PATH, "A unit's traffic report", _unit_table,
     ProvinceReport, query=PERIOD_QUERY, errors=ERRORS))
 def province_report(call: Call) -> ProvinceReport:
     from chalicelib.services import reports
-    return reports.province_report(call.deps, call.who, _period(call))
+    return reports.province_report(call.deps, call.who, period_of(call))
 
 
 def _province_table(call: Call) -> Table:
     from chalicelib.services import reports
-    return reports.province_table(call.deps, call.who, _period(call))
+    return reports.province_table(call.deps, call.who, period_of(call))
 
 
 table_routes(reports_api, "/v1/reports/province", "The province's traffic report",
@@ -138,13 +82,13 @@ table_routes(reports_api, "/v1/reports/province", "The province's traffic report
     Ranking, query=RANKING_QUERY, errors=ERRORS))
 def ranking(call: Call) -> Ranking:
     from chalicelib.services import reports
-    return reports.ranking(call.deps, call.who, _period(call), call.query("by"),
+    return reports.ranking(call.deps, call.who, period_of(call), call.query("by"),
                            _limit(call, 50))
 
 
 def _ranking_table(call: Call) -> Table:
     from chalicelib.services import reports
-    return reports.ranking_export(call.deps, call.who, _period(call), call.query("by"),
+    return reports.ranking_export(call.deps, call.who, period_of(call), call.query("by"),
                                   _limit(call, None))
 
 

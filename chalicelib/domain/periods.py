@@ -133,3 +133,29 @@ def parse(period: str | None, when: str | None, first: str | None = None,
     if not found:
         raise _refuse("A year is YYYY.")
     return Period(kind, date(int(when), 1, 1), date(int(when), 12, 31))
+
+
+def current(kind: str, today: date) -> str:
+    """The `date` of the day, month, quarter or year running on `today`."""
+    if kind == "day":
+        return today.isoformat()
+    if kind == "quarter":
+        return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    return str(today.year) if kind == "year" else today.isoformat()[:7]
+
+
+def from_query(period: str | None, when: str | None, first: str | None, last: str | None,
+               *, today: date) -> Period:
+    """A report's query: one way to ask for each period (`date` with a day, month,
+    quarter or year; `from` and `to` with a range; an empty value is an error, not an
+    absence); without `date`, the period running on `today`."""
+    for name, value in (("period", period), ("date", when), ("from", first), ("to", last)):
+        if value == "":
+            raise _refuse(f"{name} is empty: give a value or leave it out.")
+    ranged = period == "range" or (period is None and (first is not None or last is not None))
+    if ranged and when is not None:
+        raise _refuse("date goes with period=day, month, quarter or year; from and to with "
+                      "period=range.")
+    if when is None and not ranged and (period is None or period in KINDS):
+        when = current(period or "month", today)
+    return parse(period, when, first, last)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import keys
@@ -40,7 +40,7 @@ from chalicelib.domain.report_history_schemas import (
 )
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.tables import Column, Table
-from chalicelib.domain.times import PROVINCE_TZ, iso, province_day
+from chalicelib.domain.times import PROVINCE_TZ, iso
 from chalicelib.services import units
 from chalicelib.services.connections import unit_connections
 from chalicelib.services.deps import Deps
@@ -69,18 +69,6 @@ def authorise(deps: Deps, caller: Caller, code: str) -> None:
         raise ForbiddenError("A unit's reports are for the unit itself and the operators.",
                              code="forbidden")
     units.require_unit(deps, code)
-
-
-def default_date(kind: str, today: str) -> str:
-    """The period now running, when the query names none: today's day, month ('2026-11'),
-    quarter ('2026-Q4') or year, in the province's calendar."""
-    day = date.fromisoformat(today)
-    return {"day": today, "month": today[:7], "quarter": f"{day.year}-Q{(day.month + 2) // 3}",
-            "year": str(day.year)}.get(kind, today)
-
-
-def today(deps: Deps) -> str:
-    return province_day(deps.clock.now())
 
 
 # -- exchange history ------------------------------------------------------------------

@@ -47,3 +47,18 @@ def test_bad_periods_are_refused_with_their_reason(args: tuple[str | None, ...])
     with pytest.raises(InvalidRequestError) as refused:
         periods.parse(*args)
     assert refused.value.code == "invalid_period"
+
+
+def test_a_query_asks_for_each_period_one_way_and_defaults_to_the_current_one() -> None:
+    today = date(2026, 11, 29)
+    assert periods.from_query(None, None, None, None, today=today).label == "2026-11"
+    assert periods.from_query("quarter", None, None, None, today=today).label == "2026-Q4"
+    assert periods.from_query("day", None, None, None, today=today).label == "2026-11-29"
+    assert periods.from_query(None, None, "2026-11-01", "2026-11-02", today=today).kind == \
+        "range"
+    for bad in (("", None, None, None), ("month", "", None, None),
+                ("range", "2026-11", "2026-11-01", "2026-11-02"),
+                ("month", None, "2026-11-01", "2026-11-02"), ("week", None, None, None)):
+        with pytest.raises(InvalidRequestError) as refused:
+            periods.from_query(*bad, today=today)
+        assert refused.value.code == "invalid_period"
