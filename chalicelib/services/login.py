@@ -14,7 +14,7 @@ from chalicelib.adapters import credentials
 from chalicelib.domain import keys, people as rules
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.ports import Condition, Delete, Item, Put, Update
-from chalicelib.services import people
+from chalicelib.services import people, replay
 from chalicelib.services.deps import Deps
 
 DONE, OTP, OTP_SETUP = "done", "otp", "otp_setup"
@@ -143,13 +143,7 @@ def with_otp(deps: Deps, step_secret: str | None, code: str) -> Outcome:
 
 
 def _first_use(deps: Deps, account: str, counter: int, now: int) -> bool:
-    pk, sk = keys.otp_used(account, counter)
-    try:
-        deps.table.put({"pk": pk, "sk": sk, "kind": "otp_used", "ttl": now + 120},
-                       Condition(exists=False))
-    except ConditionFailedError:
-        return False
-    return True
+    return replay.first_use(deps, keys.otp_used(account, counter), "otp_used", ttl=now + 120)
 
 
 def enrolment(deps: Deps, step_secret: str | None) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from chalicelib.adapters import credentials
 from chalicelib.domain import keys, oidc as rules
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.ports import Condition, Item, Put, Update
-from chalicelib.services import people, sso_sessions
+from chalicelib.services import people, replay, sso_sessions
 from chalicelib.services.deps import Deps
 
 
@@ -259,13 +259,8 @@ def open_device_family(deps: Deps, *, client_id: str, account: str) -> str:
 
 
 def assertion_first_use(deps: Deps, client_id: str, jti: str, exp: int) -> bool:
-    pk, sk = keys.client_assertion(client_id, jti)
-    try:
-        deps.table.put({"pk": pk, "sk": sk, "kind": "client_assertion", "ttl": exp + 60},
-                       Condition(exists=False))
-    except ConditionFailedError:
-        return False
-    return True
+    return replay.first_use(deps, keys.client_assertion(client_id, jti), "client_assertion",
+                            ttl=exp + 60)
 
 
 def claims_of(deps: Deps, subject: Subject, scope: str) -> dict[str, Any]:
