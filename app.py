@@ -14,6 +14,7 @@ from chalice.app import CloudWatchEvent, WebsocketEvent
 
 from chalicelib.api.access_keys import keys_api
 from chalicelib.api.admin import admin_api
+from chalicelib.api.console import console_api
 from chalicelib.api.directory import directory_api
 from chalicelib.api.exchange import exchange_api
 from chalicelib.api.exports import declare_binary
@@ -46,6 +47,7 @@ app.register_blueprint(people_api)
 app.register_blueprint(report_history_api)
 app.register_blueprint(sso_api)
 app.register_blueprint(sso_pages_api)
+app.register_blueprint(console_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)

@@ -65,12 +65,13 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
 
 
 def _page_operations(paths: dict[str, Any]) -> None:
-    """The single sign-on's pages and protocol endpoints (docs/sso.md)."""
+    """The single sign-on's pages and protocol endpoints (docs/sso.md), and the
+    console's pages (docs/console.md)."""
     from chalicelib.api.pages import PAGE_ROUTES
     for route in PAGE_ROUTES:
         for method in route.methods:
             paths.setdefault(route.path, {})[method.lower()] = {
-                "summary": route.summary, "security": [], "tags": ["sso"],
+                "summary": route.summary, "security": [], "tags": [route.tag],
                 "operationId": re.sub(r"[^A-Za-z0-9]+", "_",
                                       f"{method} {route.path}").strip("_"),
                 "parameters": [{"name": m.group(1), "in": "path", "required": True,

@@ -46,8 +46,13 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 @functools.lru_cache(maxsize=1)
 def _environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
-    return Environment(loader=FileSystemLoader(TEMPLATES),
-                       autoescape=select_autoescape(default=True), auto_reload=False)
+
+    from chalicelib.domain.times import province_clock
+    env = Environment(loader=FileSystemLoader(TEMPLATES),
+                      autoescape=select_autoescape(default=True), auto_reload=False)
+    env.filters["local"] = province_clock  # an instant in the province's time
+    env.filters["num"] = lambda n: f"{int(n):,}".replace(",", ".")  # 1.234.567 (vi)
+    return env
 
 
 def _parse_cookies(header: str | None) -> dict[str, str]:
@@ -79,6 +84,7 @@ class Page:
     cookies: dict[str, str]
     lang: str
     set_cookies: list[str] = field(default_factory=list)
+    cookie_path: str = "/sso"  # where this page's own cookies (CSRF) live
 
     @property
     def issuer(self) -> str:
@@ -101,8 +107,9 @@ class Page:
         return TEXTS[self.lang]
 
     def cookie(self, name: str, value: str, *, max_age: int, same_site: str = "Lax",
-               path: str = "/sso") -> None:
-        parts = [f"{name}={value}", f"Path={path}", f"Max-Age={max_age}", "HttpOnly",
+               path: str | None = None) -> None:
+        parts = [f"{name}={value}", f"Path={path or self.cookie_path}", f"Max-Age={max_age}",
+                 "HttpOnly",
                  f"SameSite={same_site}"]
         if self.secure:
             parts.append("Secure")
@@ -118,13 +125,14 @@ class Page:
         return "?" + urllib.parse.urlencode(query)
 
 
-def page_of(request: Request, base: str) -> Page:
+def page_of(request: Request, base: str, *, cookie_path: str = "/sso") -> Page:
     params = request.query_params
     query = {k: params.getlist(k) for k in params} if params else {}
     cookies = _parse_cookies(request.headers.get("cookie"))
     wanted = (query.get("lang") or [cookies.get(LANG_COOKIE, "vi")])[0]
     page = Page(request=request, base=base, query=query, form=_form(request),
-                cookies=cookies, lang=wanted if wanted in TEXTS else "vi")
+                cookies=cookies, lang=wanted if wanted in TEXTS else "vi",
+                cookie_path=cookie_path)
     if query.get("lang") and page.lang != cookies.get(LANG_COOKIE):
         page.cookie(LANG_COOKIE, page.lang, max_age=365 * 86400, path="/")
     return page
@@ -161,9 +169,13 @@ def _headers(page: Page | None, content_type: str) -> dict[str, str | list[str]]
     return headers
 
 
-def render(page: Page, template: str, *, status: int = 200, **context: Any) -> Response:
+def render(page: Page, template: str, *, status: int = 200,
+           texts: dict[str, str] | None = None, **context: Any) -> Response:
+    """`template` rendered in the page's language (`texts`: the words of the pages' area,
+    by default the SSO's)."""
     body = _environment().get_template(template).render(
-        t=page.t, lang=page.lang, other_lang_link=page.lang_link(), **context)
+        t=page.t if texts is None else texts, lang=page.lang,
+        other_lang_link=page.lang_link(), **context)
     return Response(body=body, status_code=status, headers=_headers(page, HTML))
 
 
@@ -190,17 +202,18 @@ class PageRoute:
     methods: tuple[str, ...]
     summary: str
     media_type: str
+    tag: str = "sso"
 
 
 PAGE_ROUTES: list[PageRoute] = []
 
 
 def page_route(bp: Blueprint, path: str, methods: list[str], summary: str, *,
-               media_type: str = HTML
+               media_type: str = HTML, tag: str = "sso"
                ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """A public route answered with a page or a protocol answer; one log line each,
     and a page (never a stack trace) for a failure."""
-    PAGE_ROUTES.append(PageRoute(path, tuple(methods), summary, media_type))
+    PAGE_ROUTES.append(PageRoute(path, tuple(methods), summary, media_type, tag))
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(fn)
@@ -235,7 +248,8 @@ def public_base(request: Request, settings: Any) -> str:
 
 
 def safe_next(value: str, issuer_path: str = "/sso/") -> str | None:
-    """A `next` target only within the hub's SSO pages (no open redirect)."""
+    """A `next` target only within the hub's SSO pages, or the console's (`issuer_path`
+    "/console"): no open redirect."""
     if not value.startswith(issuer_path) or value.startswith("//") or "\\" in value:
         return None
     if any(c in value for c in "\r\n"):

@@ -17,6 +17,7 @@ DEVICE_INTERVAL = 5
 LOGOUT_TOKEN_SECONDS = 120
 
 CLI_CLIENT = "lgsp-cli"  # the built-in public client of the `lgsp` CLI (device flow)
+CONSOLE_CLIENT = "lgsp-console"  # the built-in client of the web console (code flow)
 API_AUDIENCE = "lgsp-api"  # tokens the hub's admin API accepts
 ADMIN_SCOPE = "lgsp:admin"
 SCOPES = ("openid", "profile", "email", "unit", "offline_access", ADMIN_SCOPE)
@@ -24,6 +25,11 @@ BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 CONFIDENTIAL, PUBLIC = "confidential", "public"
 AUTH_METHODS = ("client_secret_basic", "private_key_jwt", "none")
 ACTIVE, DISABLED = "active", "disabled"
+
+
+def console_callback(issuer: str) -> str:
+    """Where the SSO sends a person back to the console: beside the issuer (`<base>/sso`)."""
+    return issuer.removesuffix("/sso") + "/console/callback"
 
 
 def scope_list(scope: str | None) -> list[str]:

@@ -28,6 +28,25 @@ def province_day(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, PROVINCE_TZ).strftime("%Y-%m-%d")
 
 
+def province_date(epoch: int) -> date:
+    """The province's calendar day of an instant, as a date."""
+    return datetime.fromtimestamp(epoch, PROVINCE_TZ).date()
+
+
+def parse_iso(text: str) -> int:
+    """An ISO-8601 timestamp of the wire ('2026-11-29T02:45:56Z') as epoch seconds."""
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def province_clock(value: int | str | None) -> str:
+    """An instant (epoch seconds or the wire's ISO text) as people of the province read
+    it: '2026-11-29 09:45' (Asia/Ho_Chi_Minh); '' for none."""
+    if value is None or value == "":
+        return ""
+    epoch = parse_iso(value) if isinstance(value, str) else int(value)
+    return datetime.fromtimestamp(epoch, PROVINCE_TZ).strftime("%Y-%m-%d %H:%M")
+
+
 def province_month(epoch: int) -> str:
     """The province's calendar month of an instant ('2026-11')."""
     return province_day(epoch)[:7]

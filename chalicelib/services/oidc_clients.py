@@ -27,6 +27,13 @@ BUILT_IN: dict[str, Item] = {
         "redirect_uris": [], "post_logout_redirect_uris": [],
         "grant_types": [DEVICE_GRANT, "refresh_token"], "status": rules.ACTIVE,
         "first_party": True},
+    # The console: public (its code is redeemed in the same process, with PKCE), its one
+    # redirect URI beside the issuer (`query_client` fills it in per deployment).
+    rules.CONSOLE_CLIENT: {
+        "client_id": rules.CONSOLE_CLIENT, "name": "LGSP console", "unit": None,
+        "client_type": rules.PUBLIC, "token_endpoint_auth_method": "none",
+        "redirect_uris": [], "post_logout_redirect_uris": [],
+        "grant_types": ["authorization_code"], "status": rules.ACTIVE, "first_party": True},
 }
 
 

@@ -133,11 +133,13 @@ class DeviceRecord:
         return int(self.item["expires_at"]) < self.now
 
 
-def query_client(deps: Deps, client_id: str | None) -> Client | None:
+def query_client(deps: Deps, client_id: str | None, issuer: str) -> Client | None:
     from chalicelib.services import oidc_clients
     item = oidc_clients.load(deps, client_id) if client_id else None
     if item is None or item["status"] != rules.ACTIVE:
         return None
+    if client_id == rules.CONSOLE_CLIENT:
+        item = {**item, "redirect_uris": [rules.console_callback(issuer)]}
     return Client(item)
 
 

@@ -100,7 +100,7 @@ class Provider(AuthorizationServer):
 
     # Authlib's framework hooks
     def query_client(self, client_id: str) -> oidc_grants.Client | None:
-        return oidc_grants.query_client(self.deps, client_id)
+        return oidc_grants.query_client(self.deps, client_id, self.issuer)
 
     def create_oauth2_request(self, request: Any) -> OAuth2Request:
         return request if isinstance(request, OAuth2Request) else _Request(request)

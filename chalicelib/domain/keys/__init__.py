@@ -6,6 +6,10 @@ item or a query of one partition: nothing here needs a scan.
 
 from __future__ import annotations
 
+from .console import (  # the console's keys (keys/console.py), re-exported
+    console_login as console_login,
+    console_session as console_session,
+)
 from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from here
     SESSION_CLIENTS as SESSION_CLIENTS,
     SESSION_FAMILIES as SESSION_FAMILIES,

@@ -1,0 +1,13 @@
+"""The web console (`/console`): what the province's IT department and each unit's admin
+use in a browser (R-PROP-11, R-PROP-12, R-OPS-4, R-OPS-5; docs/console.md).
+
+Each module declares its pages on the one blueprint; importing this package registers
+them all, in the menu's order.
+"""
+
+from __future__ import annotations
+
+from chalicelib.api.console import auth, dashboard  # noqa: F401 (they declare the routes)
+from chalicelib.api.console.base import console_api
+
+__all__ = ["console_api"]

@@ -1,0 +1,164 @@
+"""The console's frame: who may open a page, its CSRF check, its layout and its words.
+
+Every console page is declared with `console_route`: without a console session the
+browser goes to the SSO's login and comes back; a person who is neither an operator nor
+a unit admin gets a refusal page; every POST carries the page's CSRF token; a domain
+error is shown as a page with its code, never a stack trace. Pages are server-rendered
+(Jinja2, autoescaped) and run no script: the CSP is the SSO pages' `default-src 'none'`.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib.api import pages
+from chalicelib.api.console.texts import TEXTS
+from chalicelib.domain import people as people_rules
+from chalicelib.domain.errors import LgspError
+
+if TYPE_CHECKING:
+    from chalicelib.domain.signatures import Caller
+    from chalicelib.services.console_sessions import ConsoleSession
+    from chalicelib.services.deps import Deps
+
+console_api = Blueprint(__name__)
+ROOT = "/console"
+SESSION_COOKIE, LOGIN_COOKIE = "lgsp_console", "lgsp_console_login"
+ANYONE, OPERATOR, UNIT_ADMIN = "anyone", "operator", "unit_admin"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str  # a key of the texts
+    operator: bool | None  # True: operators only; False: unit admins only; None: both
+
+
+NAV: list[NavItem] = [NavItem("/console", "nav_dashboard", None)]
+
+
+def nav_item(path: str, label: str, operator: bool | None) -> None:
+    """Put a page in the menu (in the order the page modules are imported)."""
+    NAV.append(NavItem(path, label, operator))
+
+
+def start(request: Request) -> tuple[Deps, pages.Page]:
+    from chalicelib.bootstrap import deps
+    d = deps()
+    return d, pages.page_of(request, pages.public_base(request, d.settings), cookie_path=ROOT)
+
+
+@dataclass
+class View:
+    """One request to a console page, by a signed-in person."""
+
+    deps: Deps
+    page: pages.Page
+    session: ConsoleSession
+    operator: bool
+
+    @property
+    def caller(self) -> Caller:
+        return self.session.caller
+
+    @property
+    def person(self) -> dict[str, Any]:
+        return self.session.person
+
+    @property
+    def unit(self) -> str:
+        return str(self.person["unit"])
+
+    @property
+    def unit_admin(self) -> bool:
+        return people_rules.UNIT_ADMIN in self.person["roles"]
+
+    @property
+    def t(self) -> dict[str, str]:
+        return TEXTS[self.page.lang]
+
+    def arg(self, name: str) -> str:
+        return self.page.arg(name)
+
+    def field(self, name: str) -> str:
+        return self.page.field(name)
+
+    def fields(self, name: str) -> list[str]:
+        return list(self.page.form.get(name) or [])
+
+    def url(self, path: str, **query: str) -> str:
+        clean = {k: v for k, v in query.items() if v}
+        return f"{self.page.base}{path}" + (f"?{urllib.parse.urlencode(clean)}" if clean else "")
+
+    def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
+        return pages.render(
+            self.page, f"console/{template}", status=status, texts=self.t,
+            static=f"{self.page.base}{ROOT}/static", base=self.page.base, me=self.person,
+            operator=self.operator, csrf=pages.csrf_token(self.deps, self.page),
+            nav=[n for n in NAV if n.operator is None or n.operator == self.operator],
+            here=self.page.request.path, banner=_banner(self.deps), **context)
+
+    def redirect(self, path: str, **query: str) -> Response:
+        return pages.redirect(self.page, self.url(path, **query))
+
+    def refusal(self, status: int, text: str, *, code: str | None = None) -> Response:
+        return self.render("message.html", status=status, heading=self.t["refused_title"],
+                           text=text, code=code)
+
+
+def _banner(deps: Deps) -> list[dict[str, Any]]:
+    """The maintenance notices every page shows (R-OPS-4)."""
+    return []
+
+
+def _login_redirect(page: pages.Page) -> Response:
+    request = page.request
+    query = urllib.parse.urlencode([(k, v) for k, vs in page.query.items() for v in vs])
+    here = ROOT + request.path.removeprefix(ROOT) + (f"?{query}" if query else "")
+    if request.method != "GET":
+        here = ROOT
+    target = urllib.parse.urlencode({"next": here, "lang": page.lang})
+    return pages.redirect(page, f"{page.base}{ROOT}/login?{target}")
+
+
+def may_enter(person: dict[str, Any], operator: bool) -> bool:
+    """The console is for operators, unit admins and SSO admins (members use apps)."""
+    return operator or bool({people_rules.UNIT_ADMIN, people_rules.SSO_ADMIN}
+                            & set(person["roles"]))
+
+
+def console_route(path: str, methods: list[str], summary: str, *, who: str = ANYONE
+                  ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A console page: signed in (else to the login), allowed (`who`), CSRF-checked on
+    POST; a domain error becomes a page with its code and status."""
+
+    def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:
+        @pages.page_route(console_api, path, methods, summary, tag="console")
+        def handler(request: Request, **params: str) -> Response:
+            from chalicelib.services import console_sessions, roles
+            d, page = start(request)
+            session = console_sessions.current(d, page.cookies.get(SESSION_COOKIE))
+            if session is None:
+                return _login_redirect(page)
+            view = View(d, page, session, roles.is_operator(d, session.caller))
+            if not may_enter(session.person, view.operator):
+                return view.refusal(403, view.t["refused_role"], code="forbidden")
+            if (who == OPERATOR and not view.operator) or (
+                    who == UNIT_ADMIN and not (view.operator or view.unit_admin)):
+                return view.refusal(403, view.t["refused_page"], code="forbidden")
+            if request.method == "POST" and not pages.csrf_ok(d, page):
+                return view.refusal(403, view.t["refused_csrf"], code="csrf_failed")
+            try:
+                return fn(view, **params)
+            except LgspError as err:
+                return view.refusal(err.status, err.message, code=err.code)
+
+        return handler
+
+    return decorator

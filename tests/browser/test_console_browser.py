@@ -1,0 +1,53 @@
+"""The console in a real headless Chromium against the real hub over HTTP (R-PROP-11,
+R-OPS-3): an operator signs in through the SSO and sees the dashboard with the figures
+the reports API gives; every page has a title, `lang`, labelled inputs and no script
+error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from infra.local.demo import OPERATOR_UNIT
+from infra.local.launcher import LocalHub
+from tests.e2e.conftest import started_hub
+from tests.support.console_browser import Watched, check_page, make_person, shoot, sign_in
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
+    with started_hub(tmp_path_factory.mktemp("console") / "var") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def operator(hub: LocalHub) -> Any:
+    from lgsp_client.api import LgspClient
+    app = next(a for a in hub.apps if a["unit"] == OPERATOR_UNIT[0])
+    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
+                      secret_key=app["secret_key"])
+
+
+def test_the_operator_sees_the_dashboard_the_api_sees(hub: LocalHub, operator: Any,
+                                                      page: Page) -> None:
+    watched = Watched(page)
+    person = make_person(operator, OPERATOR_UNIT[0], "vanhanh", ["operator"],
+                         name="Lê Văn Vận")
+    sign_in(page, hub.url, person)
+    expect(page).to_have_title("Tổng quan · Bảng điều khiển · LGSP")
+    check_page(page)
+    report = operator.call("GET", "/v1/reports/province?period=day")
+    totals = report["totals"]
+    expect(page.locator("#today-sent")).to_have_text(f"{totals['sent']:,}".replace(",", "."))
+    expect(page.locator("#today-received")).to_have_text(
+        f"{totals['received']:,}".replace(",", "."))
+    expect(page.locator("#chart-30-days svg")).to_be_visible()
+    shoot(page, "console-dashboard")
+    page.click("a[hreflang=en]")
+    expect(page).to_have_title("Dashboard · Console · LGSP")
+    check_page(page)
+    shoot(page, "console-dashboard-en")
+    assert not watched.errors
