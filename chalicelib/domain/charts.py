@@ -45,15 +45,22 @@ class Chart:
     top: float
 
 
-def nice_ceiling(value: int) -> int:
-    """The axis' top: 1, 2 or 5 times a power of ten, at least `value` (at least 1)."""
+def nice_step(value: int) -> int:
+    """1, 2, 2.5 or 5 times a power of ten (whole), at least `value` (at least 1)."""
     if value <= 1:
         return 1
     power = 10 ** int(math.floor(math.log10(value)))
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return step * power
+    for tenths in (10, 20, 25, 50, 100):
+        step = tenths * power // 10
+        if step >= value and step * 10 == tenths * power:
+            return step
     return 10 * power
+
+
+def axis_top(value: int, ticks: int = 4) -> int:
+    """The top of an axis of `ticks` equal whole steps that holds `value` (e.g. 4 for
+    nothing, 8 for 7, 400 for 321)."""
+    return ticks * nice_step(math.ceil(value / ticks))
 
 
 def bar_chart(labels: list[str], series: list[tuple[str, list[int]]], *,
@@ -63,7 +70,7 @@ def bar_chart(labels: list[str], series: list[tuple[str, list[int]]], *,
     for name, values in series:
         if len(values) != len(labels):
             raise ValueError(f"series {name} has {len(values)} values for {len(labels)} labels")
-    top = nice_ceiling(max((v for _, values in series for v in values), default=0))
+    top = axis_top(max((v for _, values in series for v in values), default=0))
     plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     group = plot_w / max(len(labels), 1)
     bar_w = max(group * 0.8 / max(len(series), 1), 1.0)

@@ -44,7 +44,7 @@ def test_the_operator_sees_the_dashboard_the_api_sees(hub: LocalHub, operator: A
     expect(page.locator("#today-sent")).to_have_text(f"{totals['sent']:,}".replace(",", "."))
     expect(page.locator("#today-received")).to_have_text(
         f"{totals['received']:,}".replace(",", "."))
-    expect(page.locator("#chart-30-days svg")).to_be_visible()
+    expect(page.locator("#chart-30-days > svg")).to_be_visible()
     shoot(page, "console-dashboard")
     page.click("a[hreflang=en]")
     expect(page).to_have_title("Dashboard · Console · LGSP")

@@ -34,8 +34,8 @@ class Watched:
 
     def __post_init__(self) -> None:
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("console", lambda msg: self.errors.append(msg.text)
-                     if msg.type == "error" else None)
+        self.page.on("console", lambda msg: self.errors.append(
+            f"{msg.text} ({msg.location.get('url')})") if msg.type == "error" else None)
 
 
 def make_person(operator: Any, unit: str, username: str, roles: list[str], *,
