@@ -6,12 +6,13 @@ error."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from infra.local.demo import OPERATOR_UNIT
+from infra.local.demo import DEMO_UNITS, OPERATOR_UNIT
 from infra.local.launcher import LocalHub
 from tests.e2e.conftest import started_hub
 from tests.support.console_browser import Watched, check_page, make_person, shoot, sign_in
@@ -31,8 +32,28 @@ def operator(hub: LocalHub) -> Any:
                       secret_key=app["secret_key"])
 
 
+def client_of(hub: LocalHub, unit: str) -> Any:
+    from lgsp_client.api import LgspClient
+    app = next(a for a in hub.apps if a["unit"] == unit)
+    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
+                      secret_key=app["secret_key"])
+
+
+def traffic(hub: LocalHub, tmp_path: Path) -> None:
+    """Two documents from the first demo unit to the second, one fetched."""
+    from lgsp_client.exchange import fetch_file, send_file
+    sender, receiver = client_of(hub, DEMO_UNITS[0][0]), client_of(hub, DEMO_UNITS[1][0])
+    for n in range(2):
+        path = tmp_path / f"cong-van-{n}.txt"
+        path.write_bytes(f"Công văn số {n}".encode() * 100)
+        sent = send_file(sender, path, to=[DEMO_UNITS[1][0]], title=f"Công văn {n}",
+                         progress=False)
+    fetch_file(receiver, sent.message["id"], tmp_path / "nhan", progress=False)
+
+
 def test_the_operator_sees_the_dashboard_the_api_sees(hub: LocalHub, operator: Any,
-                                                      page: Page) -> None:
+                                                      page: Page, tmp_path: Path) -> None:
+    traffic(hub, tmp_path)
     watched = Watched(page)
     person = make_person(operator, OPERATOR_UNIT[0], "vanhanh", ["operator"],
                          name="Lê Văn Vận")
@@ -41,6 +62,7 @@ def test_the_operator_sees_the_dashboard_the_api_sees(hub: LocalHub, operator: A
     check_page(page)
     report = operator.call("GET", "/v1/reports/province?period=day")
     totals = report["totals"]
+    assert totals["sent"] == 2
     expect(page.locator("#today-sent")).to_have_text(f"{totals['sent']:,}".replace(",", "."))
     expect(page.locator("#today-received")).to_have_text(
         f"{totals['received']:,}".replace(",", "."))
