@@ -281,6 +281,18 @@ def _authenticate(d: Deps, spec: RouteSpec, request: Request) -> Caller:
     return authenticate(d, signed_request(request, d))
 
 
+def _record(d: Deps, spec: RouteSpec, request: Request, caller: Caller | None, *,
+            params: Mapping[str, str], status: int, code: str | None,
+            refused: LgspError | None) -> None:
+    """The audit log of admin actions and the error log of refused calls (docs/audit.md):
+    nothing is read or written for a call that is neither."""
+    from chalicelib.services import call_records
+    call_records.after_call(d, spec.method, spec.path, caller=caller, params=params,
+                            status=status, code=code, refused=refused,
+                            headers=request.headers,
+                            request_id=request.context.get("requestId"))
+
+
 def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel | Download]],
                                                            Callable[..., Response]]:
     """Register `spec` on `bp` with the shared authentication/validation/error handling."""
@@ -294,6 +306,8 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
             started, request = time.monotonic(), bp.current_request
             call: Call | None = None
             code: str | None = None
+            d: Deps | None = None
+            refused: LgspError | None = None
             try:
                 d = deps()
                 caller = _authenticate(d, spec, request) if spec.signed else None
@@ -302,7 +316,7 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                     call.body = _parse(request, spec.request)
                 response = _render(fn(call, **params), call, spec)
             except LgspError as err:
-                code, response = err.code, error_response(err)
+                code, response, refused = err.code, error_response(err), err
             except ContentionError:  # retries exhausted; nothing was written
                 log.warning("contention on %s %s", spec.method, spec.path)
                 busy = BusyError("The hub is busy with concurrent changes of the same data; "
@@ -313,9 +327,13 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                 log.exception("unhandled error on %s %s", spec.method, spec.path)
                 failure = internal_error(spec, request)
                 code, response = failure.code, error_response(failure)
+            who = call.caller if call else None
+            if d is not None and (refused is not None or spec.method != "GET"):
+                _record(d, spec, request, who, params=params, status=response.status_code,
+                        code=code, refused=refused)
             _log(request, started, route=f"{spec.method} {spec.path}",
                  status=response.status_code, code=code,
-                 unit=call.caller.unit if call and call.caller else None, params=params)
+                 unit=who.unit if who else None, params=params)
             return response
 
         bp.route(spec.path, methods=[spec.method], content_types=["*/*"])(handler)

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from chalicelib.domain import keys
 from chalicelib.domain.errors import AuthenticationError, ConditionFailedError
+from chalicelib.domain.logs import claimed_key_id
 from chalicelib.domain.ports import Condition, Item
 from chalicelib.domain.signatures import Caller, SignedRequest, VerificationKey, verify_request
 from chalicelib.services.deps import Deps
 from chalicelib.services.registry import load_key, record_key_use
+
+
+class SignatureRefusedError(AuthenticationError):
+    """A refused signature that names an access key (`key_id`, maybe forged): the error
+    log writes it for the unit owning that key (docs/reports.md). `verified`: the
+    signature itself was good (a replay)."""
+
+    def __init__(self, refused: AuthenticationError, key_id: str, *, verified: bool) -> None:
+        super().__init__(refused.message, code=refused.code, **refused.details)
+        self.key_id = key_id
+        self.verified = verified
 
 
 def authenticate(deps: Deps, request: SignedRequest, *, require_nonce: bool = False) -> Caller:
@@ -24,16 +36,23 @@ def authenticate(deps: Deps, request: SignedRequest, *, require_nonce: bool = Fa
         seen.append(found[1])
         return found[0]
 
-    caller = verify_request(request, now=deps.clock.now(), skew_seconds=skew, find_key=find_key,
-                            require_nonce=require_nonce)
+    try:
+        caller = verify_request(request, now=deps.clock.now(), skew_seconds=skew,
+                                find_key=find_key, require_nonce=require_nonce)
+    except AuthenticationError as exc:
+        key_id = claimed_key_id(request.headers)
+        if key_id is None:
+            raise
+        raise SignatureRefusedError(exc, key_id, verified=False) from exc
     if caller.nonce is not None:
         pk, sk = keys.nonce(caller.key_id, caller.nonce)
         try:
             deps.table.put({"pk": pk, "sk": sk, "kind": "nonce",
                             "ttl": caller.created + 2 * skew}, Condition(exists=False))
         except ConditionFailedError as exc:
-            raise AuthenticationError("This signed request was already used.",
-                                      code="replayed") from exc
+            replayed = AuthenticationError("This signed request was already used.",
+                                           code="replayed")
+            raise SignatureRefusedError(replayed, caller.key_id, verified=True) from exc
     if seen:
         record_key_use(deps, seen[0])
     return caller

@@ -32,6 +32,7 @@ from chalicelib.services import counters, units
 from chalicelib.services.audit import trace_put
 from chalicelib.services.content_retention import closing_count, delete_content_when_done
 from chalicelib.services.deps import Deps
+from chalicelib.services.error_log import line_put
 from chalicelib.services.partitions import every_item
 from chalicelib.services.publish import tell
 from chalicelib.services.registry import has_receiving_app
@@ -227,7 +228,10 @@ def undeliverable(deps: Deps, msg: Item, code: str, **detail: Any) -> None:
     ops: list[TransactOp] = [
         Put({"pk": pk, "sk": sk, "kind": "undeliverable", "unit": code, "at": now,
              "reason": detail.get("reason")}, Condition(exists=False)),
-        counters.tally(deps, msg["source"], undeliverable=1)]
+        counters.tally(deps, msg["source"], undeliverable=1),
+        line_put(deps, msg["source"], "undeliverable", str(detail.get("reason") or "unknown"),
+                 f"{code} cannot receive message {msg['id']}.", message_id=msg["id"],
+                 counterpart=code)]
     try:
         deps.table.transact(ops)
     except TransactionConflictError:

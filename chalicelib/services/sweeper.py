@@ -26,11 +26,13 @@ from chalicelib.services import connections, counters, fanout, reorg
 from chalicelib.services.audit import history_put, trace_put
 from chalicelib.services.content_retention import closing_count, delete_content_when_done
 from chalicelib.services.deps import Deps
+from chalicelib.services.error_log import line_put
 from chalicelib.services.publish import tell
 from chalicelib.services.schedule import due_put
 
 log = logging.getLogger("lgsp.sweeper")
 PAGE = 100
+MAX_TRANSACTION_OPS = 100
 
 @dataclass
 class SweepReport:
@@ -144,6 +146,10 @@ def _abandon(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
                            set={"state": DeliveryState.ABANDONED},
                            condition=Condition(equals={"state": DeliveryState.PENDING}))
                     for unit in msg["to"]]
+        if len(ops) < MAX_TRANSACTION_OPS:  # the source's error line (docs/reports.md)
+            ops.append(line_put(deps, msg["source"], "expired", "content_never_arrived",
+                                f"The content of message {msg['id']} never arrived: its "
+                                "upload expired.", message_id=msg["id"]))
         try:
             deps.table.transact(ops)
         except TransactionConflictError:
@@ -211,6 +217,12 @@ def _expire_one(deps: Deps, msg: Item, delivery: Item) -> None:
         history_put(deps, unit, msg["id"], EXPIRE.target, peer=[msg["source"]],
                     size=msg["size"], priority=msg.get("priority")),
         counters.tally(deps, msg["source"], expired=1),
+        line_put(deps, unit, "expired", "not_confirmed_in_time",
+                 f"Message {msg['id']} from {msg['source']} expired before this unit "
+                 "confirmed or rejected it.", message_id=msg["id"], counterpart=msg["source"]),
+        line_put(deps, msg["source"], "expired", "destination_did_not_confirm",
+                 f"Message {msg['id']} expired before {unit} confirmed or rejected it.",
+                 message_id=msg["id"], counterpart=unit),
     ]
     try:
         deps.table.transact(ops)

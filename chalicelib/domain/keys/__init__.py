@@ -10,6 +10,15 @@ from .console import (  # the console's keys (keys/console.py), re-exported
     console_login as console_login,
     console_session as console_session,
 )
+from .logs import (  # the audit and error logs' keys (keys/logs.py), re-exported
+    audit_line as audit_line,
+    audit_partition as audit_partition,
+    error_line as error_line,
+    error_log_partition as error_log_partition,
+    error_rate as error_rate,
+    unit_audit_line as unit_audit_line,
+    unit_audit_partition as unit_audit_partition,
+)
 from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from here
     SESSION_CLIENTS as SESSION_CLIENTS,
     SESSION_FAMILIES as SESSION_FAMILIES,
