@@ -12,12 +12,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.domain import events
+from chalicelib.domain import events, keys
 from chalicelib.domain.ports import Event, Item
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
 from chalicelib.services.connections import post, unit_connections
 from chalicelib.services.deps import Deps
+from chalicelib.services.partitions import every_item
 from chalicelib.services.receive import inbox
 from chalicelib.services.roles import operator_units
 from chalicelib.services.status import outbox
@@ -31,9 +32,13 @@ def frame(body: dict[str, Any]) -> bytes:
 
 def audience(deps: Deps, event: Event) -> list[str]:
     """Who hears an event: its recipient; a presence change goes to the operators (the unit
-    itself knows: its first connection is still opening, its last one is closed)."""
+    itself knows: its first connection is still opening, its last one is closed); a
+    broadcast (a notice) to every unit online now, read from the `ONLINE` index (one page
+    per 200 units online), never from the registry."""
     if event.type in events.PRESENCE:
         return sorted(operator_units(deps) - {event.recipient})
+    if event.recipient == events.EVERY_UNIT:
+        return [item["unit"] for item in every_item(deps, keys.ONLINE)]
     return [event.recipient]
 
 

@@ -6,6 +6,13 @@ item or a query of one partition: nothing here needs a scan.
 
 from __future__ import annotations
 
+from .notices import (  # maintenance notices' keys (keys/notices.py), re-exported
+    CURRENT_NOTICES as CURRENT_NOTICES,
+    NOTICES as NOTICES,
+    current_notice as current_notice,
+    notice as notice,
+    notice_end as notice_end,
+)
 from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from here
     SESSION_CLIENTS as SESSION_CLIENTS,
     SESSION_FAMILIES as SESSION_FAMILIES,
