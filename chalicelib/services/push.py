@@ -16,6 +16,7 @@ from chalicelib.domain import events, keys
 from chalicelib.domain.ports import Event, Item
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
+from chalicelib.services import notices
 from chalicelib.services.connections import post, unit_connections
 from chalicelib.services.deps import Deps
 from chalicelib.services.partitions import every_item
@@ -24,6 +25,7 @@ from chalicelib.services.roles import operator_units
 from chalicelib.services.status import outbox
 
 SUMMARY_ITEMS = 50  # per list: a frame stays well under the gateway's 128 KiB
+SUMMARY_NOTICES = 10  # without their bodies (GET /v1/notices has them)
 
 
 def frame(body: dict[str, Any]) -> bytes:
@@ -63,10 +65,13 @@ def caller_of(conn: Item) -> Caller:
 
 
 def summary(deps: Deps, conn: Item) -> dict[str, Any]:
-    """What waits for the unit (priority order, then age) and the state of what it sent."""
+    """What waits for the unit (priority order, then age), the state of what it sent, and
+    the maintenance notices current now (R-OPS-4), so none published while it was away is
+    missed."""
     caller = caller_of(conn)
     waiting = inbox(deps, caller, limit=SUMMARY_ITEMS, cursor=None)
     sent = outbox(deps, caller, limit=SUMMARY_ITEMS, cursor=None)
+    announced = notices.current(deps).items
     return {
         "type": "summary", "unit": conn["unit"], "app": conn["app"],
         "connection_id": conn["connection_id"], "server_time": iso(deps.clock.now()),
@@ -75,4 +80,7 @@ def summary(deps: Deps, conn: Item) -> dict[str, Any]:
                   "more": waiting.next_cursor is not None},
         "outbox": {"items": [i.model_dump(mode="json") for i in sent.items],
                    "more": sent.next_cursor is not None},
+        "notices": {"items": [n.model_dump(mode="json", exclude={"body"})
+                              for n in announced[:SUMMARY_NOTICES]],
+                    "more": len(announced) > SUMMARY_NOTICES},
     }
