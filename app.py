@@ -22,6 +22,7 @@ from chalicelib.api.http import answer_undeclared_methods
 from chalicelib.api.join_requests import requests_api
 from chalicelib.api.logs import logs_api
 from chalicelib.api.meta import meta_api
+from chalicelib.api.notices import notices_api
 from chalicelib.api.people import people_api
 from chalicelib.api.presence import presence_api
 from chalicelib.api.report_history import report_history_api
@@ -50,6 +51,7 @@ app.register_blueprint(sso_api)
 app.register_blueprint(sso_pages_api)
 app.register_blueprint(console_api)
 app.register_blueprint(logs_api)
+app.register_blueprint(notices_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)

@@ -2,7 +2,8 @@
 
 Destinations are told `message.available`; the source is told the outcomes its exchange
 policy asks for (`notify_on`). Events carry ids, priority and timestamps only: never a
-title, a file name or content.
+title, a file name or content. The one exception is a maintenance notice (`notice`, R-OPS-4),
+which is itself an announcement to every unit, and goes to every unit online whole.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ OUTCOMES = {"fetched": "message.fetched", "fetch_failed": "message.fetch_failed"
             "waiting": "message.waiting", "rerouted": "message.rerouted"}
 ONLINE, OFFLINE = "unit.online", "unit.offline"
 PRESENCE = (ONLINE, OFFLINE)
+NOTICE = "notice"
+EVERY_UNIT = "*"  # the recipient of a broadcast: every unit online when it is pushed
 
 
 def available(msg: dict[str, Any], unit: str, at: int) -> Event:
@@ -41,6 +44,12 @@ def outcome(msg: dict[str, Any], outcome_name: str, unit: str, at: int,
 def presence(kind: str, unit: str, at: int) -> Event:
     """A unit came online (its first live connection) or went offline (its last one)."""
     return Event(kind, unit, None, None, at, {"unit": unit})
+
+
+def notice(view: dict[str, Any], at: int) -> Event:
+    """A notice published or cancelled (`view` as the API shows it, its state included),
+    for every unit."""
+    return Event(NOTICE, EVERY_UNIT, None, None, at, {"notice": view})
 
 
 def as_dict(event: Event) -> dict[str, Any]:

@@ -12,17 +12,20 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.domain import events
+from chalicelib.domain import events, keys
 from chalicelib.domain.ports import Event, Item
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
+from chalicelib.services import notices
 from chalicelib.services.connections import post, unit_connections
 from chalicelib.services.deps import Deps
+from chalicelib.services.partitions import every_item
 from chalicelib.services.receive import inbox
 from chalicelib.services.roles import operator_units
 from chalicelib.services.status import outbox
 
 SUMMARY_ITEMS = 50  # per list: a frame stays well under the gateway's 128 KiB
+SUMMARY_NOTICES = 10  # without their bodies (GET /v1/notices has them)
 
 
 def frame(body: dict[str, Any]) -> bytes:
@@ -31,9 +34,13 @@ def frame(body: dict[str, Any]) -> bytes:
 
 def audience(deps: Deps, event: Event) -> list[str]:
     """Who hears an event: its recipient; a presence change goes to the operators (the unit
-    itself knows: its first connection is still opening, its last one is closed)."""
+    itself knows: its first connection is still opening, its last one is closed); a
+    broadcast (a notice) to every unit online now, read from the `ONLINE` index (one page
+    per 200 units online), never from the registry."""
     if event.type in events.PRESENCE:
         return sorted(operator_units(deps) - {event.recipient})
+    if event.recipient == events.EVERY_UNIT:
+        return [item["unit"] for item in every_item(deps, keys.ONLINE)]
     return [event.recipient]
 
 
@@ -58,10 +65,13 @@ def caller_of(conn: Item) -> Caller:
 
 
 def summary(deps: Deps, conn: Item) -> dict[str, Any]:
-    """What waits for the unit (priority order, then age) and the state of what it sent."""
+    """What waits for the unit (priority order, then age), the state of what it sent, and
+    the maintenance notices current now (R-OPS-4), so none published while it was away is
+    missed."""
     caller = caller_of(conn)
     waiting = inbox(deps, caller, limit=SUMMARY_ITEMS, cursor=None)
     sent = outbox(deps, caller, limit=SUMMARY_ITEMS, cursor=None)
+    announced = notices.current(deps).items
     return {
         "type": "summary", "unit": conn["unit"], "app": conn["app"],
         "connection_id": conn["connection_id"], "server_time": iso(deps.clock.now()),
@@ -70,4 +80,7 @@ def summary(deps: Deps, conn: Item) -> dict[str, Any]:
                   "more": waiting.next_cursor is not None},
         "outbox": {"items": [i.model_dump(mode="json") for i in sent.items],
                    "more": sent.next_cursor is not None},
+        "notices": {"items": [n.model_dump(mode="json", exclude={"body"})
+                              for n in announced[:SUMMARY_NOTICES]],
+                    "more": len(announced) > SUMMARY_NOTICES},
     }

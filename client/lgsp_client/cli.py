@@ -21,6 +21,7 @@ from lgsp_client.api import LgspClient
 from lgsp_client.cli_admin import add_admin_commands, run_admin
 from lgsp_client.cli_directory import add_directory_commands, run_directory, run_groups
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
+from lgsp_client.cli_notices import add_notices_command, run_notices
 from lgsp_client.cli_report import add_report_commands, check_report, run_report
 from lgsp_client.cli_sso import COMMANDS as SSO_COMMANDS, Device, add_sso_commands, connect, run_sso
 from lgsp_client.errors import ChecksumMismatchError, LgspError, UsageError, describe
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_admin_commands(sub, common)
     add_directory_commands(sub, common)
     add_report_commands(sub, common)
+    add_notices_command(sub, common)
     return parser
 
 
@@ -224,7 +226,8 @@ def _watch(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 Handler = Callable[[LgspClient, argparse.Namespace, TextIO], int]
 HANDLERS: dict[str, Handler] = {"send": _send, "fetch": _fetch, "watch": _watch,
                                 "directory": run_directory, "groups": run_groups,
-                                "keys": run_keys, "admin": run_admin, "report": run_report}
+                                "keys": run_keys, "admin": run_admin, "report": run_report,
+                                "notices": run_notices}
 
 
 def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from lgsp_client.api import LgspClient
 from lgsp_client.exchange import FetchResult
 from lgsp_client.options import human_size, priority_label
+from lgsp_client.reports import PROVINCE_TIME
 
 TITLE_WIDTH = 48
 EVENT_WIDTH = len("message.undeliverable")
@@ -153,6 +154,8 @@ def event_line(event: Mapping[str, Any]) -> str:
     this client does not know is shown with its fields rather than dropped."""
     kind = _text(event.get("type"))
     head = f"{when(event.get('at'))}  {kind:<{EVENT_WIDTH}}"
+    if kind == "notice" and isinstance(event.get("notice"), dict):
+        return f"{head}  {notice_headline(event['notice'])}"
     if kind in ("unit.online", "unit.offline") and event.get("unit"):
         return f"{head}  {event['unit']}"
     if not event.get("message_id"):
@@ -187,4 +190,70 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     more = "+" if outbox.get("more") else ""
     lines.append(f"{len(sent)}{more} sent recently" + (": " + ", ".join(
         f"{n} {state}" for state, n in sorted(states.items())) if sent else ""))
+    notices = summary.get("notices") or {}
+    if notices.get("items"):
+        more = "+" if notices.get("more") else ""
+        lines.append(f"{len(notices['items'])}{more} maintenance notices (lgsp notices):")
+        lines += ["  " + notice_headline(n) for n in notices["items"]]
     return lines
+
+
+# -- maintenance notices (R-OPS-4) ---------------------------------------------------
+
+
+def _province(iso_text: Any) -> datetime.datetime | None:
+    try:
+        moment = datetime.datetime.fromisoformat(str(iso_text))
+    except ValueError:
+        return None
+    return moment.astimezone(PROVINCE_TIME) if moment.tzinfo else None
+
+
+def notice_window(notice: Mapping[str, Any]) -> str:
+    """`2026-12-01 22:00–23:30 (+07)`, in the province's time; the end's date too when
+    it is another day."""
+    first, last = _province(notice.get("starts_at")), _province(notice.get("ends_at"))
+    if first is None or last is None:
+        return f"{_text(notice.get('starts_at'))}–{_text(notice.get('ends_at'))}"
+    end = last.strftime("%H:%M" if last.date() == first.date() else "%Y-%m-%d %H:%M")
+    return f"{first:%Y-%m-%d %H:%M}–{end} (+07)"
+
+
+def notice_headline(notice: Mapping[str, Any]) -> str:
+    """One line: severity, state, window, services, title."""
+    services = ", ".join(str(s) for s in notice.get("services") or [])
+    return "  ".join([_text(notice.get("severity")), _text(notice.get("state")),
+                      notice_window(notice), f"[{services}]", _text(notice.get("title"))])
+
+
+def notice_lines(notice: Mapping[str, Any], indent: str = "    ") -> list[str]:
+    """The headline, then the body's lines indented."""
+    body = str(notice.get("body") or "")
+    return [notice_headline(notice), *(indent + line for line in body.splitlines())]
+
+
+def print_current_notices(answer: Mapping[str, Any], out: TextIO) -> None:
+    """Each current notice: its headline, its id, its body."""
+    items = answer.get("items") or []
+    if not items:
+        print("(no maintenance notices)", file=out)
+        return
+    for number, notice in enumerate(items):
+        if number:
+            print(file=out)
+        head, *body = notice_lines(notice)
+        print(head, file=out)
+        print(f"    id: {_text(notice.get('id'))}", file=out)
+        for line in body:
+            print(line, file=out)
+
+
+def print_notice_history(page: Mapping[str, Any], out: TextIO) -> None:
+    items = page.get("items") or []
+    if not items:
+        print("(no notices)", file=out)
+        return
+    table(["ID", "SEVERITY", "STATE", "WINDOW", "SERVICES", "BY", "TITLE"],
+          [[n.get("id"), n.get("severity"), n.get("state"), notice_window(n),
+            ",".join(n.get("services") or []), n.get("created_by"),
+            _short(str(n.get("title") or ""))] for n in items], out)

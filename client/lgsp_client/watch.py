@@ -43,7 +43,7 @@ from lgsp_client.api import USER_AGENT, LgspClient
 from lgsp_client.autofetch import AutoFetcher
 from lgsp_client.config import normalise_endpoint
 from lgsp_client.errors import ConfigError, LgspApiError
-from lgsp_client.render import event_line, summary_lines
+from lgsp_client.render import event_line, notice_lines, summary_lines
 from lgsp_client.signing import HTTP_SCHEME_OF, canonical_query
 
 DEFAULT_HEARTBEAT = 60.0
@@ -383,6 +383,8 @@ class Watcher:
             return [json.dumps(frame, ensure_ascii=False, separators=(",", ":"))]
         if frame.get("type") == "summary":
             return summary_lines(frame)
+        if frame.get("type") == "notice" and isinstance(frame.get("notice"), dict):
+            return [event_line(frame), *notice_lines(frame["notice"])[1:]]  # then its body
         return [] if frame.get("type") in QUIET_TYPES else [event_line(frame)]
 
     def _fetch_waiting(self, summary: Mapping[str, Any]) -> None:

@@ -46,6 +46,38 @@ def test_a_destination_that_was_offline_finds_it_in_the_summary(local_hub: Local
         assert message_id in [i["id"] for i in summary["inbox"]["items"]]
 
 
+def test_a_notice_reaches_every_unit_connected_on_the_real_host(
+        local_hub: LocalHub) -> None:
+    """R-OPS-4: an operator's notice is pushed to the apps of other units at once, and its
+    cancellation too (docs/notices.md)."""
+    operator = app_of(local_hub, OPERATOR)
+    with app_of(local_hub, DEST).websocket() as dest, \
+            app_of(local_hub, SOURCE).websocket() as source:
+        for ws in (dest, source):
+            ws.send("sync")
+            ws.wait_for("summary")
+        status, made = operator.call("POST", "/v1/admin/notices", {
+            "title": "Bảo trì trục LGSP", "body": "Nâng cấp máy chủ.",
+            "severity": "maintenance", "ends_at": "2099-01-01T00:00:00Z",
+            "starts_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        assert status == 400 and made["error"]["code"] == "invalid_notice_window"  # > 30 days
+        now = int(time.time())
+        status, made = operator.call("POST", "/v1/admin/notices", {
+            "title": "Bảo trì trục LGSP", "body": "Nâng cấp máy chủ.",
+            "severity": "maintenance",
+            "ends_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 3600))})
+        assert status == 201, made
+        for ws in (dest, source):
+            assert ws.wait_for("notice")["notice"] == made
+        status, cancelled = operator.call("POST", f"/v1/admin/notices/{made['id']}/cancel")
+        assert status == 200 and cancelled["state"] == "cancelled"
+        for ws in (dest, source):
+            assert ws.wait_for("notice")["notice"]["state"] == "cancelled"
+    status, refused = app_of(local_hub, DEST).call("POST", "/v1/admin/notices", {
+        "title": "x", "body": "y", "severity": "info", "ends_at": "2099-01-01T00:00:00Z"})
+    assert status == 403 and refused["error"]["code"] == "forbidden"
+
+
 def test_an_unsigned_handshake_is_refused_with_401(local_hub: LocalHub) -> None:
     with pytest.raises(InvalidStatus) as refused:
         connect(local_hub.url.replace("http://", "ws://") + "/ws", open_timeout=10)

@@ -19,6 +19,13 @@ from .logs import (  # the audit and error logs' keys (keys/logs.py), re-exporte
     unit_audit_line as unit_audit_line,
     unit_audit_partition as unit_audit_partition,
 )
+from .notices import (  # maintenance notices' keys (keys/notices.py), re-exported
+    CURRENT_NOTICES as CURRENT_NOTICES,
+    NOTICES as NOTICES,
+    current_notice as current_notice,
+    notice as notice,
+    notice_end as notice_end,
+)
 from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from here
     SESSION_CLIENTS as SESSION_CLIENTS,
     SESSION_FAMILIES as SESSION_FAMILIES,
