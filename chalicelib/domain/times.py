@@ -47,6 +47,11 @@ def province_clock(value: int | str | None) -> str:
     return datetime.fromtimestamp(epoch, PROVINCE_TZ).strftime("%Y-%m-%d %H:%M")
 
 
+def province_hour(epoch: int) -> str:
+    """The province's hour of an instant ('2026-11-30T09')."""
+    return datetime.fromtimestamp(epoch, PROVINCE_TZ).strftime("%Y-%m-%dT%H")
+
+
 def province_month(epoch: int) -> str:
     """The province's calendar month of an instant ('2026-11')."""
     return province_day(epoch)[:7]

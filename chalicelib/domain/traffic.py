@@ -39,6 +39,8 @@ FIGURES: tuple[tuple[str, str], ...] = (
     ("undeliverable", "undeliverable"))
 FIGURE_NAMES = tuple(figure for figure, _ in FIGURES)
 EVENTS = ("sent", "received", "rejected", "failed_fetches", "expired", "undeliverable")
+# The counter fields that are failures: also added per province hour (the dashboard).
+FAILURE_FIELDS = ("rejected", "failures", "expired", "undeliverable")
 MAX_RANKED = 20_000  # units a ranking lists at most
 # What a ranking may be ordered by (the query's `by`) and the counter field it reads.
 RANK_BY = {"sent": "sent", "received": "received", "failures": "failures",
@@ -117,3 +119,8 @@ def ranked(rows: Mapping[str, Counts], by: str, limit: int | None) -> list[str]:
     field = RANK_BY[by]
     order = sorted(rows, key=lambda unit: (-int(rows[unit].get(field, 0)), unit))
     return order if limit is None else order[:limit]
+
+
+def failures_of(counts: Counts) -> dict[str, int]:
+    """The failure fields of `counts` that are not zero."""
+    return {name: int(counts[name]) for name in FAILURE_FIELDS if counts.get(name)}

@@ -26,15 +26,16 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from chalicelib.domain import keys
+from chalicelib.domain import keys, traffic
 from chalicelib.domain.errors import ContentionError, TransactionConflictError
 from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Update
-from chalicelib.domain.times import province_day
+from chalicelib.domain.times import province_day, province_hour
 from chalicelib.services.deps import Deps
 
 log = logging.getLogger("lgsp.counters")
 SETTLE_AFTER = 60  # the sweeper leaves younger tallies to the request that wrote them
-_PER_TRANSACTION = 95  # tallies deleted with the 5 counter updates (at most 100 ops)
+_PER_TRANSACTION = 94  # tallies deleted with the 5 or 6 counter updates (at most 100 ops)
+HOUR_KEEP_SECONDS = 3 * 86400  # the hourly failures serve the last 24 hours
 _PAGE = 200
 
 
@@ -73,11 +74,12 @@ def drain(deps: Deps, *, limit: int) -> int:
 
 def _add(deps: Deps, tallies: Sequence[Item]) -> int:
     """Add tallies to their counters, grouped by unit and day; returns how many."""
-    groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
-    for item in tallies:
-        groups[(item["unit"], item["day"])].append(item)
+    groups: dict[tuple[str, str, int], list[Item]] = defaultdict(list)
+    for item in tallies:  # a failure's hour too: one hourly update per transaction at most
+        hour = int(item["at"]) // 3600 if traffic.failures_of(item["counts"]) else -1
+        groups[(item["unit"], item["day"], hour)].append(item)
     added = 0
-    for (unit, day), items in groups.items():
+    for (unit, day, _), items in groups.items():
         for start in range(0, len(items), _PER_TRANSACTION):
             chunk = items[start:start + _PER_TRANSACTION]
             try:
@@ -101,6 +103,21 @@ def province_shard(unit: str) -> str:
     return keys.province_stats(zlib.crc32(unit.encode()) % keys.PROVINCE_SHARDS)
 
 
+def _failure_hours(shard: str, tallies: Sequence[Item]) -> list[TransactOp]:
+    """The failures among `tallies`, added to the shard's counters of their province
+    hour (none when nothing failed: a success adds nothing here). `_add` groups tallies
+    so that those with failures share one hour."""
+    hours: dict[int, list[Item]] = defaultdict(list)
+    for item in tallies:
+        if traffic.failures_of(item["counts"]):
+            hours[int(item["at"]) // 3600 * 3600].append(item)
+    return [Update(*keys.stats_hour(shard, province_hour(start)),
+                   set={"kind": "province_failures", "hour": province_hour(start),
+                        "ttl": start + HOUR_KEEP_SECONDS},
+                   add=traffic.failures_of(_merge(*(i["counts"] for i in items))))
+            for start, items in sorted(hours.items())]
+
+
 def _adding(unit: str, day: str, tallies: Sequence[Item]) -> list[TransactOp]:
     total = dict(_merge(*(item["counts"] for item in tallies)))
     month, shard = day[:7], province_shard(unit)
@@ -113,7 +130,26 @@ def _adding(unit: str, day: str, tallies: Sequence[Item]) -> list[TransactOp]:
                    add=total),
             Update(*keys.ranking(month, unit), set={"kind": "ranking", "unit": unit,
                                                     "month": month}, add=total),
+            *_failure_hours(shard, tallies),
             *(Delete(item["pk"], item["sk"], Condition(exists=True)) for item in tallies)]
+
+
+def recent_failures(deps: Deps, now: int, hours: int = 24) -> list[tuple[str, dict[str, int]]]:
+    """The province's failures of the last `hours` province hours (this one included),
+    oldest first: one bounded query per province shard."""
+    first = now // 3600 * 3600 - (hours - 1) * 3600
+    labels = [province_hour(first + n * 3600) for n in range(hours)]
+    found: dict[str, dict[str, int]] = {label: {} for label in labels}
+    for shard in range(keys.PROVINCE_SHARDS):
+        owner = keys.province_stats(shard)
+        page = deps.table.query(keys.stats_partition(owner),
+                                start=keys.stats_hour(owner, labels[0])[1],
+                                end=keys.stats_hour(owner, labels[-1])[1], limit=hours)
+        for item in page.items:
+            if item.get("hour") in found:
+                found[item["hour"]] = _merge(found[item["hour"]],
+                                               traffic.failures_of(item))
+    return [(label, found[label]) for label in labels]
 
 
 def _counts(item: Item | None) -> dict[str, int]:

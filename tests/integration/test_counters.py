@@ -58,3 +58,20 @@ def test_history_is_kept_by_province_month_and_old_utc_months_are_read_too(
     december = month_history(hub.deps, UNIT_A, "2026-12")
     assert [line["message"] for line in december] == ["old", message_id]
     assert month_history(hub.deps, UNIT_A, "2026-11") == []
+
+
+def test_failures_are_counted_by_province_hour_for_the_last_24_hours(hub: World) -> None:
+    """The dashboard's "failures of the last 24 h": a rejection lands in its province
+    hour; a success adds no hourly item at all; an hour leaves the window 24 h later."""
+    at(hub, LATE_EVENING_UTC)  # 06:30 on the 29th, province time
+    message_id = send(hub, b"z" * 10, [UNIT_B])
+    owner = counters.province_shard(UNIT_A)
+    hours = hub.deps.table.query(keys.stats_partition(owner), prefix=keys.STATS_HOUR)
+    assert hours.items == []  # nothing failed yet: a success writes no hour
+    refused = hub.b.post(f"/v1/messages/{message_id}/reject", {"reason": "Sai nơi nhận"})
+    assert refused.status == 200, refused.body
+    recent = counters.recent_failures(hub.deps, LATE_EVENING_UTC + 1800)
+    assert len(recent) == 24 and recent[-1][0] == "2026-11-29T07"
+    assert dict(recent)["2026-11-29T06"] == {"rejected": 1}
+    later = counters.recent_failures(hub.deps, LATE_EVENING_UTC + 24 * 3600)
+    assert all(counts == {} for _, counts in later)

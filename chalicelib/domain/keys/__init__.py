@@ -140,7 +140,7 @@ def history(unit_code: str, month: str, at: int, message_id: str, event: str
 
 # Counters (services/counters.py): a unit's (`STAT#{unit}`), the province's in shards of
 # units (`STAT#*{shard}`), each month's ranking (`RANK#{month}`), tallies not yet added.
-STATS_DAY, STATS_MONTH, STATS_UTC_DAY = "D#", "M#", "DAY#"
+STATS_DAY, STATS_MONTH, STATS_UTC_DAY, STATS_HOUR = "D#", "M#", "DAY#", "H#"
 TALLY_SHARDS, PROVINCE_SHARDS = 16, 8
 
 
@@ -156,6 +156,12 @@ def stats_day(unit_code: str, day: str) -> tuple[str, str]:
 def stats_month(unit_code: str, month: str) -> tuple[str, str]:
     """A unit's counters of one province month ('2026-11')."""
     return stats_partition(unit_code), f"{STATS_MONTH}{month}"
+
+
+def stats_hour(owner: str, hour: str) -> tuple[str, str]:
+    """The failures of one province hour ('2026-11-30T09') in a province shard: the
+    dashboard's last 24 hours."""
+    return stats_partition(owner), f"{STATS_HOUR}{hour}"
 
 
 def stats_utc_day(unit_code: str, day: str) -> tuple[str, str]:
