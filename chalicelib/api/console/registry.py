@@ -1,0 +1,7 @@
+"""The registry's console pages (R-JOIN-1, R-JOIN-5, R-OPS-3, R-PROP-11): units, their
+import and re-organisation (operators), apps and keys, people (operators and unit
+admins). Importing this module declares them all, in the menu's order."""
+
+from __future__ import annotations
+
+from chalicelib.api.console import registry_units  # noqa: F401 (they declare the routes)
