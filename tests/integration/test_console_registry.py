@@ -99,3 +99,101 @@ def test_a_unit_name_with_markup_is_shown_as_text(world: World, operator: Person
 
 def test_the_units_are_in_the_operators_menu(operator: Person) -> None:
     assert '/console/units">Đơn vị</a>' in operator.home.text
+
+
+# --- Import --------------------------------------------------------------------------
+
+GOOD_CSV = ("code,name,short_name\r\n000.01.31.H99,Sở Tài chính,STC\r\n"
+            "000.02.31.H99,Sở Y tế,\r\n")
+
+
+def test_an_import_is_a_dry_run_first_then_confirmed(world: World, operator: Person) -> None:
+    form = operator.get("/console/units/import")
+    assert form.status == 200 and 'id="import-form"' in form.text
+    report = operator.submit(form, {"format": "csv", "data": GOOD_CSV}, form="import-form")
+    assert report.status == 200, report.text[:400]
+    assert 'id="import-rows">2<' in report.text and 'id="import-good">2<' in report.text
+    assert 'class="line-good"' in report.text and "Sở Tài chính" in report.text
+    assert units.get_unit(world.deps, "000.01.31.H99") is None  # a dry run writes nothing
+    done = operator.submit(report, {"format": "csv", "data": GOOD_CSV}, form="import-apply")
+    assert done.status == 303 and done.location.endswith("/console/units?imported=2")
+    listed = operator.get("/console/units?imported=2")
+    assert "Đã nhập 2 đơn vị." in listed.text and "Sở Y tế" in listed.text
+    assert units.get_unit(world.deps, "000.02.31.H99") is not None
+
+
+def test_an_import_with_bad_rows_reports_each_and_offers_no_confirm(world: World,
+                                                                    operator: Person) -> None:
+    data = GOOD_CSV + f"000.05.00.H99,Bad\r\n{UNIT_A},Exists\r\n000.01.31.H99,Twice\r\n"
+    form = operator.get("/console/units/import")
+    report = operator.submit(form, {"format": "csv", "data": data}, form="import-form")
+    assert report.status == 200
+    assert 'id="import-apply"' not in report.text and 'id="import-invalid"' in report.text
+    for code in ("invalid_unit_code", "unit_exists", "duplicate_code"):
+        assert code in report.text
+    assert report.text.count('class="line-bad"') == 3
+    assert units.get_unit(world.deps, "000.01.31.H99") is None
+
+
+def test_an_unreadable_or_empty_list_is_a_400_with_the_form_again(operator: Person) -> None:
+    form = operator.get("/console/units/import")
+    empty = operator.submit(form, {"format": "csv", "data": "  "}, form="import-form")
+    assert empty.status == 400 and 'id="error"' in empty.text
+    unreadable = operator.submit(form, {"format": "json", "data": "{not json"},
+                                 form="import-form")
+    assert unreadable.status == 400 and 'id="import-form"' in unreadable.text
+    assert "The JSON does not parse" in unreadable.text
+
+
+def test_an_import_without_the_csrf_token_changes_nothing(world: World, operator: Person
+                                                          ) -> None:
+    answer = operator.browser.post("https://lgsp.test/console/units/import/apply",
+                                   {"csrf": "forged", "format": "csv", "data": GOOD_CSV})
+    assert answer.status == 403 and "csrf_failed" in answer.text
+    assert units.get_unit(world.deps, "000.01.31.H99") is None
+
+
+def test_a_unit_admin_cannot_import(world: World, admin_a: Person) -> None:
+    answer = admin_a.browser.post("https://lgsp.test/console/units/import/apply",
+                                  {"csrf": admin_a.home.hidden(), "format": "csv",
+                                   "data": GOOD_CSV})
+    assert answer.status == 403
+    assert units.get_unit(world.deps, "000.01.31.H99") is None
+
+
+# --- Re-organisation -----------------------------------------------------------------
+
+def test_a_merge_is_previewed_then_applied_with_its_legal_basis(world: World,
+                                                                operator: Person) -> None:
+    form = operator.get("/console/units/reorg")
+    assert form.status == 200
+    fields = {"kind": "merge", "units": f"{UNIT_A}, {UNIT_B}",
+              "successors": "000.04.31.H99; Sở Hợp nhất; SHN", "new_name": "",
+              "new_short_name": "", "decision_number": "12/QĐ-UBND",
+              "decision_date": "2026-01-05", "effective_date": "2020-01-01"}
+    preview = operator.submit(form, fields, form="reorg-form")
+    assert preview.status == 200, preview.text[:400]
+    assert "Sở Hợp nhất" in preview.text and "áp dụng ngay" in preview.text
+    assert units.get_unit(world.deps, "000.04.31.H99") is None  # nothing yet
+    done = operator.submit(preview, fields, form="reorg-apply")
+    assert done.status == 303 and "/console/units/reorg?done=" in done.location
+    after = operator.get(done.location.removeprefix("https://lgsp.test"))
+    assert 'id="notice"' in after.text and "12/QĐ-UBND" in after.text
+    merged = units.get_unit(world.deps, UNIT_A)
+    assert merged is not None and merged["status"] == "dissolved"
+    assert merged["successors"] == ["000.04.31.H99"]
+
+
+def test_a_reorg_that_does_not_hold_together_is_a_400_and_changes_nothing(
+        world: World, operator: Person) -> None:
+    form = operator.get("/console/units/reorg")
+    bad = operator.submit(form, {"kind": "merge", "units": UNIT_A, "successors": "",
+                                 "decision_number": "", "decision_date": "",
+                                 "effective_date": "2020-01-01"}, form="reorg-form")
+    assert bad.status == 400 and 'id="error"' in bad.text and 'id="reorg-form"' in bad.text
+    unknown = operator.submit(form, {"kind": "dissolve", "units": "000.00.77.H99",
+                                     "decision_number": "1/QĐ", "decision_date": "2026-01-01",
+                                     "effective_date": "2020-01-01"}, form="reorg-form")
+    assert unknown.status == 404 and "000.00.77.H99" in unknown.text
+    unit = units.get_unit(world.deps, UNIT_A)
+    assert unit is not None and unit["status"] == "active"

@@ -4,4 +4,7 @@ admins). Importing this module declares them all, in the menu's order."""
 
 from __future__ import annotations
 
-from chalicelib.api.console import registry_units  # noqa: F401 (they declare the routes)
+from chalicelib.api.console import (  # noqa: F401 (they declare the routes)
+    registry_changes,
+    registry_units,
+)

@@ -34,9 +34,11 @@ def units_list(view: View) -> Response:
                              cursor=None if q else cursor)
     more = view.url("/console/units", q=q, status=status or "", level=str(level or ""),
                     cursor=found.next_cursor or "") if found.next_cursor else None
-    return view.render("registry_units.html", found=found, q=q, wanted_status=status or "",
-                       level=str(level or ""), statuses=UNIT_STATUSES, levels=LEVELS,
-                       more=more)
+    imported = view.arg("imported")
+    notice = view.t["import_done"].format(n=imported) if imported.isdigit() else None
+    return view.render("registry_units.html", notice=notice, found=found, q=q,
+                       wanted_status=status or "", level=str(level or ""),
+                       statuses=UNIT_STATUSES, levels=LEVELS, more=more)
 
 
 @console_route("/console/units/{code}", ["GET"], summary="Operators: one unit, its apps, "
