@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.services import units
+from chalicelib.services import registry, units
 from tests.support.console import OPERATOR, Person, console_overrides, sign_in, with_operator_unit
 from tests.support.hub import UNIT_A, UNIT_B, World
 
@@ -197,3 +197,103 @@ def test_a_reorg_that_does_not_hold_together_is_a_400_and_changes_nothing(
     assert unknown.status == 404 and "000.00.77.H99" in unknown.text
     unit = units.get_unit(world.deps, UNIT_A)
     assert unit is not None and unit["status"] == "active"
+
+
+# --- Apps and keys -------------------------------------------------------------------
+
+def test_an_operator_creates_an_app_and_sees_its_secret_once(world: World, operator: Person
+                                                             ) -> None:
+    page = operator.get(f"/console/apps?unit={UNIT_B}")
+    assert page.status == 200 and 'id="create-app"' in page.text
+    made = operator.submit(page, {"unit": UNIT_B, "name": "Phần mềm văn bản",
+                                  "algorithm": "hmac-sha256", "public_key": "",
+                                  "role": "app", "legacy": "no"}, form="create-app")
+    assert made.status == 200, made.text[:400]
+    assert 'id="secret-warning"' in made.text
+    secret = made.text.split('id="secret-key">')[1].split("<")[0]
+    key_id = made.text.split('id="access-key">')[1].split("<")[0]
+    assert len(secret) > 30 and made.headers["cache-control"] == "no-store"
+    listed = operator.get(f"/console/apps?unit={UNIT_B}")
+    assert key_id in listed.text and "Phần mềm văn bản" in listed.text
+    assert secret not in listed.text  # never again
+    detail = operator.get(f"/console/units/{UNIT_B}")
+    assert "Tạo ứng dụng" in detail.text and secret not in detail.text
+
+
+def test_an_operator_issues_another_key_and_the_old_one_stays(world: World, operator: Person
+                                                              ) -> None:
+    page = operator.get(f"/console/apps?unit={UNIT_A}")
+    app_id = page.text.split('id="app-')[1].split('"')[0]
+    added = operator.submit(page, {"algorithm": "hmac-sha256", "public_key": ""},
+                            form=f"add-key-{app_id}")
+    assert added.status == 200 and 'id="secret-key">' in added.text
+    key_id = added.text.split('id="access-key">')[1].split("<")[0]
+    listed = operator.get(f"/console/apps?unit={UNIT_A}")
+    assert listed.text.count("/revoke\">") == 2 and key_id in listed.text
+    assert "Cấp thêm khóa" in operator.get(f"/console/units/{UNIT_A}").text
+
+
+def test_a_unit_admin_revokes_a_key_of_their_unit_after_confirming(world: World,
+                                                                   admin_a: Person) -> None:
+    page = admin_a.get("/console/apps")
+    assert page.status == 200 and UNIT_A in page.text
+    assert 'id="create-app"' not in page.text  # keys are issued by the operators
+    link = page.text.split('/revoke">')[0].rsplit('href="', 1)[1] + "/revoke"
+    confirm = admin_a.get(link.removeprefix("https://lgsp.test"))
+    assert confirm.status == 200 and 'id="revoke-form"' in confirm.text
+    key_id = link.split("/keys/")[1].split("/")[0]
+    done = admin_a.submit(confirm, {}, form="revoke-form")
+    assert done.status == 303 and f"revoked={key_id}" in done.location
+    after = admin_a.get(done.location.removeprefix("https://lgsp.test"))
+    assert "Đã thu hồi khóa" in after.text, main(after)[:1500]
+    assert "Đã thu hồi (" in after.text
+    found = registry.find_verification_key(world.deps, key_id)
+    assert found is not None and not found.active
+
+
+def test_a_unit_admin_sees_and_touches_nothing_of_another_unit(world: World, admin_a: Person,
+                                                               operator: Person) -> None:
+    other = operator.get(f"/console/apps?unit={UNIT_B}")
+    app_b = other.text.split('id="app-')[1].split('"')[0]
+    key_b = other.text.split('id="key-')[1].split('"')[0]
+    listed = admin_a.get(f"/console/apps?unit={UNIT_B}")
+    assert listed.status == 403 and app_b not in listed.text and key_b not in listed.text
+    confirm = admin_a.get(f"/console/apps/{app_b}/keys/{key_b}/revoke")
+    assert confirm.status == 404 and key_b not in main(confirm)
+    revoke = admin_a.browser.post(f"https://lgsp.test/console/apps/{app_b}/keys/{key_b}/revoke",
+                                  {"csrf": admin_a.home.hidden()})
+    assert revoke.status == 404
+    found = registry.find_verification_key(world.deps, key_b)
+    assert found is not None and found.active
+    create = admin_a.browser.post("https://lgsp.test/console/apps", {
+        "csrf": admin_a.home.hidden(), "unit": UNIT_A, "name": "x", "algorithm": "hmac-sha256"})
+    assert create.status == 403
+    added = admin_a.browser.post(f"https://lgsp.test/console/apps/{app_b}/keys",
+                                 {"csrf": admin_a.home.hidden(), "algorithm": "hmac-sha256"})
+    assert added.status == 404 and "secret" not in main(added)
+
+
+def test_a_revoke_without_the_csrf_token_changes_nothing(world: World, operator: Person
+                                                         ) -> None:
+    page = operator.get(f"/console/apps?unit={UNIT_A}")
+    app_a = page.text.split('id="app-')[1].split('"')[0]
+    key_a = page.text.split('id="key-')[1].split('"')[0]
+    answer = operator.browser.post(
+        f"https://lgsp.test/console/apps/{app_a}/keys/{key_a}/revoke", {"csrf": "forged"})
+    assert answer.status == 403 and "csrf_failed" in answer.text
+    found = registry.find_verification_key(world.deps, key_a)
+    assert found is not None and found.active
+
+
+def test_an_app_name_with_markup_is_shown_as_text(world: World, operator: Person) -> None:
+    registry.create_app(world.deps, UNIT_A, XSS)
+    page = operator.get(f"/console/apps?unit={UNIT_A}")
+    assert XSS not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+def test_a_bad_app_form_is_a_400_with_the_form_again(world: World, operator: Person) -> None:
+    page = operator.get(f"/console/apps?unit={UNIT_A}")
+    answer = operator.submit(page, {"unit": UNIT_A, "name": "", "algorithm": "hmac-sha256",
+                                    "role": "app", "legacy": "no"}, form="create-app")
+    assert answer.status == 400 and 'id="error"' in answer.text
+    assert 'id="create-app"' in answer.text

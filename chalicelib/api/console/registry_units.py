@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.api.console.base import OPERATOR, View, console_route, nav_item
+from chalicelib.api.console.base import OPERATOR, View, console_route
 from chalicelib.domain.unit_schemas import UNIT_STATUSES
 
 PAGE = 50
 LEVELS = ("1", "2", "3", "4")
 
-nav_item("/console/units", "nav_units", True)
 
 
 def _filters(view: View) -> tuple[str, str | None, int | None]:
