@@ -297,3 +297,70 @@ def test_a_bad_app_form_is_a_400_with_the_form_again(world: World, operator: Per
                                     "role": "app", "legacy": "no"}, form="create-app")
     assert answer.status == 400 and 'id="error"' in answer.text
     assert 'id="create-app"' in answer.text
+
+
+# --- People --------------------------------------------------------------------------
+
+def test_a_unit_admin_creates_a_person_and_sees_the_link_once(world: World, admin_a: Person
+                                                              ) -> None:
+    from chalicelib.services import people
+    page = admin_a.get("/console/people")
+    assert page.status == 200 and "quantri@" in main(page)
+    assert 'id="role-operator"' not in page.text  # only operators make operators
+    made = admin_a.submit(page, {"unit": UNIT_A, "username": "nhanvien", "name": "Lê Văn C",
+                                 "email": "", "roles": "member"}, form="create-person")
+    assert made.status == 200, made.text[:400]
+    link = made.text.split('id="link">')[1].split("<")[0]
+    assert link.startswith("https://lgsp.test/sso/setup/")
+    listed = admin_a.get("/console/people")
+    assert "nhanvien@" in listed.text and link not in listed.text
+    item = people.load(world.deps, made.text.split('id="person-account">')[1].split("<")[0])
+    assert item is not None and item["created_by"]
+
+
+def test_disable_enable_and_reset(world: World, operator: Person) -> None:
+    from chalicelib.services import people
+    member = sign_in(world, UNIT_A, "nhanvien", ["member"])
+    page = operator.get(f"/console/people?unit={UNIT_A}")
+    assert 'name="status" value="disabled"' in page.text
+    off = operator.submit(page, {"unit": UNIT_A, "status": "disabled"}, form="status-nhanvien")
+    assert off.status == 303 and "done=disabled" in off.location
+    after = operator.get(off.location.removeprefix("https://lgsp.test"))
+    assert 'id="notice"' in after.text
+    item = people.load(world.deps, member.account)
+    assert item is not None and item["status"] == "disabled"
+    assert member.get("/console").status in (303, 403)  # their session ended
+    assert 'name="status" value="active"' in after.text
+    on = operator.submit(after, {"unit": UNIT_A, "status": "active"}, form="status-nhanvien")
+    assert on.status == 303 and "done=active" in on.location
+    reset = operator.submit(operator.get(f"/console/people?unit={UNIT_A}"),
+                            {"unit": UNIT_A}, form="reset-nhanvien")
+    assert reset.status == 200 and "/sso/setup/" in reset.text
+
+
+def test_a_unit_admin_cannot_see_or_change_another_units_people(world: World,
+                                                                admin_a: Person) -> None:
+    sign_in(world, UNIT_B, "nguoib", ["member"])
+    listed = admin_a.get(f"/console/people?unit={UNIT_B}")
+    assert listed.status == 403 and "nguoib" not in listed.text
+    off = admin_a.browser.post("https://lgsp.test/console/people/nguoib/status", {
+        "csrf": admin_a.home.hidden(), "unit": UNIT_B, "status": "disabled"})
+    assert off.status == 403 and "nguoib" not in main(off)
+    reset = admin_a.browser.post("https://lgsp.test/console/people/nguoib/reset", {
+        "csrf": admin_a.home.hidden(), "unit": UNIT_B})
+    assert reset.status == 403 and "/sso/setup/" not in reset.text
+    made = admin_a.browser.post("https://lgsp.test/console/people", {
+        "csrf": admin_a.home.hidden(), "unit": UNIT_B, "username": "ke", "name": "x",
+        "roles": "member"})
+    assert made.status == 403 and "/sso/setup/" not in made.text
+
+
+def test_a_person_form_without_csrf_or_with_bad_input(world: World, operator: Person) -> None:
+    forged = operator.browser.post("https://lgsp.test/console/people", {
+        "csrf": "forged", "unit": UNIT_A, "username": "ke", "name": "x", "roles": "member"})
+    assert forged.status == 403 and "csrf_failed" in forged.text
+    page = operator.get(f"/console/people?unit={UNIT_A}")
+    bad = operator.submit(page, {"unit": UNIT_A, "username": "1bad", "name": "x",
+                                 "roles": "member"}, form="create-person")
+    assert bad.status == 400 and 'id="create-person"' in bad.text
+    assert "ke@" not in operator.get(f"/console/people?unit={UNIT_A}").text

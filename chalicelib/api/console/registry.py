@@ -7,9 +7,11 @@ from __future__ import annotations
 from chalicelib.api.console import (  # noqa: F401 (they declare the routes)
     registry_apps,
     registry_changes,
+    registry_people,
     registry_units,
 )
 from chalicelib.api.console.base import nav_item
 
 nav_item("/console/units", "nav_units", True)
 nav_item("/console/apps", "nav_apps", None)
+nav_item("/console/people", "nav_people", None)

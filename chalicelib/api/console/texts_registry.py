@@ -151,6 +151,26 @@ VI: dict[str, str] = {
     "revoke_title": "Thu hồi khóa",
     "revoke_text": "Khóa bị thu hồi sẽ ngừng hoạt động ngay lập tức và không thể khôi phục.",
     "revoke_confirm": "Thu hồi ngay",
+    "people_page_title": "Tài khoản người dùng",
+    "person_ready": "Đã đặt mật khẩu / xác thực hai bước",
+    "person_disable": "Khóa",
+    "person_enable": "Mở khóa",
+    "person_reset": "Cấp liên kết mới",
+    "person_disabled": "Đã khóa tài khoản; mọi phiên đăng nhập của người đó đã kết thúc.",
+    "person_active": "Đã mở khóa tài khoản.",
+    "person_bad_status": "Trạng thái không hợp lệ.",
+    "person_create": "Tạo tài khoản",
+    "person_username": "Tên đăng nhập",
+    "person_username_help": "Chữ thường a-z, số, dấu chấm, gạch dưới, gạch ngang; bắt đầu "
+                            "bằng chữ cái.",
+    "link_title": "Liên kết đặt mật khẩu",
+    "link_created": "Đã tạo tài khoản. Hãy gửi liên kết dưới đây cho người dùng để họ tự đặt "
+                    "mật khẩu.",
+    "link_reset": "Đã cấp liên kết mới. Mật khẩu cũ vẫn dùng được cho đến khi liên kết được "
+                  "sử dụng.",
+    "link": "Liên kết dùng một lần",
+    "link_expires": "Hết hạn lúc",
+    "link_once": "Liên kết chỉ hiển thị một lần trên trang này; nếu mất, hãy cấp liên kết mới.",
 }
 
 EN: dict[str, str] = {
@@ -301,4 +321,22 @@ EN: dict[str, str] = {
     "revoke_title": "Revoke a key",
     "revoke_text": "A revoked key stops working at once and cannot be restored.",
     "revoke_confirm": "Revoke now",
+    "people_page_title": "People",
+    "person_ready": "Password set / two-step sign-in",
+    "person_disable": "Disable",
+    "person_enable": "Enable",
+    "person_reset": "New link",
+    "person_disabled": "Account disabled; every session of theirs has ended.",
+    "person_active": "Account enabled.",
+    "person_bad_status": "Not a valid status.",
+    "person_create": "Create a person",
+    "person_username": "Username",
+    "person_username_help": "Lower-case a-z, digits, '.', '_', '-'; starting with a letter.",
+    "link_title": "Password setup link",
+    "link_created": "The person is created. Send them the link below so they set their own "
+                    "password.",
+    "link_reset": "A new link is issued. The old password works until the link is used.",
+    "link": "One-time link",
+    "link_expires": "Expires at",
+    "link_once": "The link is shown only once, on this page; if it is lost, issue a new one.",
 }
