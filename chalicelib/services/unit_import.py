@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -98,33 +99,64 @@ def _row_errors(deps: Deps, n: int, row: dict[str, Any], seen: set[str]
     return errors, None if errors else unit
 
 
-def _check(deps: Deps, rows: list[dict[str, Any]]) -> tuple[list[RowError], list[Item]]:
+def _check(deps: Deps, rows: list[dict[str, Any]]
+           ) -> tuple[list[RowError], list[tuple[int, Item]]]:
+    """Every row's errors, and the good rows' units (with their row numbers)."""
     errors: list[RowError] = []
-    good: list[Item] = []
+    good: list[tuple[int, Item]] = []
     seen: set[str] = set()
     for n, row in enumerate(rows, start=1):
         bad, unit = _row_errors(deps, n, row, seen)
         errors += bad
         if unit is not None:
-            good.append(unit)
+            good.append((n, unit))
     return errors, good
 
 
-def import_units(deps: Deps, caller: Caller, *, fmt: str, data: str, dry_run: bool
-                 ) -> ImportReport:
+def _checked(deps: Deps, caller: Caller, fmt: str, data: str
+             ) -> tuple[int, list[RowError], list[tuple[int, Item]]]:
     require_operator(deps, caller)
     rows = _rows(fmt, data)
     if len(rows) > MAX_ROWS:
         raise InvalidRequestError(f"At most {MAX_ROWS} rows per import.",
                                   code="import_too_large")
     errors, good = _check(deps, rows)
+    return len(rows), errors, good
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A good row of a dry run: the unit it would register."""
+
+    row: int
+    code: str
+    name: str
+    level: int
+    parent: str | None
+
+
+def plan(deps: Deps, caller: Caller, *, fmt: str, data: str
+         ) -> tuple[ImportReport, list[Planned]]:
+    """A dry run's report, plus the unit each good row would register (what a person
+    checks, row by row, before confirming). Writes nothing."""
+    count, errors, good = _checked(deps, caller, fmt, data)
+    report = ImportReport(dry_run=True, rows=count, valid=not errors, imported=0,
+                          errors=errors)
+    return report, [Planned(n, u["code"], u["name"], u["level"], u["parent"])
+                    for n, u in good]
+
+
+def import_units(deps: Deps, caller: Caller, *, fmt: str, data: str, dry_run: bool
+                 ) -> ImportReport:
+    count, errors, rows_good = _checked(deps, caller, fmt, data)
+    good = [unit for _, unit in rows_good]
     if errors and not dry_run:
         raise UnprocessableError(
             f"{len(errors)} row(s) are not valid; nothing was imported (see `errors`, or "
             "send a dry run for the whole report).", code="import_invalid",
             errors=[e.model_dump() for e in errors])
     if errors or dry_run:
-        return ImportReport(dry_run=dry_run, rows=len(rows), valid=not errors, imported=0,
+        return ImportReport(dry_run=dry_run, rows=count, valid=not errors, imported=0,
                             errors=errors)
     good.sort(key=lambda unit: unit["level"])  # parents first
     imported = 0
@@ -141,5 +173,5 @@ def import_units(deps: Deps, caller: Caller, *, fmt: str, data: str, dry_run: bo
                 "rows will be reported as existing.", code="import_conflict",
                 imported=imported) from exc
         imported += len(ops) // 3
-    return ImportReport(dry_run=False, rows=len(rows), valid=True, imported=imported,
+    return ImportReport(dry_run=False, rows=count, valid=True, imported=imported,
                         errors=[])
