@@ -18,5 +18,5 @@ def test_both_languages_have_every_word() -> None:
 
 def test_every_word_a_template_asks_for_exists() -> None:
     asked = {m.group(1) for path in TEMPLATES.glob("*.html")
-             for m in re.finditer(r"\bt\.([a-z0-9_]+)", path.read_text())}
+             for m in re.finditer(r"\bt\.([a-z0-9_]+)\b(?!\()", path.read_text())}
     assert asked and not asked - set(TEXTS["vi"]), asked - set(TEXTS["vi"])
