@@ -1,0 +1,113 @@
+"""The console's exchange history, connections, trace and presence pages (R-PROP-11,
+R-PROP-12, R-SEND-5; docs/console-reports.md): what they show is what the API answers,
+paging follows the service's cursor, and a unit admin sees nothing of another unit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.api.console import history
+from tests.integration.test_console_reports import fetch, link, xlsx_rows
+from tests.integration.test_report_connections import sessions
+from tests.integration.test_reports import a_month_of_traffic, download, get
+from tests.support.console import OPERATOR, console_overrides, sign_in, with_operator_unit
+from tests.support.hub import UNIT_A, UNIT_B, World
+from tests.support.ws import WsApp
+
+__all__ = ["sessions"]
+NOVEMBER = "period=month&date=2026-11"
+
+
+@pytest.fixture
+def hub_overrides() -> dict[str, Any]:
+    return console_overrides()
+
+
+@pytest.fixture
+def world(hub: World) -> Iterator[World]:
+    yield from with_operator_unit(hub)
+
+
+@pytest.fixture
+def traffic(world: World) -> World:
+    a_month_of_traffic(world)
+    return world
+
+
+def message_ids(html: str) -> list[str]:
+    return re.findall(r'/console/trace\?id=([A-Za-z0-9]+)"', html)
+
+
+def test_the_history_pages_through_the_apis_lines(traffic: World,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history, "PAGE", 2)
+    admin = sign_in(traffic, UNIT_A, "quantri", ["unit_admin"])
+    api = get(traffic.a, f"/v1/reports/units/{UNIT_A}/history?{NOVEMBER}&limit=200").body
+    expected = [item["message_id"] for item in api["items"]]
+    assert len(expected) > 2
+    seen: list[str] = []
+    page = admin.get(f"/console/reports/history?{NOVEMBER}")
+    while True:
+        assert page.status == 200, page.text[:300]
+        seen += message_ids(page.text)
+        if 'id="next-page"' not in page.text:
+            break
+        page = admin.get(link(page.text, "next-page").removeprefix("https://lgsp.test"))
+    assert seen == expected
+
+
+def test_the_history_filters_and_exports_as_the_api_does(traffic: World) -> None:
+    admin = sign_in(traffic, UNIT_A, "quantri", ["unit_admin"])
+    query = f"{NOVEMBER}&direction=sent&priority=khan&event=&counterpart="
+    page = admin.get(f"/console/reports/history?{query}")
+    api = get(traffic.a, f"/v1/reports/units/{UNIT_A}/history?{NOVEMBER}&direction=sent"
+                         "&priority=khan").body
+    assert message_ids(page.text) == [i["message_id"] for i in api["items"]]
+    assert len(api["items"]) >= 1
+    status, _, body = fetch(admin, link(page.text, "export-xlsx"))
+    assert status == 200
+    assert xlsx_rows(body) == xlsx_rows(download(
+        traffic.a, f"/v1/reports/units/{UNIT_A}/history/xlsx?{NOVEMBER}&direction=sent"
+                   "&priority=khan")[1])
+    wrong = admin.get(f"/console/reports/history?{NOVEMBER}&direction=sideways")
+    assert wrong.status == 400 and 'id="error"' in wrong.text
+    assert 'id="history-table"' not in wrong.text
+
+
+def test_a_unit_admin_cannot_read_another_units_history(traffic: World) -> None:
+    admin = sign_in(traffic, UNIT_A, "quantri", ["unit_admin"])
+    for path in ("/console/reports/history", "/console/reports/history/export",
+                 "/console/reports/connections", "/console/reports/connections/export"):
+        answer = admin.get(f"{path}?{NOVEMBER}&unit={UNIT_B}&format=xlsx")
+        assert answer.status == 403, path
+        assert 'id="history-table"' not in answer.text and "forbidden" in answer.text
+
+
+def test_an_operator_picks_a_unit_for_its_history(traffic: World) -> None:
+    operator = sign_in(traffic, OPERATOR, "vanhanh", ["operator"])
+    first = operator.get("/console/reports/history")
+    assert first.status == 200 and 'id="pick-unit"' in first.text
+    page = operator.get(f"/console/reports/history?{NOVEMBER}&unit={UNIT_B}")
+    api = get(traffic.b, f"/v1/reports/units/{UNIT_B}/history?{NOVEMBER}").body
+    assert message_ids(page.text) == [i["message_id"] for i in api["items"]][:history.PAGE]
+
+
+def test_connections_show_the_union_per_day(world: World,
+                                            sessions: dict[str, WsApp]) -> None:
+    admin = sign_in(world, UNIT_B, "quantri", ["unit_admin"])
+    page = admin.get("/console/reports/connections?period=day&date=2026-12-01")
+    assert page.status == 200, page.text[:300]
+    api = get(world.b, f"/v1/reports/units/{UNIT_B}/connections?period=day&date=2026-12-01"
+              ).body
+    assert api["online_seconds"] == 4 * 3600
+    assert 'id="online-time">4 giờ 0 phút<' in page.text
+    assert 'id="connects">2<' in page.text
+    assert '<th scope="row">12-01</th><td class="num">240</td>' in page.text
+    status, _, body = fetch(admin, link(page.text, "export-xlsx"))
+    assert status == 200
+    assert xlsx_rows(body) == xlsx_rows(download(
+        world.b, f"/v1/reports/units/{UNIT_B}/connections/xlsx?period=day&date=2026-12-01")[1])
