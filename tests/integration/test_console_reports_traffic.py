@@ -11,15 +11,17 @@ from typing import Any
 import pytest
 
 from chalicelib.api.console import history
-from tests.integration.test_console_reports import fetch, link, xlsx_rows
+from tests.integration.test_console_reports import fetch, link, operator_app, xlsx_rows
+from tests.integration.test_exchange_flow import receive, send
 from tests.integration.test_report_connections import sessions
 from tests.integration.test_reports import a_month_of_traffic, download, get
 from tests.support.console import OPERATOR, console_overrides, sign_in, with_operator_unit
-from tests.support.hub import UNIT_A, UNIT_B, World
+from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, World
 from tests.support.ws import WsApp
 
 __all__ = ["sessions"]
 NOVEMBER = "period=month&date=2026-11"
+TITLE = "Công văn mật số 12"
 
 
 @pytest.fixture
@@ -111,3 +113,56 @@ def test_connections_show_the_union_per_day(world: World,
     assert status == 200
     assert xlsx_rows(body) == xlsx_rows(download(
         world.b, f"/v1/reports/units/{UNIT_B}/connections/xlsx?period=day&date=2026-12-01")[1])
+
+
+def trace_events(html: str) -> list[str]:
+    table = html.split('id="trace-table"')[1].split("</table>", maxsplit=1)[0]
+    return re.findall(r'<th scope="row">([a-z_]+)</th>', table)
+
+
+def test_the_trace_shows_the_apis_lines_and_no_content(world: World) -> None:
+    message_id = send(world, b"noi dung mat", [UNIT_B], title=TITLE)
+    receive(world.b, message_id)
+    admin = sign_in(world, UNIT_A, "quantri", ["unit_admin"])
+    page = admin.get(f"/console/trace?id={message_id}")
+    assert page.status == 200, page.text[:300]
+    api = world.a.get(f"/v1/messages/{message_id}/trace").body
+    assert trace_events(page.text) == [line["event"] for line in api["items"]]
+    assert 'id="message-source">000.00.01.H99<' in page.text
+    assert "noi dung mat" not in page.text and TITLE not in page.text
+    operator = sign_in(world, OPERATOR, "vanhanh", ["operator"])
+    seen = operator.get(f"/console/trace?id={message_id}")
+    assert seen.status == 200 and trace_events(seen.text) == trace_events(page.text)
+    assert operator.get("/console/trace?id=nosuchmessage").status == 404
+
+
+def test_a_unit_admin_cannot_trace_another_units_message(world: World) -> None:
+    message_id = send(world, b"noi dung", [UNIT_B])
+    stranger = sign_in(world, UNIT_C, "quantri", ["unit_admin"])
+    answer = stranger.get(f"/console/trace?id={message_id}")
+    assert answer.status == 404 and "message_not_found" in answer.text
+    main = answer.text.split('id="main"')[1]
+    assert message_id not in main and 'id="trace-table"' not in main
+    receiver = sign_in(world, UNIT_B, "quantri", ["unit_admin"])
+    assert receiver.get(f"/console/trace?id={message_id}").status == 200
+
+
+def test_presence_for_operators_and_for_a_unit(world: World,
+                                              sessions: dict[str, WsApp]) -> None:
+    operator = sign_in(world, OPERATOR, "vanhanh", ["operator"])
+    page = operator.get("/console/presence")
+    assert page.status == 200, page.text[:300]
+    online = get(operator_app(world), "/v1/presence/online").body
+    listed = re.findall(r'/console/presence\?unit=([0-9.A-Z]+)"', page.text)
+    assert listed == [u["unit"] for u in online["items"]] and UNIT_B in listed
+    one = operator.get(f"/console/presence?unit={UNIT_B}")
+    assert 'id="presence-state"' in one.text and "Đang kết nối" in one.text
+    admin = sign_in(world, UNIT_B, "quantri", ["unit_admin"])
+    own = admin.get("/console/presence")
+    assert own.status == 200 and 'id="online"' not in own.text
+    api = get(world.b, "/v1/presence/history").body
+    rows = own.text.split('id="presence-history-table"')[1].split("</table>")[0]
+    assert rows.count("<tr>") - 1 == len(api["items"]) > 0
+    other = sign_in(world, UNIT_A, "quantri", ["unit_admin"])
+    refused = other.get(f"/console/presence?unit={UNIT_B}")
+    assert refused.status == 403 and 'id="presence-state"' not in refused.text
