@@ -166,3 +166,17 @@ def test_presence_for_operators_and_for_a_unit(world: World,
     other = sign_in(world, UNIT_A, "quantri", ["unit_admin"])
     refused = other.get(f"/console/presence?unit={UNIT_B}")
     assert refused.status == 403 and 'id="presence-state"' not in refused.text
+
+
+def test_only_operators_trace_any_message(world: World) -> None:
+    from chalicelib.domain.errors import ForbiddenError
+    from chalicelib.domain.signatures import Caller
+    from chalicelib.services import status
+    message_id = send(world, b"noi dung", [UNIT_B])
+    source = Caller(unit=UNIT_A, app="app", key_id="k", algorithm="ed25519", nonce=None,
+                    created=0)
+    with pytest.raises(ForbiddenError):  # even the message's own source, as a unit
+        status.any_message_status(world.deps, source, message_id)
+    operator = Caller(unit=OPERATOR, app="app", key_id="k", algorithm="ed25519", nonce=None,
+                      created=0)
+    assert status.any_message_status(world.deps, operator, message_id).message.id == message_id
