@@ -24,8 +24,9 @@ from chalicelib.domain.schemas import (
 )
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
-from chalicelib.services.access import message_for_party
+from chalicelib.services.access import load_message, message_for_party
 from chalicelib.services.deps import Deps
+from chalicelib.services.roles import require_operator
 from chalicelib.services.views import (
     delivery_view,
     message_view,
@@ -40,17 +41,28 @@ def message_status(deps: Deps, caller: Caller, message_id: str) -> MessageStatus
     """The source sees every destination (first page); a destination only its own."""
     msg, is_source = message_for_party(deps, message_id, caller.unit)
     if is_source:
-        deliveries = _deliveries(deps, msg, limit=FIRST_DELIVERIES, cursor=None)
-        trace = _trace(deps, msg, limit=FIRST_TRACE, cursor=None)
-        return MessageStatus(message=message_view(msg), deliveries=deliveries.items,
-                             deliveries_next_cursor=deliveries.next_cursor,
-                             trace=trace.items, trace_next_cursor=trace.next_cursor)
+        return _source_status(deps, msg)
     own = deps.table.get(*keys.delivery(message_id, caller.unit))
     return MessageStatus(
         message=message_view(msg),
         deliveries=[delivery_view(own) if own else unstored_delivery_view(caller.unit,
                                                                           msg["state"])],
         trace=[trace_view(line) for line in lifecycle.destination_trace(msg, own)])
+
+
+def any_message_status(deps: Deps, caller: Caller, message_id: str) -> MessageStatus:
+    """Operators (the console's trace search): any message, as its source sees it; anyone
+    else is refused (403), whether or not the message exists."""
+    require_operator(deps, caller)
+    return _source_status(deps, load_message(deps, message_id))
+
+
+def _source_status(deps: Deps, msg: Item) -> MessageStatus:
+    deliveries = _deliveries(deps, msg, limit=FIRST_DELIVERIES, cursor=None)
+    trace = _trace(deps, msg, limit=FIRST_TRACE, cursor=None)
+    return MessageStatus(message=message_view(msg), deliveries=deliveries.items,
+                         deliveries_next_cursor=deliveries.next_cursor,
+                         trace=trace.items, trace_next_cursor=trace.next_cursor)
 
 
 def deliveries(deps: Deps, caller: Caller, message_id: str, *, limit: int,

@@ -7,7 +7,14 @@ them all, in the menu's order.
 
 from __future__ import annotations
 
-from chalicelib.api.console import auth, dashboard, registry  # noqa: F401 (they declare the routes)
+from chalicelib.api.console import (  # noqa: F401 (they declare the routes, in menu order)
+    auth,
+    dashboard,
+    registry,
+    reports,
+    history,
+    traffic,
+)
 from chalicelib.api.console.base import console_api
 
 __all__ = ["console_api"]
