@@ -9,6 +9,7 @@ error is shown as a page with its code, never a stack trace. Pages are server-re
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.services.console_sessions import ConsoleSession
     from chalicelib.services.deps import Deps
 
+log = logging.getLogger("lgsp.console")
 console_api = Blueprint(__name__)
 ROOT = "/console"
 SESSION_COOKIE, LOGIN_COOKIE = "lgsp_console", "lgsp_console_login"
@@ -41,6 +43,11 @@ class NavItem:
 
 
 NAV: list[NavItem] = [NavItem("/console", "nav_dashboard", None)]
+# The menu's order (a page not listed comes last, in the order it was declared).
+MENU = ("/console", "/console/requests", "/console/units", "/console/apps", "/console/people",
+        "/console/reports", "/console/reports/history", "/console/reports/connections",
+        "/console/trace", "/console/presence", "/console/errors", "/console/notices",
+        "/console/audit")
 
 
 def nav_item(path: str, label: str, operator: bool | None) -> None:
@@ -96,13 +103,24 @@ class View:
         clean = {k: v for k, v in query.items() if v}
         return f"{self.page.base}{path}" + (f"?{urllib.parse.urlencode(clean)}" if clean else "")
 
+    @property
+    def nav(self) -> list[NavItem]:
+        shown = [n for n in NAV if n.operator is None or n.operator == self.operator]
+        return sorted(shown, key=lambda n: MENU.index(n.path) if n.path in MENU else len(MENU))
+
+    @property
+    def current_nav(self) -> str:
+        """The menu item of this page: the longest menu path the page's path is under."""
+        path = self.page.request.path
+        under = [n.path for n in self.nav if path == n.path or path.startswith(n.path + "/")]
+        return max(under, key=len, default="")
+
     def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
         return pages.render(
             self.page, f"console/{template}", status=status, texts=self.t,
             static=f"{self.page.base}{ROOT}/static", base=self.page.base, me=self.person,
             operator=self.operator, csrf=pages.csrf_token(self.deps, self.page),
-            nav=[n for n in NAV if n.operator is None or n.operator == self.operator],
-            here=self.page.request.path, banner=_banner(self.deps), **context)
+            nav=self.nav, current=self.current_nav, banner=_banner(self.deps, self.t), **context)
 
     def redirect(self, path: str, **query: str) -> Response:
         return pages.redirect(self.page, self.url(path, **query))
@@ -112,9 +130,15 @@ class View:
                            text=text, code=code)
 
 
-def _banner(deps: Deps) -> list[dict[str, Any]]:
-    """The maintenance notices every page shows (R-OPS-4)."""
-    return []
+def _banner(deps: Deps, t: dict[str, str]) -> list[dict[str, Any]]:
+    """The maintenance notices every page shows (R-OPS-4): active, or starting within a
+    week (one bounded query, `services/notices.current`)."""
+    from chalicelib.domain.times import province_clock
+    from chalicelib.services import notices
+    return [{"severity": n.severity, "title": n.title, "state": n.state,
+             "window": f"{province_clock(n.starts_at)} – {province_clock(n.ends_at)}",
+             "services": ", ".join(t[f"service_{s}"] for s in n.services)}
+            for n in notices.current(deps).items]
 
 
 def _login_redirect(page: pages.Page) -> Response:
@@ -133,6 +157,44 @@ def may_enter(person: dict[str, Any], operator: bool) -> bool:
                             & set(person["roles"]))
 
 
+def _answer(view: View, fn: Callable[..., Response], who: str, params: dict[str, str]
+            ) -> tuple[Response, str | None]:
+    """The page, or the refusal (with its code) of a person, page or form not allowed."""
+    if not may_enter(view.person, view.operator):
+        return view.refusal(403, view.t["refused_role"], code="forbidden"), "forbidden"
+    if (who == OPERATOR and not view.operator) or (
+            who == UNIT_ADMIN and not (view.operator or view.unit_admin)):
+        return view.refusal(403, view.t["refused_page"], code="forbidden"), "forbidden"
+    if view.page.request.method == "POST" and not pages.csrf_ok(view.deps, view.page):
+        return view.refusal(403, view.t["refused_csrf"], code="csrf_failed"), "csrf_failed"
+    try:
+        return fn(view, **params), None
+    except LgspError as err:
+        return view.refusal(err.status, err.message, code=err.code), err.code
+
+
+def _audit(view: View, path: str, params: dict[str, str], status: int,
+           code: str | None) -> None:
+    """Every change made in the console, done or refused, in the audit log with the
+    person (docs/audit.md); like the API's, a lost line never changes the answer."""
+    from chalicelib.domain import identifiers
+    from chalicelib.domain.errors import InvalidRequestError
+    from chalicelib.domain.logs import outcome_of
+    from chalicelib.services import audit_log
+    unit: str | None = params.get("code") or view.field("unit") or None
+    try:
+        if unit is not None:
+            identifiers.parse(unit)
+    except InvalidRequestError:
+        unit = None
+    try:
+        audit_log.record(view.deps, view.caller, f"POST {path}", unit=unit, target=params,
+                         outcome=outcome_of(status), status=status, code=code,
+                         request_id=view.page.request.context.get("requestId"))
+    except Exception:
+        log.exception("could not record POST %s (status %s) in the audit log", path, status)
+
+
 def console_route(path: str, methods: list[str], summary: str, *, who: str = ANYONE
                   ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """A console page: signed in (else to the login), allowed (`who`), CSRF-checked on
@@ -147,17 +209,10 @@ def console_route(path: str, methods: list[str], summary: str, *, who: str = ANY
             if session is None:
                 return _login_redirect(page)
             view = View(d, page, session, roles.is_operator(d, session.caller))
-            if not may_enter(session.person, view.operator):
-                return view.refusal(403, view.t["refused_role"], code="forbidden")
-            if (who == OPERATOR and not view.operator) or (
-                    who == UNIT_ADMIN and not (view.operator or view.unit_admin)):
-                return view.refusal(403, view.t["refused_page"], code="forbidden")
-            if request.method == "POST" and not pages.csrf_ok(d, page):
-                return view.refusal(403, view.t["refused_csrf"], code="csrf_failed")
-            try:
-                return fn(view, **params)
-            except LgspError as err:
-                return view.refusal(err.status, err.message, code=err.code)
+            response, code = _answer(view, fn, who, params)
+            if request.method == "POST":
+                _audit(view, path, params, response.status_code, code)
+            return response
 
         return handler
 

@@ -47,6 +47,26 @@ def _requests(view: View) -> list[Any]:
             and parse_iso(r.due_at) - now <= DUE_SOON_SECONDS]
 
 
+def _failures_24h(view: View) -> dict[str, Any]:
+    """Operators: the province's failures of the last 24 province hours, by kind and by
+    hour (a chart); a unit admin: the unit's error-log lines of the last 24 hours."""
+    now = view.deps.clock.now()
+    if view.operator:
+        from chalicelib.services import counters
+        hours = counters.recent_failures(view.deps, now)
+        kinds = ("rejected", "failures", "expired", "undeliverable")
+        totals = {k: sum(c.get(k, 0) for _, c in hours) for k in kinds}
+        labels = [label[-2:] + "h" for label, _ in hours]
+        values = [sum(c.values()) for _, c in hours]
+        chart = charts.bar_chart(labels, [(view.t["failures"], values)], every=3)
+        return {"totals": totals, "chart": chart, "labels": labels, "values": [values]}
+    from chalicelib.services import error_log
+    today = province_date(now)
+    period = Period("range", today - timedelta(days=1), today)
+    log = error_log.error_log(view.deps, view.caller, view.unit, period, limit=20)
+    return {"lines": [line for line in log.items if parse_iso(line.at) > now - 86400]}
+
+
 @console_route("/console", ["GET"], summary="The console's dashboard")
 def dashboard(view: View) -> Response:
     from chalicelib.services import presence
@@ -61,4 +81,5 @@ def dashboard(view: View) -> Response:
         if view.operator else None
     return view.render("dashboard.html", report=report, today=report.days[-1], chart=chart,
                        labels=labels, values=values, online=online,
-                       requests=_requests(view), failures=failures)
+                       requests=_requests(view), failures=failures,
+                       recent=_failures_24h(view))

@@ -81,9 +81,14 @@ EN: dict[str, str] = {
 
 
 def _merged() -> dict[str, dict[str, str]]:
-    from chalicelib.api.console import texts_dashboard, texts_registry, texts_reports
+    from chalicelib.api.console import (
+        texts_dashboard,
+        texts_operations,
+        texts_registry,
+        texts_reports,
+    )
     vi, en = dict(VI), dict(EN)
-    for area in (texts_dashboard, texts_registry, texts_reports):
+    for area in (texts_dashboard, texts_registry, texts_reports, texts_operations):
         vi.update(area.VI)
         en.update(area.EN)
     return {"vi": vi, "en": en}

@@ -28,6 +28,7 @@ VI: dict[str, str] = {
     "failures_24h": "Lỗi trong 24 giờ qua",
     "day": "Ngày",
     "more_online": "và các đơn vị khác",
+    "failures_by_hour": "Lỗi theo giờ (24 giờ qua, giờ Việt Nam)",
 }
 
 EN: dict[str, str] = {
@@ -56,4 +57,5 @@ EN: dict[str, str] = {
     "failures_24h": "Failures of the last 24 hours",
     "day": "Day",
     "more_online": "and more units",
+    "failures_by_hour": "Failures by hour (the last 24 hours, Vietnam time)",
 }
