@@ -7,7 +7,12 @@ them all, in the menu's order.
 
 from __future__ import annotations
 
-from chalicelib.api.console import auth, dashboard  # noqa: F401 (they declare the routes)
+from chalicelib.api.console import (  # noqa: F401 (they declare the routes)
+    auth,
+    dashboard,
+    requests,
+    requests_filing,
+)
 from chalicelib.api.console.base import console_api
 
 __all__ = ["console_api"]

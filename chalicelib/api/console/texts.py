@@ -81,9 +81,9 @@ EN: dict[str, str] = {
 
 
 def _merged() -> dict[str, dict[str, str]]:
-    from chalicelib.api.console import texts_dashboard
+    from chalicelib.api.console import texts_dashboard, texts_requests
     vi, en = dict(VI), dict(EN)
-    for area in (texts_dashboard,):
+    for area in (texts_dashboard, texts_requests):
         vi.update(area.VI)
         en.update(area.EN)
     return {"vi": vi, "en": en}
