@@ -14,6 +14,8 @@ from chalicelib.api.console import (  # noqa: F401 (they declare the routes)
     operations,
     registry,
     reports,
+    requests,
+    requests_filing,
     traffic,
 )
 from chalicelib.api.console.base import console_api

@@ -86,9 +86,11 @@ def _merged() -> dict[str, dict[str, str]]:
         texts_operations,
         texts_registry,
         texts_reports,
+        texts_requests,
     )
     vi, en = dict(VI), dict(EN)
-    for area in (texts_dashboard, texts_registry, texts_reports, texts_operations):
+    for area in (texts_dashboard, texts_registry, texts_reports, texts_operations,
+                 texts_requests):
         vi.update(area.VI)
         en.update(area.EN)
     return {"vi": vi, "en": en}
