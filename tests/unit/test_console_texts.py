@@ -20,3 +20,15 @@ def test_every_word_a_template_asks_for_exists() -> None:
     asked = {m.group(1) for path in TEMPLATES.glob("*.html")
              for m in re.finditer(r"\bt\.([a-z0-9_]+)\b(?!\()", path.read_text())}
     assert asked and not asked - set(TEXTS["vi"]), asked - set(TEXTS["vi"])
+
+
+def test_no_two_areas_say_one_word_differently() -> None:
+    from chalicelib.api.console import texts, texts_dashboard, texts_operations, \
+        texts_registry, texts_reports, texts_requests
+    areas = [texts, texts_dashboard, texts_operations, texts_registry, texts_reports,
+             texts_requests]
+    for lang in ("VI", "EN"):
+        said: dict[str, str] = {}
+        for area in areas:
+            for key, text in getattr(area, lang).items():
+                assert said.setdefault(key, text) == text, (area.__name__, key)

@@ -122,6 +122,16 @@ class View:
             operator=self.operator, csrf=pages.csrf_token(self.deps, self.page),
             nav=self.nav, current=self.current_nav, banner=_banner(self.deps, self.t), **context)
 
+    def attachment(self, body: bytes, file_name: str, media_type: str) -> Response:
+        """A file to save (an export, a letter), with the pages' security headers (no
+        caching, no framing)."""
+        headers: dict[str, str | list[str]] = {
+            **pages.SECURITY_HEADERS, "Content-Type": media_type,
+            "Content-Disposition": f'attachment; filename="{file_name}"'}
+        if self.page.set_cookies:
+            headers["Set-Cookie"] = list(self.page.set_cookies)
+        return Response(body=body, status_code=200, headers=headers)
+
     def redirect(self, path: str, **query: str) -> Response:
         return pages.redirect(self.page, self.url(path, **query))
 
@@ -195,13 +205,16 @@ def _audit(view: View, path: str, params: dict[str, str], status: int,
         log.exception("could not record POST %s (status %s) in the audit log", path, status)
 
 
-def console_route(path: str, methods: list[str], summary: str, *, who: str = ANYONE
+def console_route(path: str, methods: list[str], summary: str, *, who: str = ANYONE,
+                  media_type: str = pages.HTML
                   ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """A console page: signed in (else to the login), allowed (`who`), CSRF-checked on
-    POST; a domain error becomes a page with its code and status."""
+    """A console page (or a file, `media_type`): signed in (else to the login), allowed
+    (`who`), CSRF-checked on POST; a domain error becomes a page with its code and
+    status."""
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:
-        @pages.page_route(console_api, path, methods, summary, tag="console")
+        @pages.page_route(console_api, path, methods, summary, tag="console",
+                          media_type=media_type)
         def handler(request: Request, **params: str) -> Response:
             from chalicelib.services import console_sessions, roles
             d, page = start(request)

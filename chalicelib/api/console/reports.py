@@ -14,7 +14,6 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api import pages
 from chalicelib.api.console.base import UNIT_ADMIN, View, console_route, nav_item
 from chalicelib.domain import charts, periods
 from chalicelib.domain.errors import InvalidRequestError
@@ -74,13 +73,10 @@ def format_of(view: View) -> str:
 
 
 def download(view: View, table: Table, suffix: str) -> Response:
-    """`table` as the API's exports render it, as an attachment, with the pages'
-    security headers."""
+    """`table` as the API's exports render it (the same file), as an attachment."""
     from chalicelib.adapters import spreadsheets
     body = spreadsheets.to_csv(table) if suffix == "csv" else spreadsheets.to_xlsx(table)
-    headers = pages._headers(view.page, FORMATS[suffix])
-    headers["Content-Disposition"] = f'attachment; filename="{table.title}.{suffix}"'
-    return Response(body=body, status_code=200, headers=headers)
+    return view.attachment(body, f"{table.title}.{suffix}", FORMATS[suffix])
 
 
 def seconds_text(view: View, seconds: int | None) -> str:

@@ -11,14 +11,12 @@ page only, never stored, never shown again. Filing, completing and withdrawing a
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from typing import Any
 
 from chalice import Response
 from pydantic import ValidationError
 
-from chalicelib.api import pages
 from chalicelib.api.console.base import OPERATOR, View, console_route, nav_item
 from chalicelib.api.console.requests_fields import form_of
 from chalicelib.domain import join_requests as jr
@@ -169,33 +167,13 @@ def refuse(view: View, request_id: str) -> Response:
     return view.redirect(f"{ROOT}/{request_id}", done="refused")
 
 
-def download(view: View, body: bytes, file_name: str, media_type: str) -> Response:
-    """A file to save, with the pages' security headers (no caching, no framing)."""
-    headers: dict[str, str | list[str]] = {
-        **pages.SECURITY_HEADERS, "Content-Type": media_type,
-        "Content-Disposition": f'attachment; filename="{file_name}"'}
-    if view.page.set_cookies:
-        headers["Set-Cookie"] = list(view.page.set_cookies)
-    return Response(body=body, status_code=200, headers=headers)
-
-
-def answers_with(path: str, media_type: str) -> None:
-    """Document a console route as answering `media_type` (a file), not a page."""
-    for index, route in enumerate(pages.PAGE_ROUTES):
-        if route.path == path:
-            pages.PAGE_ROUTES[index] = dataclasses.replace(route, media_type=media_type)
-
-
 LETTER = ROOT + "/{request_id}/letter"
 
 
 @console_route(LETTER, ["GET"], summary="The answer letter (or the handover minutes, "
-               "`form`) as a Word document")
+               "`form`) as a Word document", media_type=jr.DOCX_CONTENT_TYPE)
 def letter(view: View, request_id: str) -> Response:
     from chalicelib.services import join_requests
     body, name = join_requests.letter(view.deps, view.caller, request_id,
                                       view.arg("form") or None)
-    return download(view, body, name, jr.DOCX_CONTENT_TYPE)
-
-
-answers_with(LETTER, jr.DOCX_CONTENT_TYPE)
+    return view.attachment(body, name, jr.DOCX_CONTENT_TYPE)

@@ -59,12 +59,10 @@ VI: dict[str, str] = {
     "error_message": "Thông báo",
     "error_remedy": "Cách khắc phục",
     "request_id": "Mã yêu cầu",
-    "message_id": "Mã văn bản",
     "app": "Ứng dụng",
     "unverified": "chữ ký chưa xác thực",
     "at": "Thời điểm",
     "all_kinds": "Tất cả",
-    "unit_code": "Mã đơn vị",
     "no_lines": "Không có dòng nào trong kỳ này.",
 }
 
@@ -125,11 +123,9 @@ EN: dict[str, str] = {
     "error_message": "Message",
     "error_remedy": "What to do",
     "request_id": "Request id",
-    "message_id": "Document id",
     "app": "App",
     "unverified": "signature not verified",
     "at": "When",
     "all_kinds": "All",
-    "unit_code": "Unit code",
     "no_lines": "No lines in this period.",
 }
