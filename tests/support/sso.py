@@ -77,6 +77,7 @@ class Answer:
     status: int
     headers: dict[str, Any]
     text: str
+    raw: bytes = b""  # the body as sent (a file)
 
     @property
     def location(self) -> str:
@@ -113,7 +114,8 @@ class Browser:
             hdrs["content-type"] = "application/x-www-form-urlencoded"
         res = self.client.http.request(method, self._path(url), headers=hdrs, body=body)
         answer = Answer(res.status_code, {k.lower(): v for k, v in res.headers.items()},
-                        res.body.decode() if res.body else "")
+                        res.body.decode("utf-8", "replace") if res.body else "",
+                        res.body or b"")
         set_cookie = answer.headers.get("set-cookie") or []
         for line in [set_cookie] if isinstance(set_cookie, str) else set_cookie:
             name, _, rest = line.partition("=")

@@ -23,8 +23,14 @@ def test_every_word_a_template_asks_for_exists() -> None:
 
 
 def test_no_two_areas_say_one_word_differently() -> None:
-    from chalicelib.api.console import texts, texts_dashboard, texts_operations, \
-        texts_registry, texts_reports, texts_requests
+    from chalicelib.api.console import (
+        texts,
+        texts_dashboard,
+        texts_operations,
+        texts_registry,
+        texts_reports,
+        texts_requests,
+    )
     areas = [texts, texts_dashboard, texts_operations, texts_registry, texts_reports,
              texts_requests]
     for lang in ("VI", "EN"):

@@ -120,7 +120,7 @@ class View:
             self.page, f"console/{template}", status=status, texts=self.t,
             static=f"{self.page.base}{ROOT}/static", base=self.page.base, me=self.person,
             operator=self.operator, csrf=pages.csrf_token(self.deps, self.page),
-            nav=self.nav, current=self.current_nav, banner=_banner(self.deps, self.t), **context)
+            nav=self.nav, menu_here=self.current_nav, banner=_banner(self.deps, self.t), **context)
 
     def attachment(self, body: bytes, file_name: str, media_type: str) -> Response:
         """A file to save (an export, a letter), with the pages' security headers (no

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from chalicelib.api.console.base import OPERATOR, UNIT_ADMIN, View, console_route, nav_item
 from chalicelib.api.console.reports import download, format_of, period_of, period_query, picker
 from chalicelib.domain import notices as rules
+from chalicelib.domain.errors import InvalidRequestError
 from chalicelib.domain.remedies import KINDS
 
 PAGE = 50
@@ -72,7 +73,10 @@ def notices_page(view: View) -> Response:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         return _notices_page(view, status=400, error=f"{where}: {first['msg']}")
-    notices.publish(view.deps, view.caller, body)
+    try:
+        notices.publish(view.deps, view.caller, body)
+    except InvalidRequestError as err:  # the window or the text: the form again, with why
+        return _notices_page(view, status=err.status, error=f"{err.message} ({err.code})")
     return view.redirect("/console/notices", done="published")
 
 
