@@ -26,6 +26,7 @@ import resource
 import signal
 import sys
 import threading
+import uuid
 from typing import Any, cast
 
 from chalice import Chalice
@@ -203,11 +204,32 @@ def make_server(port: int, host: str = "127.0.0.1", app: Chalice | None = None, 
                                   close_timeout=ws_close_timeout)
     limits = limits or HttpLimits()
     handler = type("Handler", (_Handler,), {
-        "gateway": LocalGateway(app, Config()), "routes": RouteMatcher(list(app.routes)),
+        "gateway": _Gateway(app, Config()), "routes": RouteMatcher(list(app.routes)),
         "app": app, "websockets": websockets, "limits": limits})
     server = HubServer((host, port), handler, limits)
     server.websockets = websockets
     return server
+
+
+class _Gateway(LocalGateway):
+    """chalice's LocalGateway with API Gateway's request id: in the event's
+    `requestContext.requestId` (what the function logs, and a unit's error log records,
+    R-OPS-5) and in the answer's `x-amzn-RequestId`, as on AWS."""
+
+    _current = threading.local()  # each worker thread serves one request at a time
+
+    def handle_request(self, method: str, path: str, headers: Any, body: bytes | None
+                       ) -> Any:
+        self._current.request_id = str(uuid.uuid4())
+        response = super().handle_request(method, path, headers, body)
+        response.setdefault("headers", {})["x-amzn-RequestId"] = self._current.request_id
+        return response
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any,
+                               body: bytes | None) -> Any:
+        event = super()._generate_lambda_event(method, path, headers, body)
+        event["requestContext"]["requestId"] = self._current.request_id
+        return event
 
 
 def _sweep_every(deps: Deps, seconds: float, stop: threading.Event) -> None:

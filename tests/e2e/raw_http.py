@@ -112,6 +112,10 @@ def make_app(state: AppState) -> Chalice:
     def ping() -> dict[str, bool]:
         return {"pong": True}
 
+    @app.route("/v1/request-id")
+    def request_id() -> dict[str, Any]:
+        return {"request_id": app.current_request.context.get("requestId")}
+
     @app.route("/v1/echo", methods=["POST"], content_types=["*/*"])
     def echo() -> dict[str, int]:
         body = app.current_request.raw_body or b""

@@ -5,6 +5,7 @@ mistake (docs/api.md, "Errors")."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -94,3 +95,15 @@ def test_a_malformed_request_gets_a_json_4xx(port: int, raw: bytes, status: int,
     assert answer.error["code"] == code
     assert client.closed_by_server()  # nothing after a malformed request can be trusted
 
+
+
+def test_every_request_has_api_gateways_request_id_in_its_event_and_answer(port: int) -> None:
+    """As on AWS: the function sees `requestContext.requestId` (what its log line and a
+    unit's error log record, R-OPS-5) and the caller gets it as `x-amzn-RequestId`."""
+    ids = []
+    for _ in range(2):
+        answer = RawClient(port).request(get("/v1/request-id"))
+        seen = json.loads(answer.body)["request_id"]
+        assert seen and answer.headers["x-amzn-RequestId"] == seen
+        ids.append(seen)
+    assert ids[0] != ids[1]
