@@ -1,5 +1,5 @@
 """The console's reports in a real headless Chromium against the real hub over HTTP
-(R-PROP-11, R-PROP-12; docs/console-reports.md): a unit admin exports their report as
+(R-PROP-11, R-PROP-12; docs/console.md): a unit admin exports their report as
 XLSX from the console and the file holds the API's numbers; the operator's report,
 history, trace and presence pages render with no script error."""
 

@@ -1,5 +1,5 @@
 """The request pages in a real Chromium against the real hub (R-OPS-1, R-OPS-2; docs/
-console-requests.md): a unit admin files form 01 online and sees its due date; an
+console.md): a unit admin files form 01 online and sees its due date; an
 operator finds it in the queue, approves it, sees the secret once and downloads the
 answer letter, a Word document."""
 

@@ -1,5 +1,5 @@
 """The registry's console pages (R-JOIN-1, R-JOIN-5, R-OPS-3, R-PROP-11;
-docs/console-registry.md): units, import, re-organisation, apps and keys, people. Each
+docs/console.md): units, import, re-organisation, apps and keys, people. Each
 page calls the services with the signed-in person, so who may see and change what is
 the services' rule; these tests check the pages keep to it."""
 

@@ -1,4 +1,4 @@
-"""The console's report pages (R-PROP-11, R-PROP-12; docs/console-reports.md): the
+"""The console's report pages (R-PROP-11, R-PROP-12; docs/console.md): the
 figures shown equal the API's for a month of real exchanges, the files are the API's
 files, a unit admin sees only their own unit, and names are shown as text."""
 

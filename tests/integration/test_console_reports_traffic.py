@@ -1,5 +1,5 @@
 """The console's exchange history, connections, trace and presence pages (R-PROP-11,
-R-PROP-12, R-SEND-5; docs/console-reports.md): what they show is what the API answers,
+R-PROP-12, R-SEND-5; docs/console.md): what they show is what the API answers,
 paging follows the service's cursor, and a unit admin sees nothing of another unit."""
 
 from __future__ import annotations

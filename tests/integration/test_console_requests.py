@@ -1,4 +1,4 @@
-"""The console's request pages (R-OPS-1..3, R-JOIN-2..4; docs/console-requests.md): a unit
+"""The console's request pages (R-OPS-1..3, R-JOIN-2..4; docs/console.md): a unit
 admin files the six forms online and sees the due date (R-OPS-2), an operator works the
 queue, decides, and downloads the answer letter; units never see each other's requests;
 secrets are shown once; names are text, never markup; every change carries the CSRF

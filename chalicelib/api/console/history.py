@@ -1,5 +1,5 @@
 """The console's exchange history and connections of a unit (R-PROP-11, R-PROP-12;
-docs/console-reports.md): the unit's history lines, filtered and paged by the service's
+docs/console.md): the unit's history lines, filtered and paged by the service's
 cursor, its sessions, online time and availability, each with the API's CSV and XLSX
 files (`services/report_history.py`). Operators pick any unit; a unit admin sees their own.
 """

@@ -1,4 +1,4 @@
-"""The console's traffic reports (R-PROP-11, R-PROP-12; docs/console-reports.md): a
+"""The console's traffic reports (R-PROP-11, R-PROP-12; docs/console.md): a
 period picker, the province's totals and the ranking of units (operators) or the unit's
 own report (unit admins), their charts, and the same CSV and XLSX files as the API's
 exports (`services/reports.py` `*_table`, `adapters/spreadsheets.py`).

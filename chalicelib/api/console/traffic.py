@@ -1,5 +1,5 @@
 """The console's trace search and presence pages (R-SEND-5, R-PROP-9, R-PROP-12;
-docs/console-reports.md).
+docs/console.md).
 
 Trace: a message id -> its state, deliveries and trace lines, metadata only (never its
 content, title or file name): operators any message (`status.any_message_status`), a
