@@ -5,4 +5,5 @@ HMAC_SHA256, HMAC_SHA1 = "hmac-sha256", "hmac-sha1"
 RSA_PSS_SHA512, RSA_V1_5_SHA256 = "rsa-pss-sha512", "rsa-v1_5-sha256"
 LEGACY_ONLY = frozenset({HMAC_SHA1})
 ASYMMETRIC = frozenset({RSA_PSS_SHA512, RSA_V1_5_SHA256})
+NAMES = (HMAC_SHA256, HMAC_SHA1, RSA_PSS_SHA512, RSA_V1_5_SHA256)  # every one the hub verifies
 MIN_RSA_BITS = 2048

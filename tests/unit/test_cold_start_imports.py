@@ -37,3 +37,10 @@ def test_a_route_loads_its_use_case_when_first_called() -> None:
         "    c.http.get('/v1/inbox')\n"
         "print(json.dumps(sorted(sys.modules)))")
     assert {"chalicelib.services.auth", "chalicelib.bootstrap"} <= loaded
+
+
+def test_the_algorithm_names_are_those_the_hub_implements() -> None:
+    """Pages name the algorithms without loading their implementations (above)."""
+    from chalicelib.domain.algorithm_ids import NAMES
+    from chalicelib.domain.algorithms import ALGORITHMS
+    assert sorted(NAMES) == sorted(ALGORITHMS)

@@ -12,7 +12,7 @@ from chalice import Response
 from pydantic import ValidationError
 
 from chalicelib.api.console.base import UNIT_ADMIN, View, console_route
-from chalicelib.domain.algorithms import ALGORITHMS, ASYMMETRIC, LEGACY_ONLY
+from chalicelib.domain.algorithm_ids import ASYMMETRIC, LEGACY_ONLY, NAMES
 from chalicelib.domain.errors import LgspError
 
 ROLES = ("app", "unit_admin")
@@ -32,7 +32,7 @@ def _apps_page(view: View, unit: str, *, status: int = 200, error: str | None = 
     apps = unit_apps.list_unit_apps(view.deps, view.caller, unit).items if unit else None
     revoked = view.arg("revoked")
     return view.render("registry_apps.html", status=status, error=error, unit=unit,
-                       apps=apps, algorithms=sorted(ALGORITHMS), asymmetric=ASYMMETRIC,
+                       apps=apps, algorithms=sorted(NAMES), asymmetric=ASYMMETRIC,
                        legacy_only=LEGACY_ONLY, roles=ROLES,
                        notice=view.t["key_revoked"].format(key=revoked)
                        if revoked.isalnum() else None, values=view.page.form)
