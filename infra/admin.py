@@ -1,4 +1,5 @@
-"""Server-side administration of a deployment: its first operator and its master keys.
+"""Server-side administration of a deployment: its first operator, its master keys, and
+the reports' counters after an upgrade.
 
     python -m infra.admin bootstrap --unit 000.00.00.H30 --name "Sở Thông tin và Truyền thông"
     python -m infra.admin master-key status        # keys, and how many secrets each sealed
@@ -8,6 +9,7 @@
     python -m infra.admin master-key retire
     python -m infra.admin person --unit 000.00.00.H30 --username lan --name "Trần Thị Lan" \
         --role operator                            # a person, with a one-time link
+    python -m infra.admin reports backfill --since 2025-01   # the province's earlier figures
 
 It reads the same `LGSP_*` settings as the hub (`chalicelib/config.py`): on an operator's
 workstation against AWS, `LGSP_TABLE_NAME`, `LGSP_AWS_REGION` and `LGSP_MASTER_KEY_SECRET`
@@ -19,12 +21,14 @@ operator's secret key once, on standard output; nothing else ever shows or logs 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import socket
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -80,7 +84,21 @@ def _parser() -> argparse.ArgumentParser:
                         help="wait this long after the switch before the last re-seal pass "
                              f"and dropping the old keys (default {GRACE_SECONDS:g})")
     action.add_parser("retire", help="re-seal what is left under old keys, then drop them")
+    reports = commands.add_parser("reports", help="the reports' counters")
+    what = reports.add_subparsers(dest="action", required=True)
+    fill = what.add_parser("backfill", help="give the province's counters and the ranking "
+                           "the units' figures from before they were counted (after an "
+                           "upgrade; a second run changes nothing)")
+    fill.add_argument("--since", required=True, type=_month,
+                      help="the first month to fill, YYYY-MM")
     return parser
+
+
+def _month(text: str) -> date:
+    try:
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError("a month is YYYY-MM") from None
 
 
 def _settings(local: bool) -> Settings:
@@ -172,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _bootstrap(deps, args)
         elif args.command == "person":
             _person(deps, cfg, args)
+        elif args.command == "reports":
+            from chalicelib.services import report_backfill
+            _show(dataclasses.asdict(report_backfill.backfill(deps, since=args.since)))
         else:
             _master_key(deps, cfg, args)
     except LgspError as err:

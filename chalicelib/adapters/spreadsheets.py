@@ -76,3 +76,34 @@ def to_xlsx(table: Table) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+class UnreadableSheet(ValueError):
+    """An uploaded file that is not a readable XLSX workbook."""
+
+
+def xlsx_as_csv(data: bytes, *, max_rows: int = 20_000) -> str:
+    """The first sheet of an XLSX workbook as CSV text (every cell as text, dates as
+    YYYY-MM-DD, empty rows left out), for the importers that read CSV. openpyxl reads it
+    in read-only mode: formulas are not evaluated, their cached values are taken."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise UnreadableSheet("not an XLSX workbook") from exc
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    try:
+        sheet = book.worksheets[0]
+        for count, row in enumerate(sheet.iter_rows(values_only=True)):
+            if count >= max_rows:
+                raise UnreadableSheet(f"more than {max_rows} rows")
+            cells = ["" if v is None else v.date().isoformat() if isinstance(v, datetime)
+                     else v.isoformat() if isinstance(v, date) else str(v) for v in row]
+            if any(cell.strip() for cell in cells):
+                writer.writerow(cells)
+    finally:
+        book.close()
+    return out.getvalue()

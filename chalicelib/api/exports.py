@@ -16,12 +16,14 @@ from chalicelib.domain.tables import Table
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MULTIPART = "multipart/form-data"
 
 
 def declare_binary(app: Chalice) -> None:
     """Exports are bytes: API Gateway passes them through only when their media type is
-    declared binary (and the client asks for it in `Accept`, or sends `*/*`)."""
-    for media_type in (CSV_TYPE.split(";", maxsplit=1)[0], XLSX_TYPE):
+    declared binary (and the client asks for it in `Accept`, or sends `*/*`). So are the
+    console's uploads (`multipart/form-data`: a spreadsheet of units)."""
+    for media_type in (CSV_TYPE.split(";", maxsplit=1)[0], XLSX_TYPE, MULTIPART):
         if media_type not in app.api.binary_types:
             app.api.binary_types.append(media_type)
 

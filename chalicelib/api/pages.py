@@ -64,13 +64,59 @@ def _parse_cookies(header: str | None) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-def _form(request: Request) -> dict[str, list[str]]:
+MAX_FIELDS = 50
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form (`multipart/form-data`)."""
+
+    file_name: str
+    data: bytes
+
+
+def _form(request: Request) -> tuple[dict[str, list[str]], dict[str, Upload]]:
+    """A POST's fields (URL-encoded or multipart) and its files."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if request.method != "POST" or content_type != "application/x-www-form-urlencoded":
-        return {}
     raw = request.raw_body or b""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    return urllib.parse.parse_qs(text, keep_blank_values=True, max_num_fields=50)
+    body = raw.encode() if isinstance(raw, str) else raw
+    if request.method != "POST":
+        return {}, {}
+    if content_type == "multipart/form-data":
+        return _multipart(request.headers.get("content-type") or "", body)
+    if content_type != "application/x-www-form-urlencoded":
+        return {}, {}
+    text = body.decode("utf-8", "replace")
+    return urllib.parse.parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FIELDS), {}
+
+
+def _multipart(content_type: str, body: bytes
+               ) -> tuple[dict[str, list[str]], dict[str, Upload]]:
+    """A `multipart/form-data` body read with the standard library's MIME parser (RFC
+    7578); a malformed one reads as no fields (then the CSRF check refuses it)."""
+    from email import policy
+    from email.parser import BytesParser
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    try:
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    except (ValueError, TypeError):
+        return {}, {}
+    if not message.is_multipart():
+        return {}, {}
+    fields: dict[str, list[str]] = {}
+    files: dict[str, Upload] = {}
+    for count, part in enumerate(message.iter_parts()):
+        name = part.get_param("name", header="content-disposition")
+        if count >= MAX_FIELDS or not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        file_name = part.get_filename()
+        if file_name is not None:
+            files[name] = Upload(file_name, data)
+        else:
+            fields.setdefault(name, []).append(data.decode("utf-8", "replace"))
+    return fields, files
 
 
 @dataclass
@@ -84,6 +130,7 @@ class Page:
     cookies: dict[str, str]
     lang: str
     set_cookies: list[str] = field(default_factory=list)
+    files: dict[str, Upload] = field(default_factory=dict)
     cookie_path: str = "/sso"  # where this page's own cookies (CSRF) live
 
     @property
@@ -130,7 +177,8 @@ def page_of(request: Request, base: str, *, cookie_path: str = "/sso") -> Page:
     query = {k: params.getlist(k) for k in params} if params else {}
     cookies = _parse_cookies(request.headers.get("cookie"))
     wanted = (query.get("lang") or [cookies.get(LANG_COOKIE, "vi")])[0]
-    page = Page(request=request, base=base, query=query, form=_form(request),
+    form, files = _form(request)
+    page = Page(request=request, base=base, query=query, form=form, files=files,
                 cookies=cookies, lang=wanted if wanted in TEXTS else "vi",
                 cookie_path=cookie_path)
     if query.get("lang") and page.lang != cookies.get(LANG_COOKIE):

@@ -19,6 +19,23 @@ CSV = ("code,name,short_name\n000.01.41.H99,Sở Tài chính thử nghiệm,STC\
        "000.02.41.H99,Sở Y tế thử nghiệm,\n")
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_of(text: str) -> bytes:
+    """The CSV's rows as an XLSX workbook."""
+    import csv
+    import io
+
+    import openpyxl
+    book = openpyxl.Workbook()
+    for row in csv.reader(io.StringIO(text)):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
     with started_hub(tmp_path_factory.mktemp("console-registry") / "var") as running:
@@ -43,7 +60,8 @@ def test_the_operator_imports_units_and_finds_them(hub: LocalHub, operator: Any,
     check_page(page)
     page.click("#to-import")
     check_page(page)
-    page.fill("#data", CSV)
+    page.set_input_files("#file", files=[{  # an Excel workbook, as operators keep lists
+        "name": "don-vi.xlsx", "mimeType": XLSX, "buffer": workbook_of(CSV)}])
     page.click("#import-form button[type=submit]")
     expect(page.locator("#import-valid")).to_be_visible()
     expect(page.locator("#import-good")).to_have_text("2")

@@ -118,3 +118,21 @@ def test_the_first_operator_person_gets_a_one_time_link(
     assert admin.main(["person", "--unit", "000.00.01.H30", "--username", "x1",
                        "--name", "X"]) == 1
     assert "not an operator unit" in capsys.readouterr().err
+
+
+def test_reports_backfill_runs_once_and_says_what_it_did(settings_env: dict[str, str],
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    from chalicelib.domain import keys
+    from chalicelib.services import registry
+    deps = bootstrap.build(Settings.from_env())
+    registry.create_unit(deps, "000.00.01.H30", "Sở Tài chính")
+    deps.table.put({"pk": keys.stats_partition("000.00.01.H30"), "sk": "M#2025-03",
+                    "kind": "counters", "unit": "000.00.01.H30", "sent": 7})
+    assert admin.main(["reports", "backfill", "--since", "2025-01"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["units"] == 1 and first["written"] == 2  # the province's month, the ranking
+    assert admin.main(["reports", "backfill", "--since", "2025-01"]) == 0
+    assert json.loads(capsys.readouterr().out)["written"] == 0
+    with pytest.raises(SystemExit):
+        admin.main(["reports", "backfill", "--since", "2025-13"])

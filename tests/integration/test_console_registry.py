@@ -5,13 +5,21 @@ the services' rule; these tests check the pages keep to it."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from chalicelib.services import registry, units
-from tests.support.console import OPERATOR, Person, console_overrides, sign_in, with_operator_unit
+from tests.support.console import (
+    CONSOLE,
+    OPERATOR,
+    Person,
+    console_overrides,
+    sign_in,
+    with_operator_unit,
+)
 from tests.support.hub import UNIT_A, UNIT_B, World
 
 XSS = "<script>alert(1)</script>"
@@ -364,3 +372,52 @@ def test_a_person_form_without_csrf_or_with_bad_input(world: World, operator: Pe
                                  "roles": "member"}, form="create-person")
     assert bad.status == 400 and 'id="create-person"' in bad.text
     assert "ke@" not in operator.get(f"/console/people?unit={UNIT_A}").text
+
+
+def workbook(rows: list[list[object]]) -> bytes:
+    import io
+
+    import openpyxl
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_spreadsheet_is_uploaded_and_checked_like_a_pasted_list(world: World,
+                                                                   operator: Person) -> None:
+    """Operators keep unit lists in Excel: an XLSX (first sheet) or CSV file is uploaded
+    with the form (multipart) and gets the same dry run as a pasted list."""
+    form = operator.get("/console/units/import")
+    assert 'enctype="multipart/form-data"' in form.text and 'id="file"' in form.text
+    data = workbook([["code", "name", "short_name"], ["000.01.31.H99", "Sở Tài chính", "STC"],
+                     [], ["000.02.31.H99", "Sở Y tế", None]])
+    report = operator.browser.post_files(f"{CONSOLE}/units/import", {
+        "csrf": form.hidden(), "format": "csv", "data": ""},
+        {"file": ("don-vi.xlsx", data)})
+    assert report.status == 200, report.text[:400]
+    assert 'id="import-rows">2<' in report.text and 'id="import-good">2<' in report.text
+    assert units.get_unit(world.deps, "000.01.31.H99") is None
+    checked = {"format": report.hidden("format"), "data": html.unescape(report.hidden("data"))}
+    assert checked["format"] == "csv" and "Sở Y tế" in checked["data"]  # the sheet, as CSV
+    done = operator.submit(report, checked, form="import-apply")
+    assert done.status == 303 and units.get_unit(world.deps, "000.02.31.H99") is not None
+    csv_file = operator.browser.post_files(f"{CONSOLE}/units/import", {
+        "csrf": form.hidden(), "format": "json", "data": ""},
+        {"file": ("them.csv", "\ufeffcode,name\n000.03.31.H99,Sở Nội vụ\n".encode())})
+    assert 'id="import-good">1<' in csv_file.text
+
+
+def test_an_unreadable_upload_is_a_400_and_a_forged_one_is_refused(world: World,
+                                                                   operator: Person) -> None:
+    form = operator.get("/console/units/import")
+    broken = operator.browser.post_files(f"{CONSOLE}/units/import", {
+        "csrf": form.hidden(), "format": "csv", "data": ""}, {"file": ("x.xlsx", b"PK\x03junk")})
+    assert broken.status == 400 and 'id="error"' in broken.text
+    forged = operator.browser.post_files(f"{CONSOLE}/units/import", {
+        "csrf": "forged", "format": "csv", "data": ""},
+        {"file": ("don-vi.xlsx", workbook([["code", "name"], ["000.07.31.H99", "X"]]))})
+    assert forged.status == 403
+    assert units.get_unit(world.deps, "000.07.31.H99") is None

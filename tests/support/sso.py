@@ -104,11 +104,10 @@ class Browser:
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
     def request(self, method: str, url: str, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> Answer:
+                headers: dict[str, str] | None = None, body: bytes = b"") -> Answer:
         hdrs = {"host": HOST, "x-forwarded-proto": "https", **(headers or {})}
         if self.cookies:
             hdrs["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = b""
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
             hdrs["content-type"] = "application/x-www-form-urlencoded"
@@ -128,6 +127,22 @@ class Browser:
 
     def get(self, url: str) -> Answer:
         return self.request("GET", url)
+
+    def post_files(self, url: str, fields: dict[str, str],
+                   files: dict[str, tuple[str, bytes]]) -> Answer:
+        """A `multipart/form-data` POST, as a browser sends a form with a file input."""
+        boundary = "----lgsp" + secrets.token_hex(8)
+        chunks: list[bytes] = []
+        for name, value in fields.items():
+            chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'
+                          f"\r\n\r\n{value}\r\n".encode())
+        for name, (file_name, data) in files.items():
+            chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                          f'filename="{file_name}"\r\nContent-Type: '
+                          "application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+        chunks.append(f"--{boundary}--\r\n".encode())
+        return self.request("POST", url, headers={
+            "content-type": f"multipart/form-data; boundary={boundary}"}, body=b"".join(chunks))
 
     def post(self, url: str, form: dict[str, str]) -> Answer:
         return self.request("POST", url, form)

@@ -30,6 +30,18 @@ def _import_form(view: View, *, status: int = 200, error: str | None = None,
                        data=view.field("data"), fmt=view.field("format") or "csv", **context)
 
 
+def _uploaded(file_name: str, data: bytes) -> tuple[str, str]:
+    """An uploaded unit list as the importer's format and text: an XLSX workbook's first
+    sheet as CSV, a `.json` file as JSON, anything else as CSV text (UTF-8, with or
+    without BOM). Raises ValueError for a file that cannot be read so."""
+    from chalicelib.adapters import spreadsheets
+    name = file_name.lower()
+    if name.endswith(".xlsx"):
+        return "csv", spreadsheets.xlsx_as_csv(data)
+    text = data.decode("utf-8-sig")  # UnicodeDecodeError is a ValueError
+    return ("json" if name.endswith(".json") else "csv"), text
+
+
 @console_route("/console/units/import", ["GET"], summary="Operators: import a unit list",
                who=OPERATOR)
 def import_page(view: View) -> Response:
@@ -41,6 +53,12 @@ def import_page(view: View) -> Response:
 def import_check(view: View) -> Response:
     from chalicelib.services import unit_import
     fmt, data = view.field("format"), view.field("data")
+    upload = view.page.files.get("file")
+    if upload is not None and upload.data:
+        try:
+            fmt, data = _uploaded(upload.file_name, upload.data)
+        except ValueError:
+            return _import_form(view, status=400, error=view.t["import_unreadable"])
     if fmt not in FORMATS or not data.strip():
         return _import_form(view, status=400, error=view.t["import_empty"])
     try:

@@ -164,6 +164,12 @@ def stats_hour(owner: str, hour: str) -> tuple[str, str]:
     return stats_partition(owner), f"{STATS_HOUR}{hour}"
 
 
+def backfill_marker(month: str, owner: str) -> tuple[str, str]:
+    """That the province's or the ranking's counters of `month` (the month the province
+    counters began) were given `owner`'s earlier days once (`services/report_backfill`)."""
+    return f"BACKFILL#{month}", owner
+
+
 def stats_utc_day(unit_code: str, day: str) -> tuple[str, str]:
     """A unit's counters of a UTC day, from before the province's day: read, not written."""
     return stats_partition(unit_code), f"{STATS_UTC_DAY}{day}"
