@@ -14,14 +14,13 @@ it names its listing (unit, period and filters), so it serves that listing only.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from . import paging
 from .errors import InvalidRequestError
 from .identifiers import parse as parse_unit_code
+from .paging import Position
 from .periods import Period
 from .priority import Priority
 from .times import month_bounds, previous_month
@@ -29,7 +28,6 @@ from .times import month_bounds, previous_month
 EVENTS = ("sent", "received", "rejected", "expired")
 DIRECTIONS = ("sent", "received")
 CURSOR_TAG = "hist"
-MAX_SKIP = 10_000  # larger than any table page the report reads
 
 
 def direction_of(event: str) -> str:
@@ -83,6 +81,10 @@ class Segment:
     end: int  # last second, inclusive
 
     @property
+    def id(self) -> str:
+        return f"{self.month}/{self.partition}"
+
+    @property
     def sort_range(self) -> tuple[str, str]:
         """The `sk` range of the lines of [start, end] (`keys.history`)."""
         return f"{self.start:012d}", f"{self.end:012d}~"
@@ -103,47 +105,19 @@ def segments(period: Period) -> list[Segment]:
     return found
 
 
-@dataclass(frozen=True)
-class Position:
-    """Where reading goes on: segment `index`, the table's cursor in it (None: from the
-    segment's start), and how many lines of the table page it gives were already read."""
-
-    index: int = 0
-    table_cursor: str | None = None
-    skip: int = 0
-
-
 def listing(unit: str, period: Period, wanted: HistoryFilter) -> str:
     """A short name of what is listed: a cursor serves no other unit, period or filter."""
-    text = json.dumps([unit, period.kind, period.label, wanted.direction, wanted.counterpart,
-                       wanted.event, wanted.priority])
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return paging.listing_name(unit, period.kind, period.label, wanted.direction,
+                               wanted.counterpart, wanted.event, wanted.priority)
 
 
 def encode_cursor(name: str, found: list[Segment], at: Position) -> str:
-    segment = found[at.index]
-    raw = json.dumps([CURSOR_TAG, name, segment.month, segment.partition, at.table_cursor,
-                      at.skip], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return paging.encode_cursor(CURSOR_TAG, name, found, at)
 
 
 def decode_cursor(name: str, found: list[Segment], cursor: str | None) -> Position:
     """The position a cursor of this listing (`name`) points at; 400 `invalid_cursor` for
     any other cursor (another listing's, another unit's, period's or filter's, or not a
     cursor at all)."""
-    if cursor is None:
-        return Position()
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
-        value = None
-    if isinstance(value, list) and len(value) == 6 and value[:2] == [CURSOR_TAG, name]:
-        _, _, month, partition, table_cursor, skip = value
-        index = next((n for n, s in enumerate(found)
-                      if (s.month, s.partition) == (month, partition)), None)
-        if (index is not None and isinstance(table_cursor, str | None)
-                and isinstance(skip, int) and not isinstance(skip, bool)
-                and 0 <= skip <= MAX_SKIP):
-            return Position(index, table_cursor, skip)
-    raise InvalidRequestError("The cursor is not valid for this history, period and "
-                              "filters.", code="invalid_cursor")
+    return paging.decode_cursor(CURSOR_TAG, name, found, cursor, refusal=(
+        "The cursor is not valid for this history, period and filters."))

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from chalicelib.domain.errors import InvalidRequestError
 from chalicelib.domain.log_pages import (
     Filter,
-    Position,
     decode_cursor,
     encode_cursor,
     listing,
@@ -19,8 +18,8 @@ from chalicelib.domain.log_pages import (
 from chalicelib.domain.periods import Period
 from chalicelib.domain.ports import Item
 from chalicelib.services.deps import Deps
+from chalicelib.services.paged_reading import read_spans
 
-TABLE_PAGE = 200
 PAGE_BUDGET_LINES, PAGE_BUDGET_QUERIES = 2_000, 40
 EXPORT_MAX_ROWS = 50_000
 
@@ -33,31 +32,10 @@ def read(deps: Deps, partition: Callable[[str], str], *, tag: str, scope: str,
     cursor of what follows (None once the period is read). `partition(month)` names the
     month's partition."""
     spans, name = months_newest_first(period), listing(tag, scope, period, wanted)
-    at = decode_cursor(name, spans, cursor)
-    kept: list[Item] = []
-    lines = queries = 0
-    max_lines, max_queries = budget
-    while at.index < len(spans):
-        if len(kept) >= limit or lines >= max_lines or queries >= max_queries:
-            return kept, encode_cursor(name, spans, at)
-        span = spans[at.index]
-        low, high = span.sort_range
-        page = deps.table.query(partition(span.month), start=low, end=high, limit=TABLE_PAGE,
-                                cursor=at.table_cursor, descending=True)
-        queries += 1
-        position = at.skip
-        while position < len(page.items) and len(kept) < limit:
-            if wanted.matches(page.items[position]):
-                kept.append(page.items[position])
-            position += 1
-        lines += max(0, position - at.skip)
-        if position < len(page.items):
-            at = Position(at.index, at.table_cursor, position)
-        elif page.cursor is not None:
-            at = Position(at.index, page.cursor)
-        else:
-            at = Position(at.index + 1)
-    return kept, None
+    kept, at = read_spans(deps, spans, lambda span: partition(span.month), wanted=wanted,
+                          at=decode_cursor(name, spans, cursor), limit=limit,
+                          max_lines=budget[0], max_queries=budget[1], descending=True)
+    return kept, encode_cursor(name, spans, at) if at is not None else None
 
 
 def read_all(deps: Deps, partition: Callable[[str], str], *, tag: str, scope: str,

@@ -21,7 +21,6 @@ from chalicelib.domain import keys
 from chalicelib.domain.errors import ForbiddenError, InvalidRequestError
 from chalicelib.domain.history_report import (
     HistoryFilter,
-    Position,
     decode_cursor,
     direction_of,
     encode_cursor,
@@ -44,9 +43,9 @@ from chalicelib.domain.times import PROVINCE_TZ, iso
 from chalicelib.services import units
 from chalicelib.services.connections import unit_connections
 from chalicelib.services.deps import Deps
+from chalicelib.services.paged_reading import read_spans
 from chalicelib.services.roles import is_operator
 
-TABLE_PAGE = 200  # lines per table query
 EXPORT_MAX_ROWS = 50_000  # an export of more is refused: ask for a shorter period
 PRESENCE_PAGE = 500
 
@@ -89,30 +88,10 @@ def _read(deps: Deps, code: str, period: Period, wanted: HistoryFilter, *, limit
     """Up to `limit` lines the filter keeps, from the cursor on, within the budget; and
     the cursor of what follows (None once the period is read)."""
     found, name = segments(period), listing(code, period, wanted)
-    at = decode_cursor(name, found, cursor)
-    kept: list[Item] = []
-    lines = queries = 0
-    while at.index < len(found):
-        if len(kept) >= limit or lines >= budget.lines or queries >= budget.queries:
-            return kept, encode_cursor(name, found, at)
-        segment = found[at.index]
-        low, high = segment.sort_range
-        page = deps.table.query(keys.history_partition(code, segment.partition), start=low,
-                                end=high, limit=TABLE_PAGE, cursor=at.table_cursor)
-        queries += 1
-        position = at.skip
-        while position < len(page.items) and len(kept) < limit:
-            if wanted.matches(page.items[position]):
-                kept.append(page.items[position])
-            position += 1
-        lines += max(0, position - at.skip)
-        if position < len(page.items):
-            at = Position(at.index, at.table_cursor, position)
-        elif page.cursor is not None:
-            at = Position(at.index, page.cursor)
-        else:
-            at = Position(at.index + 1)
-    return kept, None
+    kept, at = read_spans(deps, found, lambda span: keys.history_partition(code, span.partition),
+                          wanted=wanted, at=decode_cursor(name, found, cursor), limit=limit,
+                          max_lines=budget.lines, max_queries=budget.queries, descending=False)
+    return kept, encode_cursor(name, found, at) if at is not None else None
 
 
 def _item(line: Item) -> HistoryItem:

@@ -6,19 +6,13 @@ the services' rule; these tests check the pages keep to it."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from chalicelib.services import registry, units
 from tests.support.console import (
     CONSOLE,
-    OPERATOR,
     Person,
-    console_overrides,
     sign_in,
-    with_operator_unit,
 )
 from tests.support.hub import UNIT_A, UNIT_B, World
 
@@ -28,26 +22,6 @@ XSS = "<script>alert(1)</script>"
 def main(page: Any) -> str:
     """The page's own content (not the header naming who is signed in)."""
     return str(page.text).split('<main id="main">')[1]
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return console_overrides()
-
-
-@pytest.fixture
-def world(hub: World) -> Iterator[World]:
-    yield from with_operator_unit(hub)
-
-
-@pytest.fixture
-def operator(world: World) -> Person:
-    return sign_in(world, OPERATOR, "vanhanh", ["operator"])
-
-
-@pytest.fixture
-def admin_a(world: World) -> Person:
-    return sign_in(world, UNIT_A, "quantri", ["unit_admin"])
 
 
 # --- Units ---------------------------------------------------------------------------

@@ -4,24 +4,9 @@ session stands only while the SSO's does, and every page checks the person's rol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-
-from tests.support.console import CONSOLE, OPERATOR, console_overrides, sign_in, with_operator_unit
+from tests.support.console import CONSOLE, OPERATOR, sign_in
 from tests.support.hub import UNIT_A, World
 from tests.support.sso import BASE, Browser
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return console_overrides()
-
-
-@pytest.fixture
-def world(hub: World) -> Iterator[World]:
-    yield from with_operator_unit(hub)
 
 
 def test_a_page_without_a_session_goes_to_the_sso_and_back(world: World) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from chalicelib.domain import keys
 from chalicelib.domain.join_requests import DOCX_CONTENT_TYPE
 from tests.integration.test_join_requests import text_of
-from tests.support.console import OPERATOR, Person, console_overrides, sign_in, with_operator_unit
+from tests.support.console import OPERATOR, Person, sign_in
 from tests.support.hub import UNIT_A, UNIT_B, World
 from tests.support.sso import HOST, make_client
 
@@ -31,26 +30,6 @@ REGISTER = {**LETTER, "system_name": "Phần mềm quản lý văn bản", "shor
             "developer": "Công ty Cổ phần Phần mềm Bắc Giang",
             "purpose": "Gửi, nhận văn bản điện tử", "data_exchanged": "Văn bản (edXML)"}
 APP = "https://qlvb.example.gov.vn"
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return console_overrides()
-
-
-@pytest.fixture
-def world(hub: World) -> Iterator[World]:
-    yield from with_operator_unit(hub)
-
-
-@pytest.fixture
-def operator(world: World) -> Person:
-    return sign_in(world, OPERATOR, "vanhanh", ["operator"])
-
-
-@pytest.fixture
-def admin_a(world: World) -> Person:
-    return sign_in(world, UNIT_A, "quantri", ["unit_admin"])
 
 
 def form_fields(world: World, kind: str) -> dict[str, str]:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import openpyxl
-import pytest
 
 from chalicelib.services import registry, units
-from tests.integration.test_reports import a_month_of_traffic, csv_rows, download, get
-from tests.support.console import OPERATOR, Person, console_overrides, sign_in, with_operator_unit
+from tests.integration.test_reports import csv_rows, download, get
+from tests.support.console import OPERATOR, Person, sign_in
 from tests.support.hub import HOST, UNIT_A, UNIT_B, SignedClient, World
 from tests.support.sso import BASE
 
@@ -22,22 +20,6 @@ NOVEMBER = "period=month&date=2026-11"
 XSS = "<script>alert(1)</script>"
 FIGURES = ("sent", "received", "bytes_sent", "bytes_received", "rejected", "failed_fetches",
            "expired", "undeliverable")
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return console_overrides()
-
-
-@pytest.fixture
-def world(hub: World) -> Iterator[World]:
-    yield from with_operator_unit(hub)
-
-
-@pytest.fixture
-def traffic(world: World) -> World:
-    a_month_of_traffic(world)
-    return world
 
 
 def operator_app(world: World) -> SignedClient:

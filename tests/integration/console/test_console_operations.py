@@ -6,30 +6,17 @@ log with what to do, never another unit's; names are shown as text."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-
-import pytest
 
 from chalicelib.domain.times import PROVINCE_TZ
 from chalicelib.services import notices, registry
 from tests.integration.test_exchange_flow import send
 from tests.integration.test_reports import download, xlsx_rows
-from tests.support.console import OPERATOR, console_overrides, sign_in, with_operator_unit
+from tests.support.console import OPERATOR, sign_in
 from tests.support.hub import UNIT_A, UNIT_B, World
 
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return console_overrides()
-
-
-@pytest.fixture
-def world(hub: World) -> Iterator[World]:
-    yield from with_operator_unit(hub)
 
 
 def window(world: World, start_in: int, length: int) -> dict[str, str]:

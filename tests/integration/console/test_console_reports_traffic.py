@@ -5,39 +5,21 @@ paging follows the service's cursor, and a unit admin sees nothing of another un
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from chalicelib.api.console import history
-from tests.integration.test_console_reports import fetch, link, operator_app, xlsx_rows
+from tests.integration.console.test_console_reports import fetch, link, operator_app, xlsx_rows
 from tests.integration.test_exchange_flow import receive, send
 from tests.integration.test_report_connections import sessions
-from tests.integration.test_reports import a_month_of_traffic, download, get
-from tests.support.console import OPERATOR, console_overrides, sign_in, with_operator_unit
+from tests.integration.test_reports import download, get
+from tests.support.console import OPERATOR, sign_in
 from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, World
 from tests.support.ws import WsApp
 
 __all__ = ["sessions"]
 NOVEMBER = "period=month&date=2026-11"
 TITLE = "Công văn mật số 12"
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return console_overrides()
-
-
-@pytest.fixture
-def world(hub: World) -> Iterator[World]:
-    yield from with_operator_unit(hub)
-
-
-@pytest.fixture
-def traffic(world: World) -> World:
-    a_month_of_traffic(world)
-    return world
 
 
 def message_ids(html: str) -> list[str]:
