@@ -5,38 +5,21 @@ error."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from infra.local.demo import DEMO_UNITS, OPERATOR_UNIT
 from infra.local.launcher import LocalHub
-from tests.e2e.conftest import started_hub
-from tests.support.console_browser import Watched, check_page, make_person, shoot, sign_in
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    with started_hub(tmp_path_factory.mktemp("console") / "var") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def operator(hub: LocalHub) -> Any:
-    from lgsp_client.api import LgspClient
-    app = next(a for a in hub.apps if a["unit"] == OPERATOR_UNIT[0])
-    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
-                      secret_key=app["secret_key"])
-
-
-def client_of(hub: LocalHub, unit: str) -> Any:
-    from lgsp_client.api import LgspClient
-    app = next(a for a in hub.apps if a["unit"] == unit)
-    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
-                      secret_key=app["secret_key"])
+from tests.support.console_browser import (
+    Watched,
+    check_page,
+    client_of,
+    make_person,
+    shoot,
+    sign_in,
+)
 
 
 def traffic(hub: LocalHub, tmp_path: Path) -> None:

@@ -7,39 +7,29 @@ operator."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib.domain.times import PROVINCE_TZ
 from infra.local.demo import DEMO_UNITS, OPERATOR_UNIT
 from infra.local.launcher import LocalHub
-from tests.e2e.conftest import started_hub
 from tests.e2e.realtime import HubApp
-from tests.support.console_browser import Watched, check_page, make_person, shoot, sign_in
+from tests.support.console_browser import (
+    Watched,
+    check_page,
+    client_of,
+    make_person,
+    shoot,
+    sign_in,
+)
 
 UNIT = DEMO_UNITS[0][0]
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    with started_hub(tmp_path_factory.mktemp("console-ops") / "var") as running:
-        yield running
 
 
 def app_of(hub: LocalHub, unit: str) -> HubApp:
     found = next(a for a in hub.apps if a["unit"] == unit)
     return HubApp(hub.url, found, lambda: int(time.time()))
-
-
-def operator_client(hub: LocalHub) -> Any:
-    from lgsp_client.api import LgspClient
-    app = next(a for a in hub.apps if a["unit"] == OPERATOR_UNIT[0])
-    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
-                      secret_key=app["secret_key"])
 
 
 def local_minute(epoch: float) -> str:
@@ -49,8 +39,8 @@ def local_minute(epoch: float) -> str:
 def test_a_notice_composed_in_the_console_reaches_a_connected_app(hub: LocalHub,
                                                                   page: Page) -> None:
     watched = Watched(page)
-    person = make_person(operator_client(hub), OPERATOR_UNIT[0], "thongbao", ["operator"],
-                         name="Phạm Thu Hà")
+    person = make_person(client_of(hub, OPERATOR_UNIT[0]), OPERATOR_UNIT[0], "thongbao",
+                         ["operator"], name="Phạm Thu Hà")
     sign_in(page, hub.url, person)
     with app_of(hub, UNIT).websocket() as ws:
         ws.send("sync")
@@ -85,7 +75,7 @@ def test_a_unit_admin_reads_the_error_log_after_a_refused_call(hub: LocalHub,
     status, refused = app_of(hub, UNIT).call("POST", "/v1/messages", {"to": [DEMO_UNITS[1][0]]})
     assert status == 400 and refused["error"]["code"] == "validation_failed"
     watched = Watched(page)
-    person = make_person(operator_client(hub), UNIT, "quantri", ["unit_admin"])
+    person = make_person(client_of(hub, OPERATOR_UNIT[0]), UNIT, "quantri", ["unit_admin"])
     sign_in(page, hub.url, person)
     expect(page.locator("#failures-24h")).to_contain_text("validation_failed")
     page.click("nav >> text=Nhật ký lỗi")

@@ -4,15 +4,12 @@ it, the units appear in the list), opens one, and looks at a unit's apps and key
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from infra.local.demo import OPERATOR_UNIT
 from infra.local.launcher import LocalHub
-from tests.e2e.conftest import started_hub
 from tests.support.console_browser import Watched, check_page, make_person, shoot, sign_in
 
 CSV = ("code,name,short_name\n000.01.41.H99,Sở Tài chính thử nghiệm,STC\n"
@@ -34,20 +31,6 @@ def workbook_of(text: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    with started_hub(tmp_path_factory.mktemp("console-registry") / "var") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def operator(hub: LocalHub) -> Any:
-    from lgsp_client.api import LgspClient
-    app = next(a for a in hub.apps if a["unit"] == OPERATOR_UNIT[0])
-    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
-                      secret_key=app["secret_key"])
 
 
 def test_the_operator_imports_units_and_finds_them(hub: LocalHub, operator: Any,

@@ -6,50 +6,25 @@ history, trace and presence pages render with no script error."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib.api.exports import XLSX_TYPE
 from infra.local.demo import DEMO_UNITS, OPERATOR_UNIT
 from infra.local.launcher import LocalHub
-from tests.e2e.conftest import started_hub
-from tests.support.console_browser import Watched, check_page, make_person, shoot, sign_in
+from tests.support.console_browser import (
+    Watched,
+    check_page,
+    client_of,
+    make_person,
+    shoot,
+    sign_in,
+)
 
 SENDER, RECEIVER = DEMO_UNITS[0][0], DEMO_UNITS[1][0]
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    with started_hub(tmp_path_factory.mktemp("console-reports") / "var") as running:
-        yield running
-
-
-def client_of(hub: LocalHub, unit: str) -> Any:
-    from lgsp_client.api import LgspClient
-    app = next(a for a in hub.apps if a["unit"] == unit)
-    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
-                      secret_key=app["secret_key"])
-
-
-def watch(page: Page) -> Callable[[], list[str]]:
-    """Script and console errors of the page, less the browser's own request for
-    /favicon.ico (the console declares no icon: a 404 no page of this area causes)."""
-    watched, icon = Watched(page), []
-    page.on("console", lambda msg: icon.append(msg.text) if msg.type == "error"
-            and msg.location.get("url", "").endswith("/favicon.ico") else None)
-
-    def errors() -> list[str]:
-        left = list(watched.errors)
-        for text in icon:
-            left.remove(text)
-        return left
-
-    return errors
 
 
 def rows(data: bytes) -> list[list[Any]]:
@@ -66,7 +41,7 @@ def test_a_unit_admin_exports_the_apis_xlsx_and_the_operator_reads_the_pages(
     document.write_bytes(b"Cong van so 1 " * 50)
     sent = send_file(sender, document, to=[RECEIVER], title="Công văn", priority="khan",
                      progress=False).message
-    errors = watch(page)
+    watched = Watched(page)
     admin = make_person(operator, SENDER, "quantri", ["unit_admin"], name="Phạm Thu Hà")
     sign_in(page, hub.url, admin)
     page.click("nav >> text=Báo cáo")
@@ -88,12 +63,12 @@ def test_a_unit_admin_exports_the_apis_xlsx_and_the_operator_reads_the_pages(
     expect(page.locator("#trace-table")).to_be_visible()
     check_page(page)
     shoot(page, "console-reports-trace")
-    assert not errors()
+    assert not watched.errors
 
 
 def test_the_operators_pages(hub: LocalHub, page: Page) -> None:
     operator = client_of(hub, OPERATOR_UNIT[0])
-    errors = watch(page)
+    watched = Watched(page)
     person = make_person(operator, OPERATOR_UNIT[0], "vanhanh", ["operator"],
                          name="Lê Văn Vận")
     sign_in(page, hub.url, person)
@@ -115,4 +90,4 @@ def test_the_operators_pages(hub: LocalHub, page: Page) -> None:
     expect(page.locator("#online")).to_be_visible()
     check_page(page)
     shoot(page, "console-reports-presence")
-    assert not errors()
+    assert not watched.errors

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from infra.local.demo import DEMO_UNITS, OPERATOR_UNIT
 from infra.local.launcher import LocalHub
-from tests.e2e.conftest import started_hub
-from tests.support.console_browser import Watched, check_page, make_person, shoot, sign_in
+from tests.support.console_browser import (
+    Watched,
+    check_page,
+    make_person,
+    shoot,
+    sign_in,
+)
 
 FORM_01 = {"#f-letter-number": "125/STC-VP", "#f-letter-date": "2026-11-16",
            "#f-applicant-name": "Nguyễn Văn Hùng", "#f-applicant-position": "Chuyên viên",
@@ -26,32 +30,11 @@ FORM_01 = {"#f-letter-number": "125/STC-VP", "#f-letter-date": "2026-11-16",
            "#f-purpose": "Gửi, nhận văn bản điện tử", "#f-data-exchanged": "Văn bản (edXML)"}
 
 
-def no_favicon(page: Page) -> Page:
-    """The console's pages name no icon, so Chromium asks for /favicon.ico, which the hub
-    does not serve (a 404 logged as a console error, not the pages' own)."""
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-    return page
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    with started_hub(tmp_path_factory.mktemp("console-requests") / "var") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def operator(hub: LocalHub) -> Any:
-    from lgsp_client.api import LgspClient
-    app = next(a for a in hub.apps if a["unit"] == OPERATOR_UNIT[0])
-    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
-                      secret_key=app["secret_key"])
-
-
 def test_a_unit_files_form_01_and_the_operator_approves_it_and_downloads_the_letter(
         hub: LocalHub, operator: Any, page: Page,
         new_browser_context: Callable[[], BrowserContext], tmp_path: Any) -> None:
     unit = DEMO_UNITS[0][0]
-    watched = Watched(no_favicon(page))
+    watched = Watched(page)
     sign_in(page, hub.url, make_person(operator, unit, "quantri", ["unit_admin"]))
     page.click("nav a:has-text('Yêu cầu')")
     expect(page).to_have_title("Yêu cầu của đơn vị · Bảng điều khiển · LGSP")
@@ -72,7 +55,7 @@ def test_a_unit_files_form_01_and_the_operator_approves_it_and_downloads_the_let
     check_page(page)
     assert not watched.errors
 
-    desk = no_favicon(new_browser_context().new_page())
+    desk = new_browser_context().new_page()
     watched = Watched(desk)
     sign_in(desk, hub.url, make_person(operator, OPERATOR_UNIT[0], "vanhanh", ["operator"],
                                        name="Lê Văn Vận"))

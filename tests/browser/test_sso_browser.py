@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,8 @@ import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
 from chalicelib.adapters import credentials
-from infra.local.demo import DEMO_UNITS, OPERATOR_UNIT
+from infra.local.demo import DEMO_UNITS
 from infra.local.launcher import LocalHub
-from tests.e2e.conftest import started_hub
 from tests.support.browser import AppAddress, example_app, free_port, new_app_address
 
 UNIT = DEMO_UNITS[0][0]
@@ -34,20 +33,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"  # to look
 LETTER = {"letter_number": "88/STC-CNTT", "letter_date": "2026-11-20",
           "applicant": {"name": "Nguyễn Văn Hùng", "position": "Chuyên viên CNTT",
                         "email": "hung@stc.example.gov.vn", "phone": "0204 3856 123"}}
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    with started_hub(tmp_path_factory.mktemp("sso") / "var") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def operator(hub: LocalHub) -> Any:
-    from lgsp_client.api import LgspClient
-    app = next(a for a in hub.apps if a["unit"] == OPERATOR_UNIT[0])
-    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
-                      secret_key=app["secret_key"])
 
 
 def register(operator: Any, name: str, address: AppAddress) -> tuple[str, str]:

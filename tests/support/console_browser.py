@@ -38,6 +38,14 @@ class Watched:
             f"{msg.text} ({msg.location.get('url')})") if msg.type == "error" else None)
 
 
+def client_of(hub: Any, unit: str) -> Any:
+    """An `lgsp_client` of the demo app of `unit` on a running host."""
+    from lgsp_client.api import LgspClient
+    app = next(a for a in hub.apps if a["unit"] == unit)
+    return LgspClient(endpoint=hub.url, access_key=app["access_key"],
+                      secret_key=app["secret_key"])
+
+
 def make_person(operator: Any, unit: str, username: str, roles: list[str], *,
                 name: str = "Trần Thị Lan") -> dict[str, str]:
     """A person created through the admin API: their account and one-time link."""
