@@ -23,10 +23,10 @@ rc=0; $(BIN)/python -m pytest -q $(1) || rc=$$?; \
 if [ $$rc -eq 5 ]; then echo "error: no tests collected in: $(or $(1),tests)" >&2; fi; exit $$rc
 endef
 
-.PHONY: help venv run lint cfn unit integration e2e browser browser-tests test bench clean distclean
+.PHONY: help venv run lint cfn unit integration e2e browser browser-tests test bench clean distclean docs-screenshots
 
 help:
-	@echo "venv run lint cfn unit integration e2e browser browser-tests test bench clean distclean"
+	@echo "venv run lint cfn unit integration e2e browser browser-tests test bench clean distclean docs-screenshots"
 	@echo "(see the comments in Makefile; CI runs 'make test')"
 
 venv: $(STAMP)
@@ -127,3 +127,8 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) var
+
+# The console's screenshots in docs/console.md, from the last browser-tests run.
+docs-screenshots:
+	@ls build/screenshots/console-*.png >/dev/null 2>&1 || { echo "run make browser-tests first"; exit 1; }
+	mkdir -p docs/screenshots && cp build/screenshots/console-*.png docs/screenshots/
