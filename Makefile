@@ -23,10 +23,10 @@ rc=0; $(BIN)/python -m pytest -q $(1) || rc=$$?; \
 if [ $$rc -eq 5 ]; then echo "error: no tests collected in: $(or $(1),tests)" >&2; fi; exit $$rc
 endef
 
-.PHONY: help venv run lint cfn unit integration e2e browser browser-tests test bench clean distclean docs-screenshots
+.PHONY: help venv run lint cfn unit integration e2e browser postgres browser-tests test bench clean distclean docs-screenshots
 
 help:
-	@echo "venv run lint cfn unit integration e2e browser browser-tests test bench clean distclean docs-screenshots"
+	@echo "venv run lint cfn unit integration e2e browser postgres browser-tests test bench clean distclean docs-screenshots"
 	@echo "(see the comments in Makefile; CI runs 'make test')"
 
 venv: $(STAMP)
@@ -78,7 +78,7 @@ cfn: venv
 unit: venv
 	@$(call pytest,$(UNIT_PATHS))
 
-integration: venv
+integration: venv postgres
 	@$(call pytest,tests/integration)
 
 e2e: venv
@@ -90,13 +90,17 @@ e2e: venv
 browser:
 	@infra/local/install_browser.sh
 
+# Debian's PostgreSQL server, for the table's contract tests on a real server.
+postgres:
+	@infra/local/install_postgres.sh
+
 # Pages and sign-in flows in a real headless Chromium (tests/browser).
 browser-tests: venv browser
 	@$(call pytest,tests/browser)
 
 # Runs every step even after a failure, so one CI log shows all problems; fails if any did.
 # The browser is installed first (`browser`): without it the browser tests cannot run.
-test: venv browser
+test: venv browser postgres
 	@failed=""; \
 	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	$(MAKE) --no-print-directory cfn || failed="$$failed cfn"; \

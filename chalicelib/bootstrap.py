@@ -17,7 +17,8 @@ _deps: Deps | None = None
 
 
 def build(cfg: Settings) -> Deps:
-    """Real adapters for `cfg`: DynamoDB or SQLite, and the S3-compatible store."""
+    """Real adapters for `cfg`: DynamoDB, SQLite or PostgreSQL, and the S3-compatible
+    store."""
     from chalicelib.adapters.objects_s3 import S3ObjectStore, make_s3_client
     from chalicelib.adapters.secretbox import AesGcmSealer
     from chalicelib.adapters.system import OffsetClock, SystemClock, TimeOrderedIds
@@ -29,6 +30,13 @@ def build(cfg: Settings) -> Deps:
         from chalicelib.adapters.table_sqlite import SqliteTable
 
         table = SqliteTable(cfg.sqlite_path)
+    elif cfg.table_backend == "postgres":
+        from chalicelib.adapters.table_postgres import PostgresTable
+
+        dsn = reveal(cfg.postgres_dsn)
+        if not dsn:
+            raise ValueError("LGSP_TABLE_BACKEND=postgres needs LGSP_POSTGRES_DSN")
+        table = PostgresTable(dsn)
     else:
         from chalicelib.adapters.table_dynamo import DynamoTable, make_dynamo_client
 

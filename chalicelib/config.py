@@ -30,9 +30,10 @@ class Settings(Model):
 
     model_config = ConfigDict(frozen=True)
 
-    table_backend: Literal["dynamodb", "sqlite"] = "dynamodb"
+    table_backend: Literal["dynamodb", "sqlite", "postgres"] = "dynamodb"
     table_name: str = "lgsp"
     sqlite_path: str = "var/table.sqlite3"
+    postgres_dsn: SecretStr | None = None  # libpq URI or key=value string (a password in it)
     dynamodb_endpoint: str | None = None
 
     bucket: str = "lgsp-exchange"

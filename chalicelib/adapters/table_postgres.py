@@ -18,17 +18,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from chalicelib.adapters.table_checks import check_ops, check_query, target
-from chalicelib.adapters.table_sqlite import (
+from chalicelib.adapters.table_items import (
     CONDITION_FAILED,
-    _check_op,
-    _check_values,
-    _decode_cursor,
-    _dumps,
-    _encode_cursor,
-    _holds,
-    _prefix_end,
-    _ttl_of,
-    _updated,
+    check_op_values,
+    check_values,
+    decode_cursor,
+    dumps,
+    encode_cursor,
+    holds,
+    prefix_end,
+    ttl_of,
+    updated,
 )
 from chalicelib.domain.errors import (
     ConditionFailedError,
@@ -74,33 +74,33 @@ class PostgresTable:
         return json.loads(row[0]) if row else None
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
-        _check_op(Put(item, condition))
+        check_op_values(Put(item, condition))
 
         def work(conn: Any) -> None:
-            if not _holds(self._load(conn, item["pk"], item["sk"]), condition):
+            if not holds(self._load(conn, item["pk"], item["sk"]), condition):
                 raise ConditionFailedError("The write's condition did not hold.")
             self._store(conn, item)
 
         self._run(work)
 
     def update(self, op: Update) -> Item:
-        _check_op(op)
+        check_op_values(op)
 
         def work(conn: Any) -> Item:
             current = self._load(conn, op.pk, op.sk)
-            if not _holds(current, op.condition):
+            if not holds(current, op.condition):
                 raise ConditionFailedError("The write's condition did not hold.")
-            item = _updated(current, op)
+            item = updated(current, op)
             self._store(conn, item)
             return item
 
         return self._run(work)
 
     def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
-        _check_op(Delete(pk, sk, condition))
+        check_op_values(Delete(pk, sk, condition))
 
         def work(conn: Any) -> None:
-            if not _holds(self._load(conn, pk, sk), condition):
+            if not holds(self._load(conn, pk, sk), condition):
                 raise ConditionFailedError("The write's condition did not hold.")
             conn.execute("DELETE FROM items WHERE pk = %s AND sk = %s", (pk, sk))
 
@@ -114,7 +114,7 @@ class PostgresTable:
         args: list[Any] = [pk, self._clock()]
         if prefix:
             start, end = prefix, None
-            upper = _prefix_end(prefix)
+            upper = prefix_end(prefix)
             if upper is not None:
                 sql += " AND sk < %s"
                 args.append(upper)
@@ -124,26 +124,26 @@ class PostgresTable:
                 args.append(bound)
         if cursor is not None:
             sql += " AND sk < %s" if descending else " AND sk > %s"
-            args.append(_decode_cursor(cursor))
+            args.append(decode_cursor(cursor))
         sql += f" ORDER BY sk {'DESC' if descending else 'ASC'} LIMIT %s"
         args.append(limit + 1)
         with self._pool.connection() as conn:
             rows = conn.execute(sql, args).fetchall()
         items = [json.loads(data) for _, data in rows[:limit]]
-        return Page(items, _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None)
+        return Page(items, encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None)
 
     def transact(self, ops: Sequence[TransactOp]) -> None:
         """Check every condition first, then write all; a failed check writes nothing."""
         check_ops(ops)
         for op in ops:
-            _check_values(op)
+            check_values(op)
         targets = [target(op) for op in ops]
         if not ops:
             return
 
         def work(conn: Any) -> None:
             currents = [self._load(conn, pk, sk) for pk, sk in targets]
-            reasons = ["" if _holds(cur, op.condition) else CONDITION_FAILED
+            reasons = ["" if holds(cur, op.condition) else CONDITION_FAILED
                        for op, cur in zip(ops, currents, strict=True)]
             if any(reasons):
                 raise TransactionConflictError("The transaction was cancelled.", reasons)
@@ -151,7 +151,7 @@ class PostgresTable:
                 if isinstance(op, Put):
                     self._store(conn, op.item)
                 elif isinstance(op, Update):
-                    self._store(conn, _updated(cur, op))
+                    self._store(conn, updated(cur, op))
                 elif isinstance(op, Delete):
                     conn.execute("DELETE FROM items WHERE pk = %s AND sk = %s",
                                  (op.pk, op.sk))
@@ -194,5 +194,5 @@ class PostgresTable:
     def _store(conn: Any, item: Item) -> None:
         conn.execute("INSERT INTO items (pk, sk, data, ttl) VALUES (%s, %s, %s, %s) "
                      "ON CONFLICT (pk, sk) DO UPDATE SET data = EXCLUDED.data, "
-                     "ttl = EXCLUDED.ttl", (item["pk"], item["sk"], _dumps(item),
-                                            _ttl_of(item)))
+                     "ttl = EXCLUDED.ttl", (item["pk"], item["sk"], dumps(item),
+                                            ttl_of(item)))

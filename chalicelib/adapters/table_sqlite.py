@@ -17,30 +17,37 @@ Items whose `ttl` lies in the past count as absent everywhere and are purged laz
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from chalicelib.adapters.table_checks import check_op, check_ops, check_query, target
+from chalicelib.adapters.table_checks import check_ops, check_query, target
+from chalicelib.adapters.table_items import (
+    CONDITION_FAILED,
+    check_op_values,
+    check_values,
+    decode_cursor,
+    dumps,
+    encode_cursor,
+    holds,
+    prefix_end,
+    ttl_of,
+    updated,
+)
 from chalicelib.domain.errors import (
     ConditionFailedError,
-    InvalidRequestError,
     TransactionConflictError,
 )
 from chalicelib.domain.ports import Condition, Delete, Item, Page, Put, TransactOp, Update
 
 __all__ = ["SqliteTable"]
 
-CONDITION_FAILED = "ConditionalCheckFailed"
-_INT64 = range(-(2**63), 2**63)
-_MAX_CHAR = 0x10FFFF
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS items (pk TEXT NOT NULL, sk TEXT NOT NULL, data TEXT NOT NULL,"
     " ttl INTEGER, PRIMARY KEY (pk, sk)) WITHOUT ROWID",
@@ -60,103 +67,6 @@ class _Write(Generic[T]):
         self.done = False
         self.result: T | None = None
         self.error: BaseException | None = None
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def _check_value(value: Any) -> None:
-    """Only what DynamoDB stores alike: str, int, bool, None, lists and maps of those."""
-    if value is None or isinstance(value, str | int):
-        return
-    if isinstance(value, list | tuple):
-        for v in value:
-            _check_value(v)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise TypeError("map keys must be strings")
-            _check_value(v)
-    else:
-        raise TypeError(f"unsupported item value type: {type(value).__name__}")
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equality that tells `True` from `1` (DynamoDB's BOOL is not a number)."""
-    return _dumps(a) == _dumps(b)
-
-
-def _ttl_of(item: Mapping[str, Any]) -> int | None:
-    ttl = item.get("ttl")
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl not in _INT64:
-        return None
-    return ttl
-
-
-def _prefix_end(prefix: str) -> str | None:
-    """The least string above every string starting with `prefix` (None if unbounded)."""
-    stem = prefix.rstrip(chr(_MAX_CHAR))
-    if not stem:
-        return None
-    nxt = ord(stem[-1]) + 1
-    if 0xD800 <= nxt <= 0xDFFF:
-        nxt = 0xE000
-    return stem[:-1] + chr(nxt)
-
-
-def _encode_cursor(sk: str) -> str:
-    return base64.urlsafe_b64encode(_dumps(sk).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        sk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
-        sk = None
-    if not isinstance(sk, str):
-        raise InvalidRequestError("The cursor is not valid.", code="invalid_cursor")
-    return sk
-
-
-def _check_values(op: TransactOp) -> None:
-    """Refuse values DynamoDB could not store either (floats, odd types)."""
-    if isinstance(op, Put):
-        _check_value(op.item)
-    elif isinstance(op, Update):
-        _check_value(dict(op.set))
-
-
-def _check_op(op: TransactOp) -> None:
-    check_op(op)
-    _check_values(op)
-
-
-def _holds(item: Item | None, cond: Condition | None) -> bool:
-    if cond is None:
-        return True
-    if cond.exists is not None and cond.exists != (item is not None):
-        return False
-    for attr, value in cond.equals.items():
-        if item is None or attr not in item or not _same(item[attr], value):
-            return False
-    for attr, values in cond.one_of.items():
-        if item is None or attr not in item or not any(_same(item[attr], v) for v in values):
-            return False
-    return True
-
-
-def _updated(current: Item | None, op: Update) -> Item:
-    item: Item = dict(current) if current is not None else {"pk": op.pk, "sk": op.sk}
-    item.update(op.set)
-    for attr, n in op.add.items():
-        old = item.get(attr, 0)
-        if isinstance(old, bool) or not isinstance(old, int):
-            raise ValueError(f"cannot add to the non-integer attribute {attr!r}")
-        item[attr] = old + n
-    for attr in op.remove:
-        item.pop(attr, None)
-    return item
 
 
 class SqliteTable:
@@ -228,33 +138,33 @@ class SqliteTable:
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         op = Put(item, condition)
-        _check_op(op)
+        check_op_values(op)
 
         def work(conn: sqlite3.Connection) -> None:
-            if not _holds(self._load(conn, item["pk"], item["sk"]), condition):
+            if not holds(self._load(conn, item["pk"], item["sk"]), condition):
                 raise ConditionFailedError("The write's condition did not hold.")
             self._store(conn, item)
 
         self._run(work)
 
     def update(self, op: Update) -> Item:
-        _check_op(op)
+        check_op_values(op)
 
         def work(conn: sqlite3.Connection) -> Item:
             current = self._load(conn, op.pk, op.sk)
-            if not _holds(current, op.condition):
+            if not holds(current, op.condition):
                 raise ConditionFailedError("The write's condition did not hold.")
-            item = _updated(current, op)
+            item = updated(current, op)
             self._store(conn, item)
             return item
 
         return self._run(work)
 
     def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
-        _check_op(Delete(pk, sk, condition))
+        check_op_values(Delete(pk, sk, condition))
 
         def work(conn: sqlite3.Connection) -> None:
-            if not _holds(self._load(conn, pk, sk), condition):
+            if not holds(self._load(conn, pk, sk), condition):
                 raise ConditionFailedError("The write's condition did not hold.")
             conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
 
@@ -277,7 +187,7 @@ class SqliteTable:
         args: list[Any] = [pk, self._clock()]
         if prefix:
             start, end = prefix, None
-            upper = _prefix_end(prefix)
+            upper = prefix_end(prefix)
             if upper is not None:
                 sql += " AND sk < ?"
                 args.append(upper)
@@ -287,26 +197,26 @@ class SqliteTable:
                 args.append(bound)
         if cursor is not None:
             sql += " AND sk < ?" if descending else " AND sk > ?"
-            args.append(_decode_cursor(cursor))
+            args.append(decode_cursor(cursor))
         sql += f" ORDER BY sk {'DESC' if descending else 'ASC'} LIMIT ?"
         args.append(limit + 1)
         with self._reading() as conn:
             rows = conn.execute(sql, args).fetchall()
         items = [json.loads(data) for _, data in rows[:limit]]
-        return Page(items, _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None)
+        return Page(items, encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None)
 
     def transact(self, ops: Sequence[TransactOp]) -> None:
         """Check every condition first, then write all; a failed check writes nothing."""
         check_ops(ops)
         for op in ops:
-            _check_values(op)
+            check_values(op)
         targets = [target(op) for op in ops]
         if not ops:
             return
 
         def work(conn: sqlite3.Connection) -> None:
             currents = [self._load(conn, pk, sk) for pk, sk in targets]
-            reasons = ["" if _holds(cur, op.condition) else CONDITION_FAILED
+            reasons = ["" if holds(cur, op.condition) else CONDITION_FAILED
                        for op, cur in zip(ops, currents, strict=True)]
             if any(reasons):
                 raise TransactionConflictError("The transaction was cancelled.", reasons)
@@ -314,7 +224,7 @@ class SqliteTable:
                 if isinstance(op, Put):
                     self._store(conn, op.item)
                 elif isinstance(op, Update):
-                    self._store(conn, _updated(cur, op))
+                    self._store(conn, updated(cur, op))
                 elif isinstance(op, Delete):
                     conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (op.pk, op.sk))
 
@@ -378,4 +288,4 @@ class SqliteTable:
     @staticmethod
     def _store(conn: sqlite3.Connection, item: Item) -> None:
         conn.execute("INSERT OR REPLACE INTO items (pk, sk, data, ttl) VALUES (?, ?, ?, ?)",
-                     (item["pk"], item["sk"], _dumps(item), _ttl_of(item)))
+                     (item["pk"], item["sk"], dumps(item), ttl_of(item)))

@@ -136,3 +136,17 @@ def test_reports_backfill_runs_once_and_says_what_it_did(settings_env: dict[str,
     assert json.loads(capsys.readouterr().out)["written"] == 0
     with pytest.raises(SystemExit):
         admin.main(["reports", "backfill", "--since", "2025-13"])
+
+
+def test_the_hub_runs_its_first_operator_on_postgres(settings_env: dict[str, str],
+                                                    postgres_dsn: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """LGSP_TABLE_BACKEND=postgres with a DSN selects PostgreSQL (docs/deploy.md)."""
+    monkeypatch.setenv("LGSP_TABLE_BACKEND", "postgres")
+    monkeypatch.delenv("LGSP_POSTGRES_DSN", raising=False)
+    assert admin.main(["bootstrap", "--unit", IT, "--name", NAME]) == 1  # no DSN: said so
+    monkeypatch.setenv("LGSP_POSTGRES_DSN", postgres_dsn)
+    assert admin.main(["bootstrap", "--unit", IT, "--name", NAME]) == 0
+    deps = bootstrap.build(Settings.from_env())
+    assert type(deps.table).__name__ == "PostgresTable"
+    assert is_operator_unit(deps, IT)

@@ -1,4 +1,5 @@
-"""One contract for the `Table` port, run against SQLite and DynamoDB (moto).
+"""One contract for the `Table` port, run against SQLite, DynamoDB (moto) and a real
+PostgreSQL server.
 
 Both adapters must behave alike for the use cases; the SQLite-only tests at the end cover
 what the single-machine host adds: persistence, TTL, threads and processes on one file.
@@ -33,14 +34,6 @@ NESTED = {"pk": PK, "sk": "META", "name": "Sở Tài chính", "flag": True, "off
           "none": None, "n": 0, "neg": -7, "big": 12345678901234567890123, "empty": "",
           "to": ["000.00.01.H99", "Ủy ban nhân dân"], "meta": {"a": [1, {"b": None}], "c": {}},
           "list": []}
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> Iterator[str]:
-    """A real PostgreSQL server for the session (Debian's; `make postgres` installs it)."""
-    from infra.local.postgres import running
-    with running() as server:
-        yield server.dsn
 
 
 @pytest.fixture(params=["sqlite", "dynamodb", "postgres"])
