@@ -30,7 +30,8 @@ import requests
 
 from bench.common import result, running_hub, s3_client, s3_settings
 from chalicelib.adapters.objects_s3 import S3ObjectStore
-from chalicelib.adapters.table_sqlite import SqliteTable, _dumps
+from chalicelib.adapters.table_items import dumps
+from chalicelib.adapters.table_sqlite import SqliteTable
 from chalicelib.domain.ports import Condition, Item, Page, Put, TransactOp, Update
 from infra.local.launcher import LocalHub
 from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, World, content_request, make_deps, world
@@ -71,7 +72,7 @@ class Counts:
 
 
 def _wu(item: Item | None) -> int:
-    return max(1, math.ceil(len(_dumps(item)) / KiB)) if item else 1
+    return max(1, math.ceil(len(dumps(item)) / KiB)) if item else 1
 
 
 def _ru(size: int) -> int:
@@ -91,7 +92,7 @@ class CountingTable:
 
     def get(self, pk: str, sk: str) -> Item | None:
         item = self.inner.get(pk, sk)
-        self._count("get", rru=_ru(len(_dumps(item)) if item else 1))
+        self._count("get", rru=_ru(len(dumps(item)) if item else 1))
         return item
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
@@ -109,7 +110,7 @@ class CountingTable:
 
     def query(self, pk: str, **kw: Any) -> Page:
         page = self.inner.query(pk, **kw)
-        self._count("query", rru=_ru(sum(len(_dumps(i)) for i in page.items)))
+        self._count("query", rru=_ru(sum(len(dumps(i)) for i in page.items)))
         return page
 
     def transact(self, ops: Sequence[TransactOp]) -> None:
