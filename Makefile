@@ -81,7 +81,7 @@ unit: venv
 integration: venv postgres
 	@$(call pytest,tests/integration)
 
-e2e: venv
+e2e: venv postgres
 	@$(call pytest,tests/e2e)
 
 # The headless browser of the browser tests: Debian's chromium at /usr/bin/chromium (or
@@ -111,7 +111,7 @@ test: venv browser postgres
 # Every benchmark against the local host (docs/performance.md); BENCH_ARGS="--quick",
 # "--only P1,P3" or "--size-mib 64" narrow it. P2 needs OpenSSH's server: bench-deps
 # installs it when missing (never part of `make test`); without it P2 reports `skipped`.
-bench: venv bench-deps
+bench: venv bench-deps postgres
 	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench $(BENCH_ARGS); \
 	else echo "no benchmarks yet"; fi
 

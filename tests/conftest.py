@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.support.seaweed_fixture"]
+pytest_plugins = ["tests.support.seaweed_fixture", "tests.support.postgres_fixture"]

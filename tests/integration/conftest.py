@@ -47,12 +47,3 @@ def hub(aws: None, clock: FakeClock, hub_overrides: dict[str, Any]) -> Iterator[
     deps = make_deps(DynamoTable(ddb, "lgsp"), S3ObjectStore(s3, BUCKET), clock,
                      **hub_overrides)
     yield from world(deps)
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> Iterator[str]:
-    """A real PostgreSQL server for the session, in a folder of its own (Debian's
-    `postgresql`; `make postgres` installs it)."""
-    from infra.local.postgres import running
-    with running() as server:
-        yield server.dsn
