@@ -34,13 +34,12 @@ from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException, RouteMatcher
 
 from chalicelib.api.http import ROUTE_NOT_FOUND, declared_methods
-from chalicelib.services import sweeper
-from chalicelib.services.deps import Deps
 from infra.local.backends import Backends, HostSettings
 from infra.local.http_connection import HttpConnection, HttpLimits
 from infra.local.http_server import EdgeServer
 from infra.local.refusals import StartRefused
 from infra.local.seaweed import SeaweedError
+from infra.local.sweeping import SweepLeader, holder_id
 from infra.local.ws_gateway import WebSocketGateway
 from infra.local.ws_sigv4 import ManagementAuth
 
@@ -232,15 +231,6 @@ class _Gateway(LocalGateway):
         return event
 
 
-def _sweep_every(deps: Deps, seconds: float, stop: threading.Event) -> None:
-    """The sweeper on its schedule, as `@app.schedule` runs it on AWS."""
-    while not stop.wait(seconds):
-        try:
-            sweeper.sweep(deps)
-        except Exception:  # the next run retries; the host keeps serving
-            log.exception("sweep failed")
-
-
 def _raise_open_files_limit(wanted: int) -> None:
     """Every connection is a file descriptor, and 1,000 WebSockets plus idle connections
     pass the soft limit of many systems (1,024): raise it towards the hard limit."""
@@ -280,8 +270,9 @@ def main() -> int:
         server = make_server(cfg.port, ws_auth=auth, limits=limits)
         thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
         thread.start()
-        threading.Thread(target=_sweep_every, args=(deps, cfg.sweep_seconds, stop),
-                         name="sweeper", daemon=True).start()
+        leader = SweepLeader(deps, holder_id(cfg.port), sweep_seconds=cfg.sweep_seconds,
+                             lease_seconds=cfg.sweep_lease_seconds, stop=stop)
+        leader.start()
         creds = backends.demo_credentials_path if backends.demo else None
         print(json.dumps({"hub": f"http://127.0.0.1:{cfg.port}",
                           "websocket": f"ws://127.0.0.1:{cfg.port}/ws", "data": str(backends.var),
@@ -290,8 +281,10 @@ def main() -> int:
               flush=True)
         print(f"LGSP hub listening on http://127.0.0.1:{cfg.port} (Ctrl-C stops)", flush=True)
         stop.wait()
+        log.info("stopping: no new connections; requests in progress finish")
         server.shutdown()  # and every WebSocket, each with its $disconnect
         server.server_close()
+        leader.join(timeout=10)  # the lease given up, the sweep in progress finished
     finally:
         backends.stop()
     return 0

@@ -300,8 +300,11 @@ class EdgeServer(HTTPServer):
         self.stop_connections()
 
     def stop_accepting(self) -> None:
-        """`serve_forever` returns; connections already accepted stay."""
+        """`serve_forever` returns and the listening socket closes, so new connections are
+        refused at once (a balancer sends them to another host) rather than left in the
+        backlog; connections already accepted stay."""
         super().shutdown()
+        self.socket.close()
 
     def stop_connections(self) -> None:
         """Close the connections waiting for a request; let requests in progress finish

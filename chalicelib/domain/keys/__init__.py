@@ -255,6 +255,12 @@ def due(day_text: str, due_at: int, kind: str, message_id: str) -> tuple[str, st
 SWEEP_CURSOR = ("SWEEP", "CURSOR")
 
 
+def lease(name: str) -> tuple[str, str]:
+    """Who holds a lease (e.g. `sweeper`: which host process runs the sweeps) and until
+    when (`domain/leases.py`)."""
+    return f"LEASE#{name}", "LEASE"
+
+
 # The unit registry and directory (R-JOIN-1, R-PROP-7)
 
 UNIT_APPS = "APP#"  # the app links in a unit's partition
