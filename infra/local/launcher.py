@@ -1,12 +1,14 @@
 """Start a single-machine host (`python -m infra.local.host`) in a subprocess on free
 loopback ports with its own `var/`, and stop it: for end-to-end tests and benchmarks.
-`host_beside` starts another host process sharing a running one's `var/` and store
-(R-PROP-6: several processes acting as one hub)."""
+`host_beside` starts another host process sharing a running one's `var/` and store, and
+`host_elsewhere` one with a `var/` of its own as on another machine (R-PROP-6: several
+processes acting as one hub)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -105,3 +107,26 @@ def host_beside(first: LocalHub, **settings: str) -> LocalHub:
            "LGSP_WS_ENDPOINT": f"http://127.0.0.1:{port}/ws", **settings}
     log = first.var.parent / f"{first.var.name}-host-{port}.log"
     return LocalHub(f"http://127.0.0.1:{port}", first.var, env, log_path=log)
+
+
+# What an operator copies to every machine of the hub (docs/deploy.md, on-prem topology).
+MACHINE_SECRETS = ("master.key.json", "s3-credentials.json", "ws-credentials.json",
+                   "demo-credentials.json")
+
+
+def host_elsewhere(first: LocalHub, var: Path, **settings: str) -> LocalHub:
+    """A host (not started) as on another machine: a `var/` of its own given copies of
+    `first`'s secrets (the master keyring, the store's and the management API's keys, and
+    in demo mode the demo credentials, so it seeds nothing), on `first`'s table and store
+    settings (attached: `LGSP_S3_EMBEDDED=false`), on its own port. Start it once `first`
+    is ready."""
+    var.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in MACHINE_SECRETS:
+        if (first.var / name).exists():
+            shutil.copyfile(first.var / name, var / name)
+            (var / name).chmod(0o600)
+    port = free_port()
+    env = {**first.env, "LGSP_VAR_DIR": str(var), "LGSP_PORT": str(port),
+           "LGSP_S3_EMBEDDED": "false", "LGSP_WS_ENDPOINT": f"http://127.0.0.1:{port}/ws",
+           **settings}
+    return LocalHub(f"http://127.0.0.1:{port}", var, env)
