@@ -1,23 +1,27 @@
 """A real single-machine hub (`python -m infra.local.host`) with SeaweedFS and SQLite,
-started in a temporary `var/` on free loopback ports, reached over real HTTP."""
+started in a temporary `var/` on free loopback ports, reached over real HTTP; the same
+host on a real PostgreSQL server (`postgres_hub`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from chalicelib.domain.ports import Table
 from infra.local.launcher import ROOT, LocalHub, free_port, host_in
 
-__all__ = ["ROOT", "LocalHub", "free_port", "host_in", "started_hub"]
+__all__ = ["ROOT", "LocalHub", "free_port", "host_in", "open_table", "started_hub"]
 
 
 @contextmanager
-def started_hub(var: Path) -> Iterator[LocalHub]:
-    """A host keeping its data under `var`, started, and stopped on exit."""
-    hub = host_in(var)
+def started_hub(var: Path, **settings: str) -> Iterator[LocalHub]:
+    """A host keeping its data under `var` (with extra `LGSP_*` settings), started, and
+    stopped on exit."""
+    hub = host_in(var, **settings)
     hub.start()
     try:
         yield hub
@@ -27,6 +31,41 @@ def started_hub(var: Path) -> Iterator[LocalHub]:
 
 
 @pytest.fixture(scope="session")
-def local_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
+def sqlite_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
     with started_hub(tmp_path_factory.mktemp("hub") / "var") as hub:
         yield hub
+
+
+@pytest.fixture(scope="session")
+def local_hub(sqlite_hub: LocalHub) -> LocalHub:
+    """The host as `make run` starts it: its table on SQLite."""
+    return sqlite_hub
+
+
+@pytest.fixture(scope="session")
+def postgres_hub(tmp_path_factory: pytest.TempPathFactory, postgres_dsn: str
+                 ) -> Iterator[LocalHub]:
+    """The host with its table on the session's PostgreSQL server, in a database of its
+    own (`LGSP_TABLE_BACKEND=postgres`), the store still its embedded SeaweedFS."""
+    from tests.support.postgres_fixture import fresh_database
+
+    with started_hub(tmp_path_factory.mktemp("pghub") / "var",
+                     LGSP_TABLE_BACKEND="postgres",
+                     LGSP_POSTGRES_DSN=fresh_database(postgres_dsn, "e2e")) as hub:
+        yield hub
+
+
+@contextmanager
+def open_table(hub: LocalHub) -> Iterator[Table]:
+    """The table a host writes, opened by this process too (SQLite file or PostgreSQL)."""
+    table: Any
+    if hub.env.get("LGSP_TABLE_BACKEND") == "postgres":
+        from chalicelib.adapters.table_postgres import PostgresTable
+        table = PostgresTable(hub.env["LGSP_POSTGRES_DSN"])
+    else:
+        from chalicelib.adapters.table_sqlite import SqliteTable
+        table = SqliteTable(str(hub.var / "table.sqlite3"))
+    try:
+        yield table
+    finally:
+        table.close()

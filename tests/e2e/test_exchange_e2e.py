@@ -1,5 +1,6 @@
 """Two units exchange a 20 MiB file over real HTTP against the `make run` host, with
-SeaweedFS enforcing the presigned checksums (R-PROP-1/2/3, R-SEND-*, R-RECV-*)."""
+SeaweedFS enforcing the presigned checksums (R-PROP-1/2/3, R-SEND-*, R-RECV-*), once with
+the table on SQLite (the default) and once on a real PostgreSQL server (on-prem)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,20 @@ import pytest
 import requests
 from botocore.config import Config
 
-from chalicelib.adapters.table_sqlite import SqliteTable
 from chalicelib.domain import keys
 from chalicelib.domain.times import province_day
-from tests.e2e.conftest import ROOT, LocalHub
+from tests.e2e.conftest import ROOT, LocalHub, open_table
 
 pytestmark = pytest.mark.e2e
 MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def local_hub(request: pytest.FixtureRequest) -> LocalHub:
+    """Each test on the host with its table on SQLite, then on PostgreSQL."""
+    name = "sqlite_hub" if request.param == "sqlite" else "postgres_hub"
+    hub: LocalHub = request.getfixturevalue(name)
+    return hub
 
 
 def lgsp(hub: LocalHub, app: dict[str, Any], *args: str, check: bool = True
@@ -77,11 +85,11 @@ def test_two_units_exchange_20_mib(local_hub: LocalHub, tmp_path: Path) -> None:
     assert status["deliveries"][0]["state"] == "confirmed"
     assert not object_exists(local_hub, message_id)
 
-    table = SqliteTable(str(local_hub.var / "table.sqlite3"))
     sent_day = province_day(epoch(status["message"]["verified_at"]))
     recv_day = province_day(epoch(status["deliveries"][0]["confirmed_at"]))
-    sent_stats = table.get(*keys.stats_day(a["unit"], sent_day)) or {}
-    recv_stats = table.get(*keys.stats_day(b["unit"], recv_day)) or {}
+    with open_table(local_hub) as table:
+        sent_stats = table.get(*keys.stats_day(a["unit"], sent_day)) or {}
+        recv_stats = table.get(*keys.stats_day(b["unit"], recv_day)) or {}
     assert sent_stats.get("sent", 0) >= 1 and sent_stats.get("bytes_sent", 0) >= 20 * MiB
     assert recv_stats.get("received", 0) >= 1
     assert recv_stats.get("bytes_received", 0) >= 20 * MiB
