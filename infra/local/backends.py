@@ -41,7 +41,9 @@ from infra.local.seaweed import SeaweedServer, StoreInUseError
 
 class HostSettings(BaseModel):
     """Settings of the host process (`LGSP_PORT`, `LGSP_VAR_DIR`, `LGSP_S3_PORT`,
-    `LGSP_SWEEP_SECONDS`: how often the sweeper runs, as the schedule does on AWS).
+    `LGSP_SWEEP_SECONDS`: how often the sweeper runs, as the schedule does on AWS;
+    `LGSP_SWEEP_LEASE_SECONDS`: how long the lease that lets one host process sweep lasts
+    unless renewed, `infra/local/sweeping.py`).
 
     `LGSP_MODE`: `demo` (default) seeds demo units and an operator whose secrets are in
     `var/demo-credentials.json`; `production` seeds nothing and refuses demo data.
