@@ -160,6 +160,16 @@ def post(deps: Deps, conn: Item, frame: bytes) -> bool:
     return False
 
 
+def _close_at_gateway(deps: Deps, conn: Item) -> None:
+    """Best effort: the gateway holding it may be gone (a host process that died), and
+    the record is already closed."""
+    try:
+        deps.connections.close(conn["endpoint"], conn["connection_id"])
+    except Exception:
+        log.warning("closing connection %s at its gateway failed", conn["connection_id"],
+                    exc_info=True)
+
+
 def drop_stale(deps: Deps) -> int:
     """Close connections whose heartbeats lapsed and mark their units offline (the
     sweeper's presence pass). Walks the units online now, never the whole table."""
@@ -173,7 +183,7 @@ def drop_stale(deps: Deps) -> int:
                 if conn["last_seen"] < limit and close_connection(
                         deps, conn["connection_id"], "heartbeat_missed"):
                     dropped += 1
-                    deps.connections.close(conn["endpoint"], conn["connection_id"])
+                    _close_at_gateway(deps, conn)
             if not conns:
                 _go_offline(deps, online["unit"])
         cursor = page.cursor

@@ -166,6 +166,23 @@ def test_lapsed_heartbeats_make_the_unit_offline(hub: World) -> None:
     assert sweeper.sweep(hub.deps).connections_dropped == 0
 
 
+def test_connections_of_a_host_that_died_are_all_dropped_in_one_sweep(
+        hub: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-PROP-6: the host holding them died, so closing each at its endpoint fails; the
+    sweep still drops every one and the unit goes offline."""
+    sockets = [WsApp(hub, hub.b.creds) for _ in range(3)]
+    for ws in sockets:
+        assert ws.connect()["statusCode"] == 200
+
+    def unreachable(endpoint: str, connection_id: str) -> None:
+        raise OSError(f"{endpoint} does not answer")
+
+    monkeypatch.setattr(hub.deps.connections, "close", unreachable)
+    clock(hub).advance(400)
+    assert sweeper.sweep(hub.deps).connections_dropped == 3
+    assert hub.b.get("/v1/presence").body["state"] == "offline"
+
+
 def test_the_cursor_walks_past_days_and_stops_at_unfinished_work(hub: World) -> None:
     send(hub, b"x", [UNIT_B], policy={"confirm_within_seconds": 3 * 86400})
     sweeper.sweep(hub.deps)
