@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import Call, RouteSpec, api_route
 from chalicelib.api.openapi import openapi_document
-from chalicelib.domain.schemas import Health, ServerTime, WhoAmI
+from chalicelib.domain.schemas import Health, Readiness, ServerTime, WhoAmI
 from chalicelib.domain.times import iso
 
 meta_api = Blueprint(__name__)
@@ -18,6 +18,17 @@ meta_api = Blueprint(__name__)
 def health(call: Call) -> Health:
     s = call.deps.settings
     return Health(status="ok", version=s.version, websocket_url=s.websocket_url)
+
+
+@api_route(meta_api, RouteSpec("GET", "/v1/health/ready", "Readiness: this process reaches "
+                               "the table and the store (a load balancer's health check)",
+                               Readiness, signed=False, errors=(503,)))
+def ready(call: Call) -> Readiness:
+    from chalicelib.services import readiness  # not on the cold path of other routes
+
+    readiness.check(call.deps)
+    return Readiness(status="ready", version=call.deps.settings.version, table="ok",
+                     store="ok")
 
 
 @api_route(meta_api, RouteSpec("GET", "/v1/time", "The hub's clock, for clients to "

@@ -76,6 +76,14 @@ class BusyError(LgspError):
     code = "busy"
 
 
+class NotReadyError(LgspError):
+    """This process cannot reach the table or the store: a load balancer sends the
+    traffic elsewhere until it can (`GET /v1/health/ready`)."""
+
+    status = 503
+    code = "not_ready"
+
+
 class ConditionFailedError(Exception):
     """A table write's condition did not hold (raised by table adapters)."""
 

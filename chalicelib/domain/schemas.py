@@ -277,6 +277,13 @@ class Health(Model):
     websocket_url: str | None = None
 
 
+class Readiness(Model):
+    status: Literal["ready"]
+    version: str
+    table: Literal["ok"]
+    store: Literal["ok"]
+
+
 class ErrorBody(Model):
     code: str
     message: str

@@ -253,6 +253,7 @@ def due(day_text: str, due_at: int, kind: str, message_id: str) -> tuple[str, st
 
 
 SWEEP_CURSOR = ("SWEEP", "CURSOR")
+READY_PROBE = ("HEALTH", "PROBE")  # read (never written) by the readiness check
 
 
 def lease(name: str) -> tuple[str, str]:
