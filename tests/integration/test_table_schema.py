@@ -7,8 +7,6 @@ taken as version 1. On a real PostgreSQL server and on SQLite files."""
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -22,33 +20,13 @@ from chalicelib.adapters.table_schema import Migration, latest
 from chalicelib.adapters.table_sqlite import SqliteTable
 from chalicelib.domain.errors import SchemaVersionError
 from chalicelib.domain.ports import Condition
+from tests.integration.test_sqlite_group_commit import _together
 
 OPENERS = 8
 # Two more versions for the races: version 2 fails if it runs twice (no IF NOT EXISTS),
 # version 3 leaves one row per time it ran.
 LATER = (Migration(2, "a probe table", ("CREATE TABLE probe (n INTEGER NOT NULL)",)),
          Migration(3, "a row per run", ("INSERT INTO probe (n) VALUES (3)",)))
-
-
-def _at_once(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """work(0..n-1) on n threads released together; each result or raised error."""
-    out: list[Any] = [None] * n
-    gate = threading.Barrier(n)
-
-    def one(i: int) -> None:
-        gate.wait()
-        try:
-            out[i] = work(i)
-        except Exception as exc:  # collected and asserted on
-            out[i] = exc
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-        assert not t.is_alive()
-    return out
 
 
 def _rows(dsn: str, sql: str) -> list[tuple[Any, ...]]:
@@ -75,7 +53,7 @@ class TestPostgres:
             finally:
                 table.close()
 
-        assert _at_once(OPENERS, open_and_write) == [3] * OPENERS
+        assert _together(OPENERS, open_and_write) == [3] * OPENERS
         versions = _rows(postgres_database,
                          "SELECT version, host, pid, applied_at IS NOT NULL "
                          "FROM schema_versions ORDER BY version")
@@ -146,7 +124,7 @@ class TestSqlite:
             finally:
                 table.close()
 
-        assert _at_once(OPENERS, open_and_write) == [3] * OPENERS
+        assert _together(OPENERS, open_and_write) == [3] * OPENERS
         assert _user_version(path) == 3
         with closing(sqlite3.connect(path)) as raw:
             assert raw.execute("SELECT n FROM probe").fetchall() == [(3,)]
