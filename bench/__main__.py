@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark, print a table, write bench/results/latest.json.
 
 R-PROP-5 (P1-P6) share one host started here (SeaweedFS + SQLite in a temporary folder);
+P3 runs again on a host of its own on PostgreSQL (a server started in a temporary folder);
 the signature, push-latency, directory and report (REP) benchmarks run in-process. `--quick`
 shrinks every size (the harness smoke run), `--only P1,P3` runs a subset (also SIG, PUSH,
 DIR, REP, SWEEP).
@@ -106,6 +107,9 @@ def _performance(chosen: set[str], args: argparse.Namespace) -> tuple[list[dict[
                 sweep = (exchange.sweep(size_mib=12, part_sizes_mib=(5, 8),
                                         concurrencies=(2, 4), hub=hub) if quick
                          else exchange.sweep(repetitions=3, hub=hub))
+    if "P3" in chosen:  # P3 again on a host of its own whose table is PostgreSQL
+        rows.append(throughput.run_postgres(messages=8, repetitions=1) if quick
+                    else throughput.run_postgres())
     return sorted(rows, key=lambda r: r["id"]), sweep
 
 

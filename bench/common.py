@@ -88,14 +88,14 @@ def client_for(hub: LocalHub, unit: str) -> LgspClient:
 
 
 @contextmanager
-def running_hub(hub: LocalHub | None = None) -> Iterator[LocalHub]:
+def running_hub(hub: LocalHub | None = None, **settings: str) -> Iterator[LocalHub]:
     """The given running host, or a fresh `make run` host in a temporary folder (real
-    SeaweedFS and SQLite), stopped afterwards."""
+    SeaweedFS and SQLite, or the table `settings` name), stopped afterwards."""
     if hub is not None:
         yield hub
         return
     with tempfile.TemporaryDirectory(prefix="lgsp-bench-") as tmp:
-        started = host_in(Path(tmp) / "var")
+        started = host_in(Path(tmp) / "var", **settings)
         started.start()
         try:
             yield started

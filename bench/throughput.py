@@ -12,6 +12,12 @@ Baseline: the same threads doing only what the exchange must touch, directly: on
 transaction (verified, delivery, inbox entry); then query the inbox, GetObject, one 3-item
 transaction (delivery, inbox entry, message) and DeleteObject; on a `SqliteTable` in a
 temporary file and boto3 on the same store. Runs alternate hub / baseline.
+
+P3 on PostgreSQL (`run_postgres`) is the same measurement on a host whose table is
+PostgreSQL (`LGSP_TABLE_BACKEND=postgres`, a server started in a temporary folder by
+`infra.local.postgres.running`, an empty database), against the same bare operations on a
+`PostgresTable` on another empty database of that server: each engine's hub is compared
+with its own engine's bare operations.
 """
 
 from __future__ import annotations
@@ -37,12 +43,14 @@ from bench.common import (
     running_hub,
     s3_client,
     s3_settings,
+    skipped,
 )
 from chalicelib.adapters.table_sqlite import SqliteTable
-from chalicelib.domain.ports import Delete, Put, Update
+from chalicelib.domain.ports import Delete, Put, Table, Update
 from infra.local.launcher import LocalHub
 
 WHAT = "1 KiB exchanges/s, {s} senders + {r} receivers, vs bare ops"
+WHAT_PG = "1 KiB exchanges/s on PostgreSQL, {s} senders + {r} receivers"
 POLL_PAUSE = 0.01  # a receiver that found nothing new waits this long before looking again
 
 
@@ -149,7 +157,7 @@ def hub_run(hub: LocalHub, messages: int, senders: int, receivers: int) -> float
     return _threads(work, senders, receivers, send, receive_round)
 
 
-def baseline_run(hub: LocalHub, table: SqliteTable, messages: int, *, senders: int,
+def baseline_run(hub: LocalHub, table: Table, messages: int, *, senders: int,
                  receivers: int, tag: str) -> float:
     work = Work(messages)
     s3, bucket = s3_client(hub, pool=senders + receivers), s3_settings(hub)["bucket"]
@@ -188,41 +196,44 @@ def baseline_run(hub: LocalHub, table: SqliteTable, messages: int, *, senders: i
     return _threads(work, senders, receivers, send, receive_round)
 
 
-def _with_cpu(host: LocalHub, messages: int, run_once: Callable[[], float],
+def _with_cpu(messages: int, run_once: Callable[[], float],
+              groups: dict[str, Callable[[], list[int]]],
               cpu: dict[str, list[float]]) -> float:
-    """Run once; add each process's CPU milliseconds per exchange to `cpu`: the hub host,
-    its store (SeaweedFS) and this process (the load generator and, for the baseline,
-    the bare operations themselves)."""
-    assert host.proc is not None
-    pids = {"host": [host.proc.pid], "store": child_pids(host.proc.pid),
-            "load_generator": [os.getpid()]}
-    before = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
+    """Run once; add each group of processes' CPU milliseconds per exchange to `cpu`
+    (each group's processes listed before and after the run: a process that started
+    meanwhile counts from zero)."""
+    before = {k: {p: cpu_seconds(p) for p in pids()} for k, pids in groups.items()}
     seconds = run_once()
-    for k, v in pids.items():
-        cpu.setdefault(k, []).append(
-            (sum(cpu_seconds(p) for p in v) - before[k]) * 1000 / messages)
+    for k, pids in groups.items():
+        used = sum(cpu_seconds(p) - before[k].get(p, 0.0) for p in pids())
+        cpu.setdefault(k, []).append(used * 1000 / messages)
     return seconds
 
 
-def run(messages: int = 200, senders: int = 4, receivers: int = 4, repetitions: int = 3,
-        hub: LocalHub | None = None) -> dict[str, Any]:
+def _processes(host: LocalHub, **more: Callable[[], list[int]]) -> dict[
+        str, Callable[[], list[int]]]:
+    """The hub host, its store (SeaweedFS) and this process (the load generator and, for
+    the baseline, the bare operations themselves), and any `more` (a database server)."""
+    assert host.proc is not None
+    pid = host.proc.pid
+    return {"host": lambda: [pid], "store": lambda: child_pids(pid),
+            "load_generator": lambda: [os.getpid()], **more}
+
+
+def _measure(host: LocalHub, table: Table, *, pid: str, what: str, messages: int,
+             senders: int, receivers: int, repetitions: int,
+             groups: dict[str, Callable[[], list[int]]], **extra: Any) -> dict[str, Any]:
     """Exchanges per second, hub and baseline, `repetitions` alternating runs each."""
     raw: dict[str, list[float]] = {"hub": [], "baseline": []}
     cpu: dict[str, dict[str, list[float]]] = {"hub": {}, "baseline": {}}
-    with tempfile.TemporaryDirectory(prefix="lgsp-bench-p3-") as tmp, \
-            running_hub(hub) as host:
-        table = SqliteTable(Path(tmp) / "table.sqlite3")
-        try:
-            for rep in range(repetitions):
-                raw["hub"].append(messages / _with_cpu(host, messages, lambda: hub_run(
-                    host, messages, senders, receivers), cpu["hub"]))
-                raw["baseline"].append(messages / _with_cpu(host, messages, lambda rep=rep:
-                    baseline_run(host, table, messages, senders=senders,
-                                 receivers=receivers, tag=f"r{rep}-"), cpu["baseline"]))
-        finally:
-            table.close()
+    for rep in range(repetitions):
+        raw["hub"].append(messages / _with_cpu(messages, lambda: hub_run(
+            host, messages, senders, receivers), groups, cpu["hub"]))
+        raw["baseline"].append(messages / _with_cpu(messages, lambda rep=rep: baseline_run(
+            host, table, messages, senders=senders, receivers=receivers, tag=f"r{rep}-"),
+            groups, cpu["baseline"]))
     hub_rate, base_rate = median(raw["hub"]), median(raw["baseline"])
-    return result("P3", WHAT.format(s=senders, r=receivers), hub=hub_rate,
+    return result(pid, what.format(s=senders, r=receivers), hub=hub_rate,
                   baseline=base_rate, unit="exchanges/s", ratio=hub_rate / base_rate,
                   direction="higher is better", target=0.5,
                   met=hub_rate / base_rate >= 0.5, messages=messages, senders=senders,
@@ -230,4 +241,62 @@ def run(messages: int = 200, senders: int = 4, receivers: int = 4, repetitions: 
                   raw_per_second={k: rounded(v, 2) for k, v in raw.items()},
                   cpu_ms_per_exchange_median={
                       way: {k: round(median(v), 2) for k, v in per.items()}
-                      for way, per in cpu.items()})
+                      for way, per in cpu.items()}, **extra)
+
+
+def run(messages: int = 200, senders: int = 4, receivers: int = 4, repetitions: int = 3,
+        hub: LocalHub | None = None) -> dict[str, Any]:
+    """P3 on SQLite: the `make run` host against a `SqliteTable` in a temporary file."""
+    with tempfile.TemporaryDirectory(prefix="lgsp-bench-p3-") as tmp, \
+            running_hub(hub) as host:
+        table = SqliteTable(Path(tmp) / "table.sqlite3")
+        try:
+            return _measure(host, table, pid="P3", what=WHAT, messages=messages,
+                            senders=senders, receivers=receivers, repetitions=repetitions,
+                            groups=_processes(host), engine="sqlite")
+        finally:
+            table.close()
+
+
+def run_postgres(messages: int = 200, senders: int = 4, receivers: int = 4,
+                 repetitions: int = 3) -> dict[str, Any]:
+    """P3 on PostgreSQL: a host on one empty database of a server started for the run,
+    against a `PostgresTable` on another; skipped (with the reason) where PostgreSQL is
+    not installed. Its row's id is `P3-pg`."""
+    from chalicelib.adapters.table_postgres import PostgresTable
+    from infra.local.postgres import PostgresMissing, running
+
+    what = WHAT_PG.format(s=senders, r=receivers)
+    try:
+        with running() as server:
+            hub_dsn, base_dsn = (_empty_database(server.dsn, n) for n in ("hub", "bare"))
+            with running_hub(LGSP_TABLE_BACKEND="postgres",
+                             LGSP_POSTGRES_DSN=hub_dsn) as host:
+                table = PostgresTable(base_dsn, max_size=senders + receivers)
+                try:
+                    return _measure(host, table, pid="P3-pg", what=WHAT_PG,
+                                    messages=messages, senders=senders, receivers=receivers,
+                                    repetitions=repetitions, engine="postgres",
+                                    groups=_processes(host, database=lambda: _server_pids(
+                                        server.folder)))
+                finally:
+                    table.close()
+    except PostgresMissing as exc:
+        return skipped("P3-pg", what, str(exc))
+
+
+def _empty_database(server_dsn: str, name: str) -> str:
+    """A new database `name` on the server of `server_dsn` (which must not have it); its
+    DSN."""
+    import psycopg
+
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server_dsn.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _server_pids(folder: Path) -> list[int]:
+    """The PostgreSQL server's processes: the postmaster (first line of its pid file) and
+    its children (one backend per connection, the background workers)."""
+    pid = int((folder / "data" / "postmaster.pid").read_text().split()[0])
+    return [pid, *child_pids(pid)]

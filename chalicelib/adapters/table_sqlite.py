@@ -1,7 +1,8 @@
 """The `Table` port on one embedded SQLite file (the single-machine host).
 
-Items are JSON in `items(pk, sk, data, ttl)`. The file is in WAL mode, so readers never wait
-for the writer: reads use a small pool of connections of their own.
+Items are JSON in `items(pk, sk, data, ttl)` (the operations are `JsonItemsTable`'s). The
+file is in WAL mode, so readers never wait for the writer: reads use a small pool of
+connections of their own.
 
 Writes go through one connection and commit as a group: a write queues its work, and
 whichever writer holds the write lock runs every queued write in one `BEGIN IMMEDIATE`
@@ -12,48 +13,33 @@ those of its group before it), so the semantics are those of one write per trans
 concurrent writers share the fsync instead of queueing for one each. The read-check-write
 of each write is atomic even when another process writes the same file (it waits up to
 the busy timeout for the lock).
+The schema's version is the file's `PRAGMA user_version` (`MIGRATIONS`, applied on open,
+each in its own `BEGIN IMMEDIATE`; a newer file is refused with `SchemaVersionError`).
 Items whose `ttl` lies in the past count as absent everywhere and are purged lazily.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from chalicelib.adapters.table_checks import check_ops, check_query, target
-from chalicelib.adapters.table_items import (
-    CONDITION_FAILED,
-    check_op_values,
-    check_values,
-    decode_cursor,
-    dumps,
-    encode_cursor,
-    holds,
-    prefix_end,
-    ttl_of,
-    updated,
-)
-from chalicelib.domain.errors import (
-    ConditionFailedError,
-    TransactionConflictError,
-)
-from chalicelib.domain.ports import Condition, Delete, Item, Page, Put, TransactOp, Update
+from chalicelib.adapters.table_json import JsonItemsTable
+from chalicelib.adapters.table_schema import Migration, migrate
 
-__all__ = ["SqliteTable"]
+__all__ = ["MIGRATIONS", "SqliteTable"]
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS items (pk TEXT NOT NULL, sk TEXT NOT NULL, data TEXT NOT NULL,"
-    " ttl INTEGER, PRIMARY KEY (pk, sk)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS items_ttl ON items (ttl) WHERE ttl IS NOT NULL",
+MIGRATIONS = (
+    Migration(1, "items as JSON, keyed (pk, sk), with an index of the items that expire", (
+        "CREATE TABLE IF NOT EXISTS items (pk TEXT NOT NULL, sk TEXT NOT NULL,"
+        " data TEXT NOT NULL, ttl INTEGER, PRIMARY KEY (pk, sk)) WITHOUT ROWID",
+        "CREATE INDEX IF NOT EXISTS items_ttl ON items (ttl) WHERE ttl IS NOT NULL",
+    )),
 )
-_VISIBLE = "(ttl IS NULL OR ttl >= ?)"
 MAX_GROUP = 64  # writes committed together at most
 READERS = 8  # idle read connections kept
 T = TypeVar("T")
@@ -69,13 +55,16 @@ class _Write(Generic[T]):
         self.error: BaseException | None = None
 
 
-class SqliteTable:
+class SqliteTable(JsonItemsTable):
     """`Table` on one SQLite file, safe across threads and across processes."""
+
+    MARK = "?"
+    UPSERT = "INSERT OR REPLACE INTO items (pk, sk, data, ttl) VALUES (?, ?, ?, ?)"
 
     def __init__(self, path: str | os.PathLike[str],
                  clock: Callable[[], float] | None = None, *,
                  busy_timeout_ms: int = 30_000) -> None:
-        self._clock = clock or time.time
+        super().__init__(clock)
         self._lock = threading.Lock()  # the write connection (and, in memory, every read)
         self._queue_lock = threading.Lock()
         self._queue: list[_Write[Any]] = []
@@ -87,11 +76,17 @@ class SqliteTable:
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
         self._conn = self._connect()
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            for statement in _SCHEMA:
-                self._conn.execute(statement)
+        try:
+            with self._lock:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = FULL")
+                self.schema_version = migrate(
+                    MIGRATIONS, self._target, version_now=self._user_version,
+                    locked=self._schema_transaction, version_in=self._version_in,
+                    record=lambda conn, m: conn.execute(f"PRAGMA user_version = {m.version:d}"))
+        except BaseException:
+            self._conn.close()
+            raise
         self.purge_expired()
 
     def _connect(self) -> sqlite3.Connection:
@@ -107,6 +102,36 @@ class SqliteTable:
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
+
+    # ---- the schema's version
+
+    def _user_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _schema_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction holding the file's write lock (other processes wait for it)."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _version_in(self, conn: Any) -> int:
+        """`user_version`, taking a file of the first release (an `items` table and no
+        version yet) as version 1 without creating anything again."""
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version == 0 and conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items'"
+        ).fetchone():
+            conn.execute("PRAGMA user_version = 1")
+            version = 1
+        return version
+
+    # ---- the engine's hooks
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
@@ -129,113 +154,7 @@ class SqliteTable:
             if conn is not None:
                 conn.close()
 
-    def get(self, pk: str, sk: str) -> Item | None:
-        with self._reading() as conn:
-            row = conn.execute(
-                f"SELECT data FROM items WHERE pk = ? AND sk = ? AND {_VISIBLE}",
-                (pk, sk, self._clock())).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def put(self, item: Item, condition: Condition | None = None) -> None:
-        op = Put(item, condition)
-        check_op_values(op)
-
-        def work(conn: sqlite3.Connection) -> None:
-            if not holds(self._load(conn, item["pk"], item["sk"]), condition):
-                raise ConditionFailedError("The write's condition did not hold.")
-            self._store(conn, item)
-
-        self._run(work)
-
-    def update(self, op: Update) -> Item:
-        check_op_values(op)
-
-        def work(conn: sqlite3.Connection) -> Item:
-            current = self._load(conn, op.pk, op.sk)
-            if not holds(current, op.condition):
-                raise ConditionFailedError("The write's condition did not hold.")
-            item = updated(current, op)
-            self._store(conn, item)
-            return item
-
-        return self._run(work)
-
-    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
-        check_op_values(Delete(pk, sk, condition))
-
-        def work(conn: sqlite3.Connection) -> None:
-            if not holds(self._load(conn, pk, sk), condition):
-                raise ConditionFailedError("The write's condition did not hold.")
-            conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
-
-        self._run(work)
-
-    def query(
-        self,
-        pk: str,
-        *,
-        prefix: str | None = None,
-        start: str | None = None,
-        end: str | None = None,
-        limit: int = 100,
-        cursor: str | None = None,
-        descending: bool = False,
-    ) -> Page:
-        """One page in `sk` order (SQLite's BINARY order is DynamoDB's UTF-8 byte order)."""
-        check_query(limit, prefix, start, end)
-        sql = f"SELECT sk, data FROM items WHERE pk = ? AND {_VISIBLE}"
-        args: list[Any] = [pk, self._clock()]
-        if prefix:
-            start, end = prefix, None
-            upper = prefix_end(prefix)
-            if upper is not None:
-                sql += " AND sk < ?"
-                args.append(upper)
-        for op, bound in ((">=", start), ("<=", end)):
-            if bound is not None:
-                sql += f" AND sk {op} ?"
-                args.append(bound)
-        if cursor is not None:
-            sql += " AND sk < ?" if descending else " AND sk > ?"
-            args.append(decode_cursor(cursor))
-        sql += f" ORDER BY sk {'DESC' if descending else 'ASC'} LIMIT ?"
-        args.append(limit + 1)
-        with self._reading() as conn:
-            rows = conn.execute(sql, args).fetchall()
-        items = [json.loads(data) for _, data in rows[:limit]]
-        return Page(items, encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None)
-
-    def transact(self, ops: Sequence[TransactOp]) -> None:
-        """Check every condition first, then write all; a failed check writes nothing."""
-        check_ops(ops)
-        for op in ops:
-            check_values(op)
-        targets = [target(op) for op in ops]
-        if not ops:
-            return
-
-        def work(conn: sqlite3.Connection) -> None:
-            currents = [self._load(conn, pk, sk) for pk, sk in targets]
-            reasons = ["" if holds(cur, op.condition) else CONDITION_FAILED
-                       for op, cur in zip(ops, currents, strict=True)]
-            if any(reasons):
-                raise TransactionConflictError("The transaction was cancelled.", reasons)
-            for op, cur in zip(ops, currents, strict=True):
-                if isinstance(op, Put):
-                    self._store(conn, op.item)
-                elif isinstance(op, Update):
-                    self._store(conn, updated(cur, op))
-                elif isinstance(op, Delete):
-                    conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (op.pk, op.sk))
-
-        self._run(work)
-
-    def purge_expired(self) -> int:
-        """Delete the items whose `ttl` has passed; returns how many went."""
-        return self._run(lambda conn: conn.execute(
-            "DELETE FROM items WHERE ttl < ?", (self._clock(),)).rowcount)
-
-    def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _run(self, work: Callable[[Any], T]) -> T:
         """Queue `work` and return once a group commit holding it is durable."""
         mine: _Write[T] = _Write(work)
         with self._queue_lock:
@@ -278,14 +197,3 @@ class SqliteTable:
         finally:
             for write in group:
                 write.done = True
-
-    def _load(self, conn: sqlite3.Connection, pk: str, sk: str) -> Item | None:
-        row = conn.execute(
-            f"SELECT data FROM items WHERE pk = ? AND sk = ? AND {_VISIBLE}",
-            (pk, sk, self._clock())).fetchone()
-        return json.loads(row[0]) if row else None
-
-    @staticmethod
-    def _store(conn: sqlite3.Connection, item: Item) -> None:
-        conn.execute("INSERT OR REPLACE INTO items (pk, sk, data, ttl) VALUES (?, ?, ?, ?)",
-                     (item["pk"], item["sk"], dumps(item), ttl_of(item)))

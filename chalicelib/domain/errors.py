@@ -103,5 +103,19 @@ class ContentionError(Exception):
     Nothing was written: the same write may simply be tried again (`RetryingTable` does)."""
 
 
+class SchemaVersionError(Exception):
+    """The table's schema is at a version newer than this host's code knows (another host
+    was upgraded first): this host refuses to run on it rather than write data in an older
+    shape. Raised when a table adapter opens."""
+
+    def __init__(self, where: str, found: int, known: int) -> None:
+        super().__init__(
+            f"The table {where} is at schema version {found}, newer than version {known}, "
+            f"the latest this host knows: upgrade this host to a release that knows "
+            f"schema version {found} before starting it.")
+        self.found = found
+        self.known = known
+
+
 class ConnectionGoneError(Exception):
     """A WebSocket connection no longer exists at its gateway (raised by adapters)."""
