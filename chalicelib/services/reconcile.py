@@ -34,6 +34,7 @@ from chalicelib.services.partitions import every_item
 
 log = logging.getLogger("lgsp.reconcile")
 PAGE = 200
+PROBE = "exchange/reconcile-probe"  # no such object: a HEAD that only says the store answers
 
 
 @dataclass
@@ -53,6 +54,7 @@ class ReconcileReport:
 def reconcile(deps: Deps) -> ReconcileReport:
     """Check every open message against the store and end those whose content is gone."""
     report = ReconcileReport()
+    deps.objects.head(PROBE)  # the store answers (or this raises) before anything changes
     for message_id in _open_messages(deps, report):
         msg = deps.table.get(*keys.message(message_id))
         ending = lifecycle.ending_for_lost_content(msg["state"]) if msg else None
