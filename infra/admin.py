@@ -188,7 +188,7 @@ def _master_key(deps: Deps, cfg: Settings, args: argparse.Namespace) -> None:
 
 def _reconcile(local: bool) -> dict[str, int]:
     from chalicelib.services.reconcile import reconcile
-    return reconcile(bootstrap.build(_settings(local))).as_dict()
+    return reconcile(admin_backup.telling_now(bootstrap.build(_settings(local)))).as_dict()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
