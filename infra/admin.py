@@ -10,6 +10,9 @@ the reports' counters after an upgrade.
     python -m infra.admin person --unit 000.00.00.H30 --username lan --name "Trần Thị Lan" \
         --role operator                            # a person, with a one-time link
     python -m infra.admin reports backfill --since 2025-01   # the province's earlier figures
+    python -m infra.admin --local backup --to DIR --passphrase-file FILE   # docs/deploy.md
+    python -m infra.admin --local restore --from DIR --passphrase-file FILE
+    python -m infra.admin reconcile       # end messages whose content a restore lost
 
 It reads the same `LGSP_*` settings as the hub (`chalicelib/config.py`): on an operator's
 workstation against AWS, `LGSP_TABLE_NAME`, `LGSP_AWS_REGION` and `LGSP_MASTER_KEY_SECRET`
@@ -40,6 +43,7 @@ from chalicelib.domain.master_keys import KeyringError
 from chalicelib.domain.operator_schemas import DEFAULT_APP_NAME, BootstrapOperator
 from chalicelib.services import master_keys, operators
 from chalicelib.services.deps import Deps
+from infra import admin_backup
 
 # Longer than any request that may have read the old current key before a rotation made
 # the new one current: the functions time out after 30 s (.chalice/config.json).
@@ -91,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
                            "upgrade; a second run changes nothing)")
     fill.add_argument("--since", required=True, type=_month,
                       help="the first month to fill, YYYY-MM")
+    admin_backup.add_commands(commands)
     return parser
 
 
@@ -181,9 +186,20 @@ def _master_key(deps: Deps, cfg: Settings, args: argparse.Namespace) -> None:
         master_keys.release(deps, lease)
 
 
+def _reconcile(local: bool) -> dict[str, int]:
+    from chalicelib.services.reconcile import reconcile
+    return reconcile(admin_backup.telling_now(bootstrap.build(_settings(local)))).as_dict()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command in ("backup", "restore"):
+            _show(admin_backup.run(args, lambda: _reconcile(args.local)))
+            return 0
+        if args.command == "reconcile":
+            _show(_reconcile(args.local))
+            return 0
         cfg = _settings(args.local)
         deps = bootstrap.build(cfg)
         if args.command == "bootstrap":
@@ -198,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LgspError as err:
         print(f"error: {err.code}: {err.message}", file=sys.stderr)
         return 1
-    except (KeyringError, RuntimeError, ValueError, ValidationError) as exc:
+    except (KeyringError, RuntimeError, ValueError, ValidationError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -214,6 +214,16 @@ class S3ObjectStore:
                 raise
         return sorted(found, key=lambda p: p.part_number)
 
+    def has_upload(self, key: str, upload_id: str) -> bool:
+        """ListParts of one page: NoSuchUpload says the upload is gone."""
+        try:
+            self._s3.list_parts(Bucket=self.bucket, Key=key, UploadId=upload_id, MaxParts=1)
+        except ClientError as exc:
+            if _code(exc) == "NoSuchUpload":
+                return False
+            raise
+        return True
+
     def abort_multipart(self, key: str, upload_id: str) -> None:
         """Drop the upload's parts; an upload already gone is not an error."""
         try:

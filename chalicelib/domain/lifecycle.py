@@ -102,6 +102,23 @@ EXPIRE = Step("expire", OPEN, D.EXPIRED, "expired_at")
 MOVE = Step("move", OPEN, D.MOVED, "moved_at")
 CLOSING = {s.target: s for s in (CONFIRM, REJECT, EXPIRE)}
 
+# After a restore from a backup (docs/deploy.md, "Backup and restore") the table may name
+# content the store no longer holds: content is transient and never backed up. Such a
+# message ends as a deadline would end it, with this reason, instead of waiting for it.
+CONTENT_LOST = "content_lost"
+
+
+def ending_for_lost_content(message_state: str) -> Step | None:
+    """What ends a message whose content (or, still uploading, whose upload) is gone from
+    the store: each open delivery of a verified message expires (reason `content_lost`),
+    then the message completes like any other; a message still `requested` is abandoned
+    as the sweeper abandons an upload that never arrived. None: the message is over."""
+    if message_state == M.VERIFIED:
+        return EXPIRE
+    if message_state == M.REQUESTED:
+        return ABANDON
+    return None
+
 
 def fetch_step(delivery_state: str) -> Step:
     """The first fetch changes the state; later ones (fresh URLs for a resumed or slow

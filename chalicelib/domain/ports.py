@@ -187,6 +187,11 @@ class ObjectStore(Protocol):
         upload is gone (completed or aborted)."""
         ...
 
+    def has_upload(self, key: str, upload_id: str) -> bool:
+        """Whether the store still holds the open multipart upload `upload_id` of `key`
+        (False once it is completed, aborted, or lost with the store's data)."""
+        ...
+
     def abort_multipart(self, key: str, upload_id: str) -> None: ...
 
     def abort_uploads(self, key: str) -> int:

@@ -16,23 +16,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.domain import deadlines, events, keys, lifecycle
+from chalicelib.domain import deadlines, events, keys
 from chalicelib.domain.deadlines import DEADLINE, FANOUT, REORG, UPLOAD, WAITING
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
-from chalicelib.domain.lifecycle import ABANDON, EXPIRE, DeliveryState, MessageState
-from chalicelib.domain.ports import Condition, Delete, Item, TransactOp, Update
+from chalicelib.domain.lifecycle import EXPIRE, DeliveryState, MessageState
+from chalicelib.domain.ports import Condition, Item, Update
 from chalicelib.domain.times import iso
 from chalicelib.services import connections, counters, fanout, reorg
-from chalicelib.services.audit import history_put, trace_put
-from chalicelib.services.content_retention import closing_count, delete_content_when_done
+from chalicelib.services.audit import trace_put
+from chalicelib.services.content_retention import delete_content_when_done
 from chalicelib.services.deps import Deps
-from chalicelib.services.error_log import line_put
+from chalicelib.services.endings import abandon_message, expire_delivery, purge_upload
 from chalicelib.services.publish import tell
 from chalicelib.services.schedule import due_put
 
 log = logging.getLogger("lgsp.sweeper")
 PAGE = 100
-MAX_TRANSACTION_OPS = 100
 
 @dataclass
 class SweepReport:
@@ -132,34 +131,9 @@ def _fan_out(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
 def _abandon(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
     """The content never arrived: close the message, then purge what was uploaded."""
     if msg["state"] == MessageState.REQUESTED:
-        now = deps.clock.now()
-        ops: list[TransactOp] = [
-            Update(*keys.message(msg["id"]), set=ABANDON.changes(now),
-                   condition=ABANDON.guard()),
-            Update(*keys.outbox(msg["source"], msg["created_at"], msg["id"]),
-                   set={"state": MessageState.ABANDONED}),
-            trace_put(deps, msg["id"], "abandoned", unit=msg["source"],
-                      detail="content_never_arrived"),
-        ]
-        if lifecycle.is_legacy(msg):  # its deliveries exist since sending
-            ops += [Update(*keys.delivery(msg["id"], unit),
-                           set={"state": DeliveryState.ABANDONED},
-                           condition=Condition(equals={"state": DeliveryState.PENDING}))
-                    for unit in msg["to"]]
-        if len(ops) < MAX_TRANSACTION_OPS:  # the source's error line (docs/reports.md)
-            ops.append(line_put(deps, msg["source"], "expired", "content_never_arrived",
-                                f"The content of message {msg['id']} never arrived: its "
-                                "upload expired.", message_id=msg["id"]))
-        try:
-            deps.table.transact(ops)
-        except TransactionConflictError:
-            return True  # verified or abandoned meanwhile
-        tell(deps, (events.outcome(msg, "expired", unit, now, reason="content_never_arrived")
-                    for unit in msg["to"]))
+        abandon_message(deps, msg)
     if msg["state"] in (MessageState.REQUESTED, MessageState.ABANDONED):
-        if msg["upload_mode"] == "multipart":  # its upload, and any the hub lost track of
-            deps.objects.abort_uploads(msg["object_key"])
-        deps.objects.delete(msg["object_key"])
+        purge_upload(deps, msg)
     return True
 
 
@@ -198,38 +172,12 @@ def _expire(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
 
     def expire(delivery: Item) -> None:
         if EXPIRE.allows(delivery["state"]):
-            _expire_one(deps, msg, delivery)
+            expire_delivery(deps, msg, delivery)
 
     if not _each_delivery(deps, due, msg, report, expire):
         return False
     delete_content_when_done(deps, msg["id"])
     return True
-
-
-def _expire_one(deps: Deps, msg: Item, delivery: Item) -> None:
-    unit, now = delivery["unit"], deps.clock.now()
-    ops: list[TransactOp] = [
-        Update(*keys.delivery(msg["id"], unit), set=EXPIRE.changes(now),
-               condition=EXPIRE.guard()),
-        Delete(*keys.inbox(unit, delivery["inbox_sk"])),
-        closing_count(msg, delivery),
-        trace_put(deps, msg["id"], EXPIRE.target, unit=unit),
-        history_put(deps, unit, msg["id"], EXPIRE.target, peer=[msg["source"]],
-                    size=msg["size"], priority=msg.get("priority")),
-        counters.tally(deps, msg["source"], expired=1),
-        line_put(deps, unit, "expired", "not_confirmed_in_time",
-                 f"Message {msg['id']} from {msg['source']} expired before this unit "
-                 "confirmed or rejected it.", message_id=msg["id"], counterpart=msg["source"]),
-        line_put(deps, msg["source"], "expired", "destination_did_not_confirm",
-                 f"Message {msg['id']} expired before {unit} confirmed or rejected it.",
-                 message_id=msg["id"], counterpart=unit),
-    ]
-    try:
-        deps.table.transact(ops)
-    except TransactionConflictError:
-        return  # confirmed, rejected or expired meanwhile
-    counters.settle(deps, ops)
-    tell(deps, [events.outcome(msg, "expired", unit, now)])
 
 
 def _check_waiting(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:

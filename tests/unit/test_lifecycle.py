@@ -108,3 +108,18 @@ def test_a_destination_trace_is_rebuilt_from_the_message_and_its_delivery() -> N
 def test_a_destination_without_a_delivery_item() -> None:
     assert lifecycle.unstored_state(M.REQUESTED) == D.PENDING
     assert lifecycle.unstored_state(M.ABANDONED) == D.ABANDONED
+
+
+def test_a_message_whose_content_is_lost_ends_by_its_state() -> None:
+    """After a restore (R-OPS-4): open deliveries of a verified message expire, an upload
+    still awaited is abandoned, a message that is over stays so."""
+    assert lifecycle.ending_for_lost_content(M.VERIFIED) is lifecycle.EXPIRE
+    assert lifecycle.ending_for_lost_content(M.REQUESTED) is lifecycle.ABANDON
+    assert lifecycle.ending_for_lost_content(M.COMPLETED) is None
+    assert lifecycle.ending_for_lost_content(M.ABANDONED) is None
+    assert lifecycle.EXPIRE.changes(5, reason=lifecycle.CONTENT_LOST) == {
+        "state": D.EXPIRED, "expired_at": 5, "reason": "content_lost"}
+    delivery = {"unit": "B", "state": D.EXPIRED, "available_at": 2, "expired_at": 6,
+                "reason": lifecycle.CONTENT_LOST}
+    lines = lifecycle.destination_trace({"source": "S", "created_at": 1}, delivery)
+    assert (lines[-1].event, lines[-1].detail) == ("expired", "content_lost")
