@@ -191,7 +191,14 @@ class JsonItemsTable(ABC):
 
         self._run(work)
 
-    def purge_expired(self) -> int:
-        """Delete the items whose `ttl` has passed; returns how many went."""
-        return self._write_plain(lambda conn: int(conn.execute(
-            self._sql("DELETE FROM items WHERE ttl < ?"), (self._clock(),)).rowcount))
+    def purge_expired(self, limit: int | None = None) -> int:
+        """Delete the items whose `ttl` has passed (at most `limit` of them, in one short
+        transaction, so a host that purges in batches never holds the table long);
+        returns how many went. What DynamoDB's TTL does on AWS."""
+        if limit is None:
+            return self._write_plain(lambda conn: int(conn.execute(
+                self._sql("DELETE FROM items WHERE ttl < ?"), (self._clock(),)).rowcount))
+        return self._write_plain(lambda conn: int(conn.execute(self._sql(
+            "DELETE FROM items WHERE (pk, sk) IN "
+            "(SELECT pk, sk FROM items WHERE ttl < ? LIMIT ?)"),
+            (self._clock(), limit)).rowcount))

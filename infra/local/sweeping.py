@@ -7,6 +7,9 @@ dies its lease runs out and another process takes it at its next try, so the swe
 within `lease_seconds` plus one try (40 s with the defaults of 30 s and 10 s). A process
 that stops gives the lease up first, so another takes it at its next try.
 
+After each sweep the holder deletes the table's expired items (SQLite, PostgreSQL), as
+DynamoDB's TTL does on AWS.
+
 The lease saves work, it does not make the sweeps correct: every effect of a sweep is a
 conditional write, so two overlapping sweeps (a holder that lost its lease in the middle
 of one) tell each event once. On AWS none of this runs: the schedule invokes one function.
@@ -19,11 +22,15 @@ import os
 import socket
 import threading
 
+from chalicelib.adapters.table_json import JsonItemsTable
+from chalicelib.domain.ports import Table
 from chalicelib.services import leases, sweeper
 from chalicelib.services.deps import Deps
 
 log = logging.getLogger("lgsp.sweeper")
 LEASE = "sweeper"
+PURGE_BATCH = 1000  # expired items deleted per transaction
+PURGE_MAX = 50_000  # per sweep: the rest goes at the next one
 
 
 def holder_id(port: int) -> str:
@@ -76,6 +83,24 @@ class SweepLeader:
                 continue
             try:
                 sweeper.sweep(self.deps)
+                purge_expired(self.deps.table)
             except Exception:  # the next run retries; the host keeps serving
                 log.exception("sweep failed")
             self.stop.wait(self.sweep_seconds)
+
+
+def purge_expired(table: Table) -> int:
+    """Delete items whose `ttl` has passed (nonces, idempotency keys, ended sessions, ...)
+    from a SQLite or PostgreSQL table, in batches, as DynamoDB's TTL does on AWS: reads
+    already ignore them, this keeps the table from growing. Returns how many went."""
+    if not isinstance(table, JsonItemsTable):
+        return 0  # DynamoDB (or a compatible engine) expires items itself
+    purged = 0
+    while purged < PURGE_MAX:
+        went = table.purge_expired(limit=PURGE_BATCH)
+        purged += went
+        if went < PURGE_BATCH:
+            break
+    if purged:
+        log.info("purged %d expired items", purged)
+    return purged
