@@ -34,6 +34,7 @@ from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException, RouteMatcher
 
 from chalicelib.api.http import ROUTE_NOT_FOUND, declared_methods
+from chalicelib.domain.errors import SchemaVersionError
 from infra.local.backends import Backends, HostSettings
 from infra.local.http_connection import HttpConnection, HttpLimits
 from infra.local.http_server import EdgeServer
@@ -259,7 +260,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     try:
         deps = backends.start()
-    except (StartRefused, SeaweedError) as exc:  # each says what to do: no traceback
+    except (StartRefused, SeaweedError, SchemaVersionError) as exc:  # each says what to do
         print(f"LGSP hub not started: {exc}", file=sys.stderr, flush=True)
         return 1
     notice = backends.announcement(deps)
@@ -274,11 +275,12 @@ def main() -> int:
                              lease_seconds=cfg.sweep_lease_seconds, stop=stop)
         leader.start()
         creds = backends.demo_credentials_path if backends.demo else None
-        print(json.dumps({"hub": f"http://127.0.0.1:{cfg.port}",
-                          "websocket": f"ws://127.0.0.1:{cfg.port}/ws", "data": str(backends.var),
-                          "s3": deps.settings.s3_endpoint, "s3_embedded": cfg.s3_embedded,
-                          "mode": cfg.mode, "demo_credentials": creds and str(creds)}),
-              flush=True)
+        print(json.dumps({
+            "hub": f"http://127.0.0.1:{cfg.port}",
+            "websocket": f"ws://127.0.0.1:{cfg.port}/ws", "data": str(backends.var),
+            "table": deps.settings.table_backend, "s3": deps.settings.s3_endpoint,
+            "s3_embedded": cfg.s3_embedded, "mode": cfg.mode,
+            "demo_credentials": creds and str(creds)}), flush=True)
         print(f"LGSP hub listening on http://127.0.0.1:{cfg.port} (Ctrl-C stops)", flush=True)
         stop.wait()
         log.info("stopping: no new connections; requests in progress finish")

@@ -122,3 +122,23 @@ def test_two_machines_on_postgresql_survive_the_sweeper_host_killed_mid_load(
               f"(lease {LEASE_SECONDS} s, tried every {LEASE_SECONDS / 3:.0f} s)")
     finally:
         senders.join()
+
+
+def test_a_host_older_than_the_databases_schema_refuses_to_start(
+        tmp_path: Path, postgres_database: str) -> None:
+    """Upgrading host by host: a host whose code is older than the schema another host
+    brought the database to stops at once, naming both versions, without a traceback."""
+    import psycopg
+
+    from chalicelib.adapters.table_postgres import PostgresTable
+    PostgresTable(postgres_database).close()  # the schema as this code makes it
+    with psycopg.connect(postgres_database, autocommit=True) as conn:
+        conn.execute("INSERT INTO schema_versions (version, host, pid, what) "
+                     "VALUES (99, 'newer-host', 1, 'a later release')")
+    hub = host_in(tmp_path / "var", LGSP_TABLE_BACKEND="postgres",
+                  LGSP_POSTGRES_DSN=postgres_database)
+    with pytest.raises(RuntimeError, match="host exited with 1"):
+        hub.start()
+    said = hub.log()
+    assert "LGSP hub not started" in said and "schema version 99" in said
+    assert "Traceback" not in said
