@@ -77,6 +77,12 @@ class JsonItemsTable(ABC):
         """`work` in one write transaction, isolated from every concurrent writer (of
         this process, of other processes, of other hosts); its result once committed."""
 
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        """`work` on a `_reading` connection (an engine may run it again on another
+        connection when the first turns out dead before anything was read)."""
+        with self._reading() as conn:
+            return work(conn)
+
     def _write_plain(self, work: Callable[[Connection], T]) -> T:
         """A write that conditions on nothing (the purge): `_run` unless the engine has
         a cheaper way."""
@@ -102,8 +108,7 @@ class JsonItemsTable(ABC):
     # ---- the port
 
     def get(self, pk: str, sk: str) -> Item | None:
-        with self._reading() as conn:
-            return self._load(conn, pk, sk)
+        return self._read(lambda conn: self._load(conn, pk, sk))
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         check_op_values(Put(item, condition))
@@ -161,8 +166,7 @@ class JsonItemsTable(ABC):
             args.append(decode_cursor(cursor))
         sql += f" ORDER BY sk {'DESC' if descending else 'ASC'} LIMIT ?"
         args.append(limit + 1)
-        with self._reading() as conn:
-            rows = conn.execute(self._sql(sql), args).fetchall()
+        rows = self._read(lambda conn: conn.execute(self._sql(sql), args).fetchall())
         items = [json.loads(data) for _, data in rows[:limit]]
         return Page(items, encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None)
 

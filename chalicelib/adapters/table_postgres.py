@@ -31,6 +31,7 @@ __all__ = ["MIGRATIONS", "PostgresTable"]
 
 T = TypeVar("T")
 RETRIES = 20
+STALE_RETRIES = 3  # dead pooled connections met in a row before giving up
 SCHEMA_LOCK = 0x4C475350  # "LGSP": one host changes the schema at a time
 MIGRATIONS = (
     Migration(1, "items as JSON, keyed (pk, sk) in the C collation, with an index of the "
@@ -117,10 +118,44 @@ class PostgresTable(JsonItemsTable):
         with self._pool.connection() as conn:
             yield conn
 
+    def _read(self, work: Callable[[Any], T]) -> T:
+        return self._on_live_connection(work)
+
     def _write_plain(self, work: Callable[[Any], T]) -> T:
-        """The purge conditions on nothing: one autocommit statement, no retry needed."""
-        with self._pool.connection() as conn:
-            return work(conn)
+        """The purge conditions on nothing: one autocommit statement, no isolation needed,
+        and safe to run again."""
+        return self._on_live_connection(work)
+
+    def _on_live_connection(self, work: Callable[[Any], T]) -> T:
+        """`work` (reads, or a write safe to repeat) on a pooled connection, run again on
+        a fresh one if the server had dropped it (a restart, a failover): the pool finds
+        out only by using it. The pool's idle connections are checked then, so the next
+        calls do not meet the dead ones one by one."""
+        from psycopg import OperationalError
+        for attempt in range(STALE_RETRIES + 1):
+            with self._pool.connection() as conn:
+                try:
+                    return work(conn)
+                except OperationalError:
+                    if not conn.broken or attempt == STALE_RETRIES:
+                        raise
+            self._pool.check()
+        raise AssertionError("unreachable")
+
+    def _began(self, conn: Any, attempt: int) -> bool:
+        """Begin the write's transaction on `conn`; False if the server had dropped it
+        (nothing was done: the caller takes another connection, the pool's idle ones
+        checked meanwhile). A connection lost later in a transaction is not retried: its
+        COMMIT may have happened."""
+        from psycopg import OperationalError
+        try:
+            conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        except OperationalError:
+            if not conn.broken or attempt >= STALE_RETRIES:
+                raise
+            self._pool.check()
+            return False
+        return True
 
     def _run(self, work: Callable[[Any], T]) -> T:
         """`work` in one SERIALIZABLE transaction, run again when the server aborts it
@@ -129,7 +164,8 @@ class PostgresTable(JsonItemsTable):
         for attempt in range(RETRIES):
             try:
                 with self._pool.connection() as conn:
-                    conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                    if not self._began(conn, attempt):
+                        continue  # a connection the server had dropped: nothing was done
                     try:
                         result = work(conn)
                     except BaseException:

@@ -35,6 +35,14 @@ class Server:
     def dsn(self) -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
 
+    def restart(self) -> None:
+        """Stop the server (dropping every connection) and start it again on its port: what
+        a database failover or a maintenance restart does to the hub's connections."""
+        subprocess.run(_as_server_user([_bin("pg_ctl"), "-D", str(self.folder / "data"),
+                                        "-l", str(self.folder / "log"), "-m", "fast", "-w",
+                                        "restart"]),
+                       check=True, capture_output=True)
+
 
 def _bin(name: str) -> str:
     for folder in BIN_DIRS:
