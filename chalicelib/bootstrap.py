@@ -36,7 +36,7 @@ def build(cfg: Settings) -> Deps:
         dsn = reveal(cfg.postgres_dsn)
         if not dsn:
             raise ValueError("LGSP_TABLE_BACKEND=postgres needs LGSP_POSTGRES_DSN")
-        table = PostgresTable(dsn)
+        table = PostgresTable(dsn, max_size=cfg.postgres_pool_size)
     else:
         from chalicelib.adapters.table_dynamo import DynamoTable, make_dynamo_client
 

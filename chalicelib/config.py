@@ -34,6 +34,7 @@ class Settings(Model):
     table_name: str = "lgsp"
     sqlite_path: str = "var/table.sqlite3"
     postgres_dsn: SecretStr | None = None  # libpq URI or key=value string (a password in it)
+    postgres_pool_size: int = Field(default=10, ge=1, le=500)  # connections per process
     dynamodb_endpoint: str | None = None
 
     bucket: str = "lgsp-exchange"
