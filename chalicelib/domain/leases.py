@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.ports import Condition, Item
+from .ports import Condition, Item
 
 
 @dataclass(frozen=True)
