@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.content import composite_sha256_b64
-from chalicelib.domain.errors import ContentMismatchError
+from chalicelib.domain.errors import ContentMismatchError, NotFoundError
 from chalicelib.domain.ports import PresignedRequest, StoredObject, StoredPart, UploadedPart
 
 __all__ = ["S3ObjectStore", "attachment_disposition", "composite_sha256_b64",
@@ -254,6 +254,22 @@ class S3ObjectStore:
         checksum = _qualified_checksum(meta.get("ChecksumSHA256"), meta.get("ChecksumType"),
                                        str(meta.get("ETag", "")))
         return StoredObject(size=int(meta["ContentLength"]), sha256_b64=checksum)
+
+    def read_chunks(self, key: str, *, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """GetObject's body read `chunk_size` at a time (the connection closed at the end,
+        or when the reader stops early)."""
+        try:
+            answer = self._s3.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                raise NotFoundError("The content is not in the store.",
+                                    code="content_not_found") from exc
+            raise
+        body = answer["Body"]
+        try:
+            yield from body.iter_chunks(chunk_size)
+        finally:
+            body.close()
 
     def presign_get(self, key: str, *, expires_in: int, file_name: str) -> PresignedRequest:
         """A GET that downloads the content as an attachment named `file_name`."""

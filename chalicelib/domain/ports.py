@@ -8,7 +8,7 @@ Values stored in a table item are limited to `str`, `int`, `bool`, `None`, `list
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -200,6 +200,13 @@ class ObjectStore(Protocol):
         ...
 
     def head(self, key: str) -> StoredObject | None: ...
+
+    def read_chunks(self, key: str, *, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """The object's bytes as they arrive from the store, in chunks of at most
+        `chunk_size` (memory does not grow with the object): for the hub to read content
+        it must check (an edXML package's header) without a request handler holding it.
+        `NotFoundError` if the object is absent."""
+        ...
 
     def presign_get(self, key: str, *, expires_in: int, file_name: str) -> PresignedRequest: ...
 

@@ -313,3 +313,10 @@ def test_a_restarted_server_keeps_its_data(tmp_path: Path) -> None:
         assert store.head("docs/kept") == StoredObject(len(data), sha(data))
         more = os.urandom(10)
         assert send(presign(store, "docs/more", more), more).status_code == 200
+
+
+def test_content_is_read_back_in_chunks_from_the_real_store(
+        stored: tuple[str, bytes], s3_store: S3ObjectStore) -> None:
+    key, data = stored
+    chunks = list(s3_store.read_chunks(key, chunk_size=1024))
+    assert max(len(c) for c in chunks) <= 1024 and b"".join(chunks) == data

@@ -17,7 +17,7 @@ from chalicelib.adapters.objects_s3 import (
     ensure_bucket,
     make_s3_client,
 )
-from chalicelib.domain.errors import ContentMismatchError
+from chalicelib.domain.errors import ContentMismatchError, NotFoundError
 from chalicelib.domain.ports import PresignedRequest, UploadedPart
 
 pytestmark = pytest.mark.integration
@@ -131,3 +131,16 @@ def test_missing_parts_are_reported_as_incomplete(store: S3ObjectStore) -> None:
                                                          {"missing_parts": [2]})
     store.abort_multipart("m/e", upload_id)
     store.abort_multipart("m/e", upload_id)
+
+
+def test_content_is_read_back_in_chunks_and_an_absent_object_is_not_found(
+        store: S3ObjectStore) -> None:
+    """What the hub reads of content it must check (edXML), a chunk at a time."""
+    data = bytes(range(256)) * 41  # 10,496 bytes: not a multiple of the chunk size
+    store._s3.put_object(Bucket=store.bucket, Key="exchange/m1/content", Body=data)
+    chunks = list(store.read_chunks("exchange/m1/content", chunk_size=4096))
+    assert [len(c) for c in chunks] == [4096, 4096, 2304]
+    assert b"".join(chunks) == data
+    with pytest.raises(NotFoundError) as refused:
+        list(store.read_chunks("exchange/absent/content"))
+    assert refused.value.code == "content_not_found"
