@@ -116,6 +116,9 @@ class Settings(Model):
     sso_allow_http_backchannel: bool = Field(
         default=False, description="Allow http:// back-channel logout URIs (an on-prem "
                                    "network without TLS inside); https only otherwise")
+    federation_allow_http: bool = Field(
+        default=False, description="Allow http:// base and JWKS URLs of peer hubs (a lab or "
+                                   "an on-prem test network); https only otherwise")
     province_domain: str = Field(default="lgsp.gov.vn", description="Units' accounts are "
                                  "<code>@<province_domain>")
     public_holidays: str = Field(

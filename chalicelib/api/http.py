@@ -57,9 +57,12 @@ _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})  # 
 
 @dataclass(frozen=True)
 class QueryParam:
+    """A query (or header) parameter; a required one's schema gives an `example`."""
+
     name: str
     description: str
     schema: dict[str, Any]
+    required: bool = False
 
 
 @dataclass(frozen=True)

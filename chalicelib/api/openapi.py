@@ -46,7 +46,7 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     }
     params = [{"name": m.group(1), "in": "path", "required": True,
                "schema": {"type": "string"}} for m in re.finditer(r"{(\w+)}", spec.path)]
-    params += [{"name": q.name, "in": "query", "required": False,
+    params += [{"name": q.name, "in": "query", "required": q.required,
                 "description": q.description, "schema": q.schema} for q in spec.query]
     params += [{"name": h.name, "in": "header", "required": False,
                 "description": h.description, "schema": h.schema} for h in spec.headers]

@@ -58,7 +58,7 @@ def serve(handle: Handler) -> Iterator[Server]:
             if self.command != "HEAD":
                 self.wfile.write(reply.body)
 
-        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _any
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = _any
 
         def log_message(self, format: str, *args: object) -> None:
             return None

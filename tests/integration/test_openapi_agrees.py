@@ -73,7 +73,10 @@ def test_json_routes_answer_the_documented_media_type(hub: World, people: People
         status, media_type = success(op)
         if media_type != "application/json":
             continue  # files (the reports' CSV and XLSX): tests/integration/test_reports.py
-        res = people.operator.get(path, signed=bool(op["security"]))
+        required = [f"{q['name']}={q['schema']['example']}" for q in op.get("parameters", [])
+                    if q["in"] == "query" and q["required"]]
+        query = "?" + "&".join(required) if required else ""
+        res = people.operator.get(path + query, signed=bool(op["security"]))
         assert res.status == status, (path, res.body)
         assert res.headers["content-type"] == media_type, path
         checked += 1

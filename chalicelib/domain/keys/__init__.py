@@ -10,6 +10,12 @@ from .console import (  # the console's keys (keys/console.py), re-exported
     console_login as console_login,
     console_session as console_session,
 )
+from .federation import (  # peer hubs' and routes' keys (keys/federation.py), re-exported
+    PEERS as PEERS,
+    ROUTES as ROUTES,
+    peer as peer,
+    route as route,
+)
 from .logs import (  # the audit and error logs' keys (keys/logs.py), re-exported
     audit_line as audit_line,
     audit_partition as audit_partition,
