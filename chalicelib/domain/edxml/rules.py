@@ -33,7 +33,7 @@ BUSINESS_DOC_TYPES = {"0": "new", "1": "recall", "2": "update", "3": "replace"}
 _DOCUMENT_ID = re.compile(r"^([^,]+),(\d{4}/\d{2}/\d{2}),([^,/]+/[^,]+)$")
 
 
-class _Found:
+class Found:
     """The problems found so far, with helpers for the usual ones."""
 
     def __init__(self) -> None:
@@ -67,7 +67,7 @@ class _Found:
 
 def problems(package: Package) -> list[Problem]:
     """Every structural problem of the package, each naming its element."""
-    found = _Found()
+    found = Found()
     if package.namespace != NAMESPACE:
         found.add(INVALID, "edXML", f"the root element's namespace is "
                   f"'{package.namespace}', not the edXML namespace '{NAMESPACE}'")
@@ -81,7 +81,7 @@ def problems(package: Package) -> list[Problem]:
     return found.items
 
 
-def _organization(found: _Found, path: str, org: Organization | None, *,
+def _organization(found: Found, path: str, org: Organization | None, *,
                   named: bool) -> None:
     if not found.present(path, org) or org is None:
         return
@@ -90,7 +90,7 @@ def _organization(found: _Found, path: str, org: Organization | None, *,
         found.present(f"{path}/OrganName", org.organ_name)
 
 
-def _header(package: Package, found: _Found) -> None:
+def _header(package: Package, found: Found) -> None:
     h = package.header
     assert h is not None
     _organization(found, "MessageHeader/From", h.from_, named=True)
@@ -121,7 +121,7 @@ def _header(package: Package, found: _Found) -> None:
     _document_id(found, h.document_id, h.from_.organ_id if h.from_ else None)
 
 
-def _date(found: _Found, path: str, text: str | None, *, required: bool) -> None:
+def _date(found: Found, path: str, text: str | None, *, required: bool) -> None:
     if text is None and not required or not found.present(path, text):
         return
     if parse_date(text) is None and parse_time(text) is None:
@@ -129,7 +129,7 @@ def _date(found: _Found, path: str, text: str | None, *, required: bool) -> None
                                  "(yyyy/MM/dd HH:mm:ss)")
 
 
-def _priority_and_due(package: Package, found: _Found) -> None:
+def _priority_and_due(package: Package, found: Found) -> None:
     h = package.header
     assert h is not None
     priority = h.other_info.priority if h.other_info else None
@@ -142,7 +142,7 @@ def _priority_and_due(package: Package, found: _Found) -> None:
                   "delivered at the time DueDate gives (yyyy/MM/dd HH:mm:ss)")
 
 
-def _document_id(found: _Found, text: str | None, sender: str | None) -> None:
+def _document_id(found: Found, text: str | None, sender: str | None) -> None:
     path = "MessageHeader/DocumentId"
     if not found.present(path, text):
         return
@@ -159,7 +159,7 @@ def _document_id(found: _Found, text: str | None, sender: str | None) -> None:
                   "documents")
 
 
-def _traces(traces: TraceHeaderList, found: _Found) -> None:
+def _traces(traces: TraceHeaderList, found: Found) -> None:
     for n, trace in enumerate(traces.trace_headers):
         path = f"TraceHeaderList/TraceHeader[{n}]"
         found.unit_code(f"{path}/OrganId", trace.organ_id)
@@ -179,7 +179,7 @@ def _traces(traces: TraceHeaderList, found: _Found) -> None:
                       f"(BussinessDocType {kind}) says why")
 
 
-def _manifest(package: Package, found: _Found) -> None:
+def _manifest(package: Package, found: Found) -> None:
     if not package.has_manifest:
         found.add(MISSING, "edXMLBody/edXMLManifest", "edXMLBody/edXMLManifest is missing "
                   "but the package carries attachments: each needs its Reference")
@@ -223,7 +223,7 @@ def against_message(package: Package, sender_unit: str,
     is among the message's destinations (unit codes, groups already expanded). With
     `destinations` None the message takes them from the To list (`values.destinations`),
     so only the sender is checked."""
-    found = _Found()
+    found = Found()
     h = package.header
     sender = h.from_.organ_id if h and h.from_ else None
     if sender != sender_unit:
