@@ -205,7 +205,7 @@ class TreeReader:
         self._run(self._parser.feed, chunk)
         self._quiet = 0 if self._handler.events != before else self._quiet + len(chunk)
         if self._quiet > MAX_QUIET_BYTES:
-            self._fail(Problem("edxml_limit_exceeded", self._handler.path() or "/",
+            self._stop(Problem("edxml_limit_exceeded", self._handler.path() or "/",
                                f"more than {MAX_QUIET_BYTES:,} bytes with no element or "
                                "text ended (one endless tag, attribute or comment): refused"))
 
@@ -222,7 +222,7 @@ class TreeReader:
         if self._closed:
             raise RuntimeError("this reader is closed; use a new one per package")
 
-    def _fail(self, problem: Problem) -> None:
+    def _stop(self, problem: Problem) -> None:
         self._failed = UnreadablePackageError(problem)
         raise self._failed
 
@@ -231,18 +231,18 @@ class TreeReader:
             call(*args)
         except DTDForbidden as exc:
             where = f" with the external DTD '{exc.sysid}'" if exc.sysid else ""
-            self._fail(Problem("edxml_unsafe_xml", "DOCTYPE", (
+            self._stop(Problem("edxml_unsafe_xml", "DOCTYPE", (
                 f"the package declares a document type '{exc.name}'{where}: a DOCTYPE "
                 "(DTD, entity declarations, external references) is refused, nothing in it "
                 "was read")))
         except (EntitiesForbidden, ExternalReferenceForbidden) as exc:  # behind the DTD
-            self._fail(Problem("edxml_unsafe_xml", "DOCTYPE",
+            self._stop(Problem("edxml_unsafe_xml", "DOCTYPE",
                                f"the package declares an entity or external reference "
                                f"({exc}): refused, nothing was resolved"))
         except _LimitError as exc:
-            self._fail(Problem("edxml_limit_exceeded", exc.path, exc.message))
+            self._stop(Problem("edxml_limit_exceeded", exc.path, exc.message))
         except SAXParseException as exc:
-            self._fail(Problem("edxml_not_well_formed", self._handler.path() or "/",
+            self._stop(Problem("edxml_not_well_formed", self._handler.path() or "/",
                                f"the package is not well-formed XML at line "
                                f"{exc.getLineNumber()}, column {exc.getColumnNumber()}: "
                                f"{exc.getMessage()}"))
