@@ -4,7 +4,7 @@ R-PROP-5 (P1-P6) share one host started here (SeaweedFS + SQLite in a temporary 
 P3 runs again on a host of its own on PostgreSQL (a server started in a temporary folder);
 the signature, push-latency, directory and report (REP) benchmarks run in-process. `--quick`
 shrinks every size (the harness smoke run), `--only P1,P3` runs a subset (also SIG, PUSH,
-DIR, REP, SWEEP).
+DIR, REP, EDXML, SWEEP).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bench import (
     billing,
     cold_start,
     directory,
+    edxml,
     exchange,
     inbox,
     push,
@@ -31,7 +32,7 @@ from bench import (
 )
 from bench.common import machine, running_hub
 
-EVERYTHING = ("SIG", "PUSH", "DIR", "REP", "P1", "P2", "P3", "P4", "P5", "P6", "SWEEP")
+EVERYTHING = ("SIG", "PUSH", "DIR", "REP", "EDXML", "P1", "P2", "P3", "P4", "P5", "P6", "SWEEP")
 
 
 def _legacy(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
@@ -78,6 +79,19 @@ def _reports(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
               f"x{rep['items_ratio'][kind]}, time x{rep['time_ratio'][kind]}")
     print(f"  the province's report reads at most {rep['province_items_bound']} items "
           f"whatever the units: {'yes' if rep['met'] else 'NO'}")
+
+
+def _edxml(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
+    """EDXML: peak traced memory reading a streamed package, 300 MiB against 3 MiB."""
+    if "EDXML" not in chosen:
+        return
+    res = out["edxml_reader"] = (edxml.run(big_mib=12, small_mib=1) if quick
+                                 else edxml.run())
+    big, small = res["big"], res["small"]
+    print(f"\nedXML reader, peak traced memory: {big['attachments_mib']} MiB of attachments "
+          f"{big['peak_kib']} KiB ({big['mib_per_s']} MiB/s) vs {small['attachments_mib']} "
+          f"MiB {small['peak_kib']} KiB; ratio {res['peak_ratio']} (target <= 1.5: "
+          f"{'met' if res['met'] else 'NOT met'})")
 
 
 def _performance(chosen: set[str], args: argparse.Namespace) -> tuple[list[dict[str, Any]],
@@ -130,6 +144,7 @@ def main() -> int:
     out: dict[str, Any] = {}
     _legacy(chosen, args.quick, out)
     _reports(chosen, args.quick, out)
+    _edxml(chosen, args.quick, out)
     rows, sweep = _performance(chosen, args)
     if rows:
         print("\nR-PROP-5 (medians; every ratio measured within this run)")
