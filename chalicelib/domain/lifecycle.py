@@ -126,9 +126,11 @@ def fetch_step(delivery_state: str) -> Step:
     return FETCH if delivery_state == D.AVAILABLE else FETCH_AGAIN
 
 
-def refusal(step: Step, delivery_state: str, message_state: str) -> ConflictError | None:
+def refusal(step: Step, delivery_state: str, message_state: str,
+            reason: str | None = None) -> ConflictError | None:
     """Why a destination may not take `step` now (None: it may). A step already taken
-    (confirming a confirmed delivery) is no refusal: the caller answers it as done."""
+    (confirming a confirmed delivery) is no refusal: the caller answers it as done.
+    `reason`: why the delivery ended, when not by its deadline (`CONTENT_LOST`)."""
     if step.target == delivery_state and step.target in CLOSING:
         return None
     if message_state == M.VERIFIED and step.allows(delivery_state):
@@ -137,6 +139,10 @@ def refusal(step: Step, delivery_state: str, message_state: str) -> ConflictErro
         return ConflictError("This message was already confirmed.", code="already_confirmed")
     if delivery_state == D.REJECTED:
         return ConflictError("This message was already rejected.", code="already_rejected")
+    if delivery_state == D.EXPIRED and reason == CONTENT_LOST:
+        return ConflictError("The content of this message was lost with the store (the hub "
+                             "was restored from a backup); the source was told and may send "
+                             "it again.", code="expired")
     if delivery_state == D.EXPIRED:
         return ConflictError("The deadline of this message passed; its content is deleted.",
                              code="expired")

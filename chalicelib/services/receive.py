@@ -44,7 +44,8 @@ def fetch(deps: Deps, caller: Caller, message_id: str) -> FetchGrant:
     only the first fetch is traced and told to the source."""
     msg, delivery = delivery_for_destination(deps, message_id, caller.unit)
     step = lifecycle.fetch_step(delivery["state"])
-    if (refused := lifecycle.refusal(step, delivery["state"], msg["state"])) is not None:
+    if (refused := lifecycle.refusal(step, delivery["state"], msg["state"],
+                                        delivery.get("reason"))) is not None:
         raise refused
     ttl = deps.settings.fetch_url_seconds
     grant = deps.objects.presign_get(msg["object_key"], expires_in=ttl,
@@ -100,7 +101,8 @@ def _close(deps: Deps, caller: Caller, step: Step, msg: Item, delivery: Item, *,
     if lifecycle.already_done(step, delivery["state"]):
         delete_content_when_done(deps, msg["id"], batch=delivery.get("batch"))
         return delivery_view(delivery)
-    if (refused := lifecycle.refusal(step, delivery["state"], msg["state"])) is not None:
+    if (refused := lifecycle.refusal(step, delivery["state"], msg["state"],
+                                        delivery.get("reason"))) is not None:
         raise refused
     now = deps.clock.now()
     changes = step.changes(now, **extra)
@@ -121,7 +123,8 @@ def _close(deps: Deps, caller: Caller, step: Step, msg: Item, delivery: Item, *,
         _, current = delivery_for_destination(deps, msg["id"], caller.unit)
         if lifecycle.already_done(step, current["state"]):
             return delivery_view(current)
-        if (refused := lifecycle.refusal(step, current["state"], msg["state"])) is not None:
+        if (refused := lifecycle.refusal(step, current["state"], msg["state"],
+                                            current.get("reason"))) is not None:
             raise refused from exc
         raise ConflictError("The delivery changed meanwhile; retry.", code="conflict") from exc
     counters.settle(deps, ops)

@@ -123,3 +123,13 @@ def test_a_message_whose_content_is_lost_ends_by_its_state() -> None:
                 "reason": lifecycle.CONTENT_LOST}
     lines = lifecycle.destination_trace({"source": "S", "created_at": 1}, delivery)
     assert (lines[-1].event, lines[-1].detail) == ("expired", "content_lost")
+
+
+def test_a_delivery_ended_for_lost_content_says_so_not_that_a_deadline_passed() -> None:
+    """After a restore, a destination fetching a message whose content went with the store
+    is told that, not that the source's deadline passed (which it did not)."""
+    lost = lifecycle.refusal(FETCH, D.EXPIRED, M.COMPLETED, reason=lifecycle.CONTENT_LOST)
+    assert lost is not None and lost.code == "expired" and "lost" in lost.message
+    assert "deadline" not in lost.message
+    timed_out = lifecycle.refusal(FETCH, D.EXPIRED, M.COMPLETED)
+    assert timed_out is not None and "deadline" in timed_out.message
