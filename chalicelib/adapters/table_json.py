@@ -202,7 +202,10 @@ class JsonItemsTable(ABC):
         if limit is None:
             return self._write_plain(lambda conn: int(conn.execute(
                 self._sql("DELETE FROM items WHERE ttl < ?"), (self._clock(),)).rowcount))
+        # The outer `ttl < ?` is checked again on the row as it is when deleted: an item
+        # written anew (a later ttl) since the inner select chose it is kept.
+        now = self._clock()
         return self._write_plain(lambda conn: int(conn.execute(self._sql(
-            "DELETE FROM items WHERE (pk, sk) IN "
+            "DELETE FROM items WHERE ttl < ? AND (pk, sk) IN "
             "(SELECT pk, sk FROM items WHERE ttl < ? LIMIT ?)"),
-            (self._clock(), limit)).rowcount))
+            (now, now, limit)).rowcount))
