@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,7 +79,7 @@ class SqliteTable(JsonItemsTable):
         self._conn = self._connect()
         try:
             with self._lock:
-                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
                 self._conn.execute("PRAGMA synchronous = FULL")
                 self.schema_version = migrate(
                     MIGRATIONS, self._target, version_now=self._user_version,
@@ -88,6 +89,21 @@ class SqliteTable(JsonItemsTable):
             self._conn.close()
             raise
         self.purge_expired()
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL (it stays so). SQLite answers "database is locked" at
+        once, without the busy timeout, when another connection switches the same new
+        file at that moment (hosts opening a new file together): try again, within the
+        busy timeout."""
+        deadline = time.monotonic() + self._busy_timeout_ms / 1000
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.01)  # the other connection's switch takes microseconds
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._target, timeout=self._busy_timeout_ms / 1000,
