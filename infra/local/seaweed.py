@@ -188,6 +188,7 @@ class SeaweedServer:
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.ports: dict[str, int] = {}
+        self.port_wait_seconds = 75.0  # longer than a connection's TIME_WAIT (60 s)
         self._proc: subprocess.Popen[bytes] | None = None
         self._parent: threading.Event | None = None  # set once weed has exited
         self._lock: int | None = None
@@ -319,14 +320,23 @@ class SeaweedServer:
         (self.data_dir / PID_FILE).unlink(missing_ok=True)
 
     def _check_port(self) -> None:
-        if port_is_free(self.s3_port):
-            return
-        holder = listener_of(self.s3_port)
-        who = (f"pid {holder.pid} ({holder.command})" if holder is not None
-               else "a process this user cannot see")
-        raise SeaweedError(f"S3 port {self.s3_port} on {LOOPBACK} is already in use by "
-                           f"{who}: stop that process, or give the store another port "
-                           f"(LGSP_S3_PORT)")
+        """Refuse a port another process listens on. A port held only by connections
+        (one that used it as its own end, now closing: TIME_WAIT lasts 60 s on Linux, and
+        blocks a new listener even with SO_REUSEADDR) is waited for, `port_wait_seconds`
+        at most: after a crash, the clients of the store that died are such connections."""
+        deadline = time.monotonic() + self.port_wait_seconds
+        while not port_is_free(self.s3_port):
+            holder = listener_of(self.s3_port)
+            if holder is None and time.monotonic() < deadline:
+                log.info("S3 port %d is held by closing connections: waiting", self.s3_port)
+                time.sleep(0.5)  # polling the kernel, bounded by the deadline
+                continue
+            who = (f"pid {holder.pid} ({holder.command})" if holder is not None
+                   else f"connections that did not close in {self.port_wait_seconds:.0f} s, "
+                        f"or a process this user cannot see")
+            raise SeaweedError(f"S3 port {self.s3_port} on {LOOPBACK} is already in use by "
+                               f"{who}: stop that process, or give the store another port "
+                               f"(LGSP_S3_PORT)")
 
     def _wait_ready(self) -> None:
         s3 = boto3.client(
