@@ -11,7 +11,8 @@ from typing import Any
 from chalicelib.bootstrap import deps
 from chalicelib.domain import events
 from chalicelib.domain.errors import LgspError
-from chalicelib.services import push, send, sweeper
+from chalicelib.domain.lifecycle import MessageState
+from chalicelib.services import edxml_intake, push, send, sweeper
 
 log = logging.getLogger("lgsp.events")
 OBJECT_KEY = re.compile(r"^exchange/([0-9a-f]{1,64})/content$")
@@ -30,6 +31,8 @@ def handle_object_created(event: dict[str, Any]) -> dict[str, Any]:
         message_id = match.group(1)
         try:
             msg = send.complete(deps(), None, message_id, {})
+            if msg["state"] == MessageState.CHECKING:  # edXML: read it here, not in a request
+                msg = edxml_intake.check(deps(), msg)
         except LgspError as err:
             log.warning("object_created: %s refused: %s", message_id, err.code)
             continue

@@ -13,6 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 UPLOAD, DEADLINE, WAITING, REORG = "upload", "deadline", "waiting", "reorg"
 FANOUT = "fanout"  # a broadcast whose fan-out did not finish: the sweeper finishes it
 FANOUT_RESUME_SECONDS = 120
+CHECK = "check"  # an edXML package stored: the hub reads it (docs/edxml.md)
+
+
+def fanout_due(verified_at: int, deliver_at: int | None) -> int:
+    """When the sweeper looks at a fan-out: a held message (Priority 4) at its set time,
+    any other a little after its verification, in case the fan-out was interrupted."""
+    if deliver_at is not None and deliver_at > verified_at:
+        return deliver_at
+    return verified_at + FANOUT_RESUME_SECONDS
 FIRST_LOOK_BACK_DAYS = 30  # with no cursor yet, the first sweep looks this far back
 
 

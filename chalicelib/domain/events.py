@@ -18,6 +18,7 @@ OUTCOMES = {"fetched": "message.fetched", "fetch_failed": "message.fetch_failed"
             "confirmed": "message.confirmed", "rejected": "message.rejected",
             "expired": "message.expired", "undeliverable": "message.undeliverable",
             "waiting": "message.waiting", "rerouted": "message.rerouted"}
+REFUSED = "message.refused"
 ONLINE, OFFLINE = "unit.online", "unit.offline"
 PRESENCE = (ONLINE, OFFLINE)
 NOTICE = "notice"
@@ -39,6 +40,13 @@ def outcome(msg: dict[str, Any], outcome_name: str, unit: str, at: int,
         return None
     return Event(OUTCOMES[outcome_name], msg["source"], msg["id"], msg["priority"], at,
                  {"destination": unit, **details})
+
+
+def refused(msg: dict[str, Any], at: int, problems: list[dict[str, str]]) -> Event:
+    """Tell the source its edXML package was refused, and why (each problem's code and
+    element; never the package's text). Always sent: nobody else will tell it."""
+    return Event(REFUSED, msg["source"], msg["id"], msg["priority"], at,
+                 {"problems": problems})
 
 
 def presence(kind: str, unit: str, at: int) -> Event:

@@ -6,7 +6,12 @@ write; nothing here does I/O.
 A message::
 
     requested ──verify──► verified ──complete──► completed   (content deleted)
-        └────abandon────► abandoned                          (content never arrived)
+        │                    ▲
+        ├──store──► checking ┤                               (edXML: the stored package
+        │                    └──refuse──► refused             is read by the hub first;
+        └────abandon────► abandoned                           refused: content deleted)
+                                                             (abandoned: content never
+                                                              arrived)
 
 A delivery, one per destination, exists from the moment the message is verified and put
 in that destination's inbox (before that every destination is `pending`, and stays
@@ -36,9 +41,11 @@ from .ports import Condition
 
 class MessageState(StrEnum):
     REQUESTED = "requested"
+    CHECKING = "checking"  # an edXML package stored and matching its checksum, being read
     VERIFIED = "verified"
     COMPLETED = "completed"
     ABANDONED = "abandoned"
+    REFUSED = "refused"  # an edXML package whose header broke the rules: never delivered
 
 
 class DeliveryState(StrEnum):
@@ -49,7 +56,7 @@ class DeliveryState(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     MOVED = "moved"
-    ABANDONED = "abandoned"  # not stored: the content never arrived
+    ABANDONED = "abandoned"  # not stored: the content never arrived (or was refused)
 
 
 OPEN = (DeliveryState.AVAILABLE, DeliveryState.FETCHED)
@@ -89,7 +96,9 @@ class Step:
 
 
 M = MessageState
-VERIFY = Step("verify", (M.REQUESTED,), M.VERIFIED, "verified_at")
+STORE = Step("store", (M.REQUESTED,), M.CHECKING, "stored_at")
+VERIFY = Step("verify", (M.REQUESTED, M.CHECKING), M.VERIFIED, "verified_at")
+REFUSE = Step("refuse", (M.CHECKING,), M.REFUSED, "refused_at")
 COMPLETE = Step("complete", (M.VERIFIED,), M.COMPLETED, "completed_at")
 ABANDON = Step("abandon", (M.REQUESTED,), M.ABANDONED, "abandoned_at")
 
@@ -156,7 +165,32 @@ def already_done(step: Step, delivery_state: str) -> bool:
 
 def unstored_state(message_state: str) -> DeliveryState:
     """The state of a destination that has no delivery item yet."""
-    return D.ABANDONED if message_state == M.ABANDONED else D.PENDING
+    return D.ABANDONED if message_state in (M.ABANDONED, M.REFUSED) else D.PENDING
+
+
+def needs_check(protocol: str) -> bool:
+    """Whether the hub reads the stored content before delivering it: an edXML package's
+    header is checked against the standard's rules (docs/edxml.md)."""
+    return protocol == "edxml"
+
+
+def held(msg: dict[str, Any], now: int) -> bool:
+    """Whether a verified message is held back from its destinations: Priority 4 of the
+    national standard, express at a set time, is delivered at `deliver_at`, not before."""
+    deliver_at = msg.get("deliver_at")
+    return deliver_at is not None and now < int(deliver_at)
+
+
+def was_held(msg: dict[str, Any]) -> bool:
+    """Whether a verified message's set time came after its verification (so none of its
+    destinations was written with the verification)."""
+    return int(msg.get("deliver_at") or 0) > int(msg["verified_at"])
+
+
+def available_from(msg: dict[str, Any]) -> int:
+    """When a verified message reaches its destinations' inboxes: at verification, or at
+    the set time of a held message (its inbox order counts from then)."""
+    return max(int(msg.get("deliver_at") or 0), int(msg["verified_at"]))
 
 
 # Fan-out: a message is put in its destinations' inboxes in batches, each one

@@ -8,7 +8,7 @@ must have the type the document gives (`true` is not 1, `"3600"` is not 3600).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -160,6 +160,12 @@ class TraceEvent(Model):
     detail: str | None = None
 
 
+class PackageProblem(Model):
+    code: str
+    element: str
+    message: str
+
+
 class MessageView(Model):
     id: str
     source: str
@@ -181,6 +187,15 @@ class MessageView(Model):
                                      "whose successors received the message (R-JOIN-5)")
     content_deleted_at: str | None = None
     confirm_by: str
+    deliver_at: str | None = Field(default=None, description="Held until then: Priority 4 "
+                                   "of an edXML package, express at a set time")
+    problems: list[PackageProblem] = Field(
+        default_factory=list, description="Why the hub refused the edXML package (state "
+        "`refused`): each problem's code and element (docs/edxml.md)")
+    edxml: dict[str, Any] | None = Field(
+        default=None, description="The edXML document's facts the hub read from its header "
+        "(document_id, code_number, code_notation, promulgation_date, organ_id, "
+        "business_doc_type, ...)")
 
 
 class CreateMessageResponse(Model):

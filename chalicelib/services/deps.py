@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chalicelib.config import Settings
@@ -17,6 +18,23 @@ from chalicelib.domain.ports import (
 )
 
 
+class Kick:
+    """Asks for the sweeper's work to be done soon rather than at its next run: work
+    written due now (an edXML package to check, a relay to a peer hub). On `make run` the
+    host connects it to its sweeper, which runs at once if this host holds the lease; on
+    AWS nothing is connected and the work runs on the event or the next scheduled sweep."""
+
+    def __init__(self) -> None:
+        self._wake: Callable[[], None] | None = None
+
+    def connect(self, wake: Callable[[], None]) -> None:
+        self._wake = wake
+
+    def __call__(self) -> None:
+        if self._wake is not None:
+            self._wake()
+
+
 @dataclass(frozen=True)
 class Deps:
     table: Table
@@ -28,6 +46,7 @@ class Deps:
     topic: Topic
     connections: Connections
     poster: FormPoster = field(default_factory=lambda: _urllib_poster())  # noqa: PLW0108
+    kick: Kick = field(default_factory=Kick)
 
 
 def _urllib_poster() -> FormPoster:

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Sequence
 
 from chalicelib.domain import events, keys, lifecycle, traffic
-from chalicelib.domain.deadlines import DEADLINE, FANOUT, FANOUT_RESUME_SECONDS, WAITING
+from chalicelib.domain.deadlines import DEADLINE, FANOUT, WAITING, fanout_due
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.lifecycle import VERIFY, DeliveryState, MessageState, inbox_sort_key
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
@@ -27,39 +27,52 @@ from chalicelib.services.publish import tell
 from chalicelib.services.schedule import due_key, due_put
 
 
-def verify_and_deliver(deps: Deps, msg: Item) -> Item:
+def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
+                       extra: Sequence[TransactOp] = ()) -> Item:
     """Mark the content verified and deliver it to the first batch in one transaction,
-    then to the rest. Safe to call again: a message already verified only resumes."""
+    then to the rest. Safe to call again: a message already verified only resumes.
+    `also`: what the verification sets besides (an edXML package's title, priority, set
+    time and deadline), `extra`: what is written with it. A message held until a set
+    time (Priority 4) is verified now and delivered by the sweeper at that time."""
     now, message_id = deps.clock.now(), msg["id"]
+    also = also or {}
     plan = lifecycle.batches(msg["to"])
-    done = len(plan) == 1
-    verified = {**msg, **VERIFY.changes(now, batches=len(plan), fanned_out=done)}
+    verified = {**msg, **also, **VERIFY.changes(now)}
+    hold = lifecycle.held(verified, now)
+    done = len(plan) == 1 and not hold
+    changes = {**also, **VERIFY.changes(now, batches=len(plan), fanned_out=done)}
+    verified.update(changes)
+    outbox: Item = {k: also[k] for k in ("title", "priority") if k in also}
     ops: list[TransactOp] = [
-        Update(*keys.message(message_id), set=VERIFY.changes(now, batches=len(plan),
-                                                             fanned_out=done),
-               condition=VERIFY.guard()),
+        Update(*keys.message(message_id), set=changes, condition=VERIFY.guard()),
         Update(*keys.outbox(msg["source"], msg["created_at"], message_id),
-               set={"state": MessageState.VERIFIED}),
+               set={"state": MessageState.VERIFIED, **outbox}),
         trace_put(deps, message_id, "verified", unit=msg["source"]),
         history_put(deps, msg["source"], message_id, "sent", peer=msg["to"], size=msg["size"],
-                    priority=msg.get("priority")),
-        counters.tally(deps, msg["source"], **traffic.sent(msg.get("priority"), msg["size"])),
-        due_put(DEADLINE, msg["confirm_by"], message_id),
-        *_batch_ops(verified, 0, plan[0]),
+                    priority=verified.get("priority")),
+        counters.tally(deps, msg["source"], **traffic.sent(verified.get("priority"),
+                                                           msg["size"])),
+        due_put(DEADLINE, verified["confirm_by"], message_id),
+        *extra,
     ]
+    if not hold:
+        ops += _batch_ops(verified, 0, plan[0])
     limit = msg["policy"].get("offline_limit_seconds") or deps.settings.offline_limit_seconds
-    if now + limit < msg["confirm_by"]:
-        ops.append(due_put(WAITING, now + limit, message_id))
+    if lifecycle.available_from(verified) + limit < verified["confirm_by"]:
+        ops.append(due_put(WAITING, lifecycle.available_from(verified) + limit, message_id))
     if not done:
-        ops.append(due_put(FANOUT, now + FANOUT_RESUME_SECONDS, message_id))
+        ops.append(due_put(FANOUT, fanout_due(now, verified.get("deliver_at")), message_id))
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
         current = deps.table.get(*keys.message(message_id))
-        if current is None or current["state"] == MessageState.REQUESTED:
+        if current is None or current["state"] in (MessageState.REQUESTED,
+                                                   MessageState.CHECKING):
             raise
         return resume(deps, current)
     counters.settle(deps, ops)
+    if hold:
+        return verified
     tell(deps, (events.available(verified, unit, now) for unit in plan[0]))
     return _finish(deps, verified) if not done else _followed(deps, verified)
 
@@ -67,15 +80,19 @@ def verify_and_deliver(deps: Deps, msg: Item) -> Item:
 def resume(deps: Deps, msg: Item, *, due: bool = False) -> Item:
     """Deliver what a verified message's fan-out has not delivered yet (idempotent).
     `due`: the sweeper's call for the `fanout` due item, which stays until the fan-out
-    and its follow-up are both done, so a crash between them is finished too."""
+    and its follow-up are both done, so a crash between them is finished too. A message
+    held until a set time is not delivered before it."""
     if msg["state"] != MessageState.VERIFIED or (msg.get("fanned_out", True) and not due):
+        return msg
+    if lifecycle.held(msg, deps.clock.now()):
         return msg
     return _finish(deps, msg)
 
 
 def _finish(deps: Deps, msg: Item) -> Item:
     plan = lifecycle.batches(msg["to"])
-    for number, units in enumerate(plan[1:], start=1):
+    first = 0 if lifecycle.was_held(msg) else 1  # a held message: no batch written yet
+    for number, units in enumerate(plan[first:], start=first):
         _write_batch(deps, msg, number, units)
     with contextlib.suppress(ConditionFailedError):  # else another attempt did it
         deps.table.update(Update(*keys.message(msg["id"]), set={"fanned_out": True},
@@ -84,7 +101,7 @@ def _finish(deps: Deps, msg: Item) -> Item:
     fanned = {**msg, "fanned_out": True}
     delete_content_when_done(deps, msg["id"])  # all closed already (e.g. expired)?
     _followed(deps, fanned)
-    deps.table.delete(*due_key(FANOUT, msg["verified_at"] + FANOUT_RESUME_SECONDS,
+    deps.table.delete(*due_key(FANOUT, fanout_due(msg["verified_at"], msg.get("deliver_at")),
                                msg["id"]))  # done, and followed
     return fanned
 
@@ -110,7 +127,7 @@ def _write_batch(deps: Deps, msg: Item, number: int, units: Sequence[str]) -> No
 def _batch_ops(msg: Item, number: int, units: Sequence[str]) -> list[TransactOp]:
     """Batch `number`: a delivery and an inbox entry per destination, and the batch's
     count of open deliveries, all written only if absent."""
-    at, message_id = msg["verified_at"], msg["id"]
+    at, message_id = lifecycle.available_from(msg), msg["id"]
     inbox_sk = inbox_sort_key(msg["priority_rank"], at, message_id)
     legacy = lifecycle.is_legacy(msg)
     ops: list[TransactOp] = []

@@ -308,6 +308,9 @@ def complete(deps: Deps, caller: Caller | None, message_id: str,
     except ContentMismatchError as exc:
         _refuse_upload(deps, msg, exc)
         raise
+    if lifecycle.needs_check(msg["protocol"]):  # the hub reads the package first
+        from chalicelib.services import edxml_intake
+        return edxml_intake.store(deps, msg)
     return fanout.verify_and_deliver(deps, msg)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.domain import deadlines, events, keys
-from chalicelib.domain.deadlines import DEADLINE, FANOUT, REORG, UPLOAD, WAITING
+from chalicelib.domain.deadlines import CHECK, DEADLINE, FANOUT, REORG, UPLOAD, WAITING
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.lifecycle import EXPIRE, DeliveryState, MessageState
 from chalicelib.domain.ports import Condition, Item, Update
@@ -115,7 +115,7 @@ def _handle(deps: Deps, due: Item, report: SweepReport) -> bool:
         return True
     msg = deps.table.get(*keys.message(due["message_id"]))
     work: dict[str, Work] = {UPLOAD: _abandon, DEADLINE: _expire, WAITING: _check_waiting,
-                             FANOUT: _fan_out}
+                             FANOUT: _fan_out, CHECK: _check_package}
     if msg is not None and not work[due["work"]](deps, due, msg, report):
         return False
     deps.table.delete(due["pk"], due["sk"])
@@ -125,6 +125,13 @@ def _handle(deps: Deps, due: Item, report: SweepReport) -> bool:
 def _fan_out(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
     """A broadcast whose delivery (or its follow-up) was interrupted: finish it."""
     fanout.resume(deps, msg, due=True)
+    return True
+
+
+def _check_package(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
+    """An edXML package stored: read it, then deliver or refuse the message."""
+    from chalicelib.services import edxml_intake
+    edxml_intake.check(deps, msg)
     return True
 
 

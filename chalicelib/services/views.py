@@ -24,6 +24,8 @@ def message_view(msg: Item) -> MessageView:
         completed_at=_opt_iso(msg.get("completed_at")),
         content_deleted_at=_opt_iso(msg.get("content_deleted_at")),
         confirm_by=iso(msg["confirm_by"]), rerouted=msg.get("rerouted") or {},
+        deliver_at=_opt_iso(msg.get("deliver_at")), problems=msg.get("problems") or [],
+        edxml=msg.get("edxml"),
     )
 
 

@@ -273,6 +273,7 @@ def main() -> int:
         thread.start()
         leader = SweepLeader(deps, holder_id(cfg.port), sweep_seconds=cfg.sweep_seconds,
                              lease_seconds=cfg.sweep_lease_seconds, stop=stop)
+        deps.kick.connect(leader.wake)
         leader.start()
         creds = backends.demo_credentials_path if backends.demo else None
         print(json.dumps({

@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from chalicelib.adapters.table_json import JsonItemsTable
 from chalicelib.domain.ports import Table
@@ -44,6 +45,7 @@ class SweepLeader:
         self.deps, self.holder, self.stop = deps, holder, stop
         self.sweep_seconds, self.lease_seconds = sweep_seconds, lease_seconds
         self.leading = threading.Event()
+        self._woken = threading.Event()
         self._threads = [threading.Thread(target=self._heartbeat, name="sweeper-lease",
                                           daemon=True),
                          threading.Thread(target=self._sweeps, name="sweeper", daemon=True)]
@@ -51,6 +53,10 @@ class SweepLeader:
     def start(self) -> None:
         for thread in self._threads:
             thread.start()
+
+    def wake(self) -> None:
+        """Sweep now rather than at the next interval (work written due now)."""
+        self._woken.set()
 
     def join(self, timeout: float) -> None:
         for thread in self._threads:
@@ -81,12 +87,20 @@ class SweepLeader:
         while not self.stop.is_set():
             if not self.leading.wait(1.0):  # re-checks `stop` every second
                 continue
+            self._woken.clear()  # a kick from here on wakes the next rest
             try:
                 sweeper.sweep(self.deps)
                 purge_expired(self.deps.table)
             except Exception:  # the next run retries; the host keeps serving
                 log.exception("sweep failed")
-            self.stop.wait(self.sweep_seconds)
+            self._rest()
+
+    def _rest(self) -> None:
+        """Until the next sweep: the interval, or sooner when woken or stopped."""
+        until = time.monotonic() + self.sweep_seconds
+        while not self.stop.is_set() and (left := until - time.monotonic()) > 0:
+            if self._woken.wait(min(left, 0.5)):
+                break
 
 
 def purge_expired(table: Table) -> int:

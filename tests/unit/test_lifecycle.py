@@ -35,13 +35,16 @@ def test_each_delivery_step_is_allowed_from_exactly_its_states(
 
 
 def test_message_steps() -> None:
-    assert (VERIFY.sources, VERIFY.target) == ((M.REQUESTED,), M.VERIFIED)
+    assert (VERIFY.sources, VERIFY.target) == ((M.REQUESTED, M.CHECKING), M.VERIFIED)
+    assert (lifecycle.STORE.sources, lifecycle.STORE.target) == ((M.REQUESTED,), M.CHECKING)
+    assert (lifecycle.REFUSE.sources, lifecycle.REFUSE.target) == ((M.CHECKING,), M.REFUSED)
     assert (COMPLETE.sources, COMPLETE.target) == ((M.VERIFIED,), M.COMPLETED)
     assert (ABANDON.sources, ABANDON.target) == ((M.REQUESTED,), M.ABANDONED)
 
 
 def test_a_step_guards_its_write_with_its_sources_and_stamps_its_time() -> None:
-    assert VERIFY.guard() == Condition(equals={"state": M.REQUESTED})
+    assert ABANDON.guard() == Condition(equals={"state": M.REQUESTED})
+    assert VERIFY.guard() == Condition(one_of={"state": [M.REQUESTED, M.CHECKING]})
     assert CONFIRM.guard() == Condition(one_of={"state": [D.AVAILABLE, D.FETCHED]})
     assert MOVE.guard(batch=3) == Condition(equals={"batch": 3},
                                             one_of={"state": [D.AVAILABLE, D.FETCHED]})

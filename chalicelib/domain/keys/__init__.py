@@ -10,6 +10,9 @@ from .console import (  # the console's keys (keys/console.py), re-exported
     console_login as console_login,
     console_session as console_session,
 )
+from .edxml import (  # edXML documents' keys (keys/edxml.py), re-exported
+    edxml_document as edxml_document,
+)
 from .federation import (  # peer hubs' and routes' keys (keys/federation.py), re-exported
     PEERS as PEERS,
     ROUTES as ROUTES,
