@@ -26,6 +26,7 @@ from chalicelib.api.meta import meta_api
 from chalicelib.api.notices import notices_api
 from chalicelib.api.people import people_api
 from chalicelib.api.presence import presence_api
+from chalicelib.api.relay import relay_api
 from chalicelib.api.report_history import report_history_api
 from chalicelib.api.reports import reports_api
 from chalicelib.api.sessions import sessions_api
@@ -54,6 +55,7 @@ app.register_blueprint(console_api)
 app.register_blueprint(logs_api)
 app.register_blueprint(notices_api)
 app.register_blueprint(federation_api)
+app.register_blueprint(relay_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)

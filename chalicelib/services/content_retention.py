@@ -51,7 +51,8 @@ def delete_content_when_done(deps: Deps, message_id: str, *, batch: int | None =
     msg = deps.table.get(pk, sk)
     if msg is None or msg["state"] != MessageState.VERIFIED or not _all_closed(deps, msg, batch):
         return msg
-    deps.objects.delete(msg["object_key"])
+    if msg["object_key"]:  # a message relayed from a peer hub has its content there
+        deps.objects.delete(msg["object_key"])
     now = deps.clock.now()
     changes = COMPLETE.changes(now, content_deleted_at=now)
     try:

@@ -18,6 +18,7 @@ from chalicelib.services.content_retention import closing_count
 from chalicelib.services.deps import Deps
 from chalicelib.services.error_log import line_put
 from chalicelib.services.publish import tell
+from chalicelib.services.relay_reports import report_ops
 
 MAX_TRANSACTION_OPS = 100
 NEVER_ARRIVED = "content_never_arrived"
@@ -60,6 +61,7 @@ def expire_delivery(deps: Deps, msg: Item, delivery: Item, *, reason: str | None
                     size=msg["size"], priority=msg.get("priority")),
         counters.tally(deps, msg["source"], expired=1),
         *_expiry_lines(deps, msg, unit, reason),
+        *report_ops(deps, msg, unit, "expired", reason=reason),
     ]
     try:
         deps.table.transact(ops)
@@ -67,6 +69,8 @@ def expire_delivery(deps: Deps, msg: Item, delivery: Item, *, reason: str | None
         return False
     counters.settle(deps, ops)
     tell(deps, [events.outcome(msg, "expired", unit, now, **extra)])
+    if msg.get("origin"):
+        deps.kick()  # report it to the origin hub
     return True
 
 

@@ -12,18 +12,19 @@ destination is told `message.available` by whoever wrote its batch.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from chalicelib.domain import events, keys, lifecycle, traffic
 from chalicelib.domain.deadlines import DEADLINE, FANOUT, WAITING, fanout_due
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.lifecycle import VERIFY, DeliveryState, MessageState, inbox_sort_key
-from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
+from chalicelib.domain.ports import Condition, Event, Item, Put, TransactOp, Update
 from chalicelib.services import counters, reorg
 from chalicelib.services.audit import history_put, trace_put
 from chalicelib.services.content_retention import delete_content_when_done
 from chalicelib.services.deps import Deps
 from chalicelib.services.publish import tell
+from chalicelib.services.relay_out import handover_ops
 from chalicelib.services.schedule import due_key, due_put
 
 
@@ -42,18 +43,11 @@ def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
     done = len(plan) == 1 and not hold
     changes = {**also, **VERIFY.changes(now, batches=len(plan), fanned_out=done)}
     verified.update(changes)
-    outbox: Item = {k: also[k] for k in ("title", "priority") if k in also}
     ops: list[TransactOp] = [
         Update(*keys.message(message_id), set=changes, condition=VERIFY.guard()),
-        Update(*keys.outbox(msg["source"], msg["created_at"], message_id),
-               set={"state": MessageState.VERIFIED, **outbox}),
         trace_put(deps, message_id, "verified", unit=msg["source"]),
-        history_put(deps, msg["source"], message_id, "sent", peer=msg["to"], size=msg["size"],
-                    priority=verified.get("priority")),
-        counters.tally(deps, msg["source"], **traffic.sent(verified.get("priority"),
-                                                           msg["size"])),
         due_put(DEADLINE, verified["confirm_by"], message_id),
-        *extra,
+        *extra, *_source_ops(deps, verified, also), *handover_ops(deps, verified),
     ]
     if not hold:
         ops += _batch_ops(verified, 0, plan[0])
@@ -71,10 +65,33 @@ def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
             raise
         return resume(deps, current)
     counters.settle(deps, ops)
+    if verified.get("remote"):
+        deps.kick()  # hand it to the peer hubs now
     if hold:
         return verified
-    tell(deps, (events.available(verified, unit, now) for unit in plan[0]))
+    tell(deps, _available(verified, plan[0], now))
     return _finish(deps, verified) if not done else _followed(deps, verified)
+
+
+def _source_ops(deps: Deps, msg: Item, also: Item) -> list[TransactOp]:
+    """The source's outbox, history and counters: not for a message a peer hub relayed
+    to us (its source is not ours; the origin keeps them)."""
+    if msg.get("origin"):
+        return []
+    outbox: Item = {k: also[k] for k in ("title", "priority") if k in also}
+    return [
+        Update(*keys.outbox(msg["source"], msg["created_at"], msg["id"]),
+               set={"state": MessageState.VERIFIED, **outbox}),
+        history_put(deps, msg["source"], msg["id"], "sent", peer=msg["to"], size=msg["size"],
+                    priority=msg.get("priority")),
+        counters.tally(deps, msg["source"], **traffic.sent(msg.get("priority"), msg["size"])),
+    ]
+
+
+def _available(msg: Item, units: Sequence[str], at: int) -> Iterator[Event]:
+    """`message.available` for the units of ours (a remote unit is told by its hub)."""
+    remote = msg.get("remote") or {}
+    return (events.available(msg, unit, at) for unit in units if unit not in remote)
 
 
 def resume(deps: Deps, msg: Item, *, due: bool = False) -> Item:
@@ -121,7 +138,7 @@ def _write_batch(deps: Deps, msg: Item, number: int, units: Sequence[str]) -> No
         if deps.table.get(*keys.open_count(msg["id"], number)) is None:
             raise
         return  # written by an earlier attempt: its writer told the destinations
-    tell(deps, (events.available(msg, unit, deps.clock.now()) for unit in units))
+    tell(deps, _available(msg, units, deps.clock.now()))
 
 
 def _batch_ops(msg: Item, number: int, units: Sequence[str]) -> list[TransactOp]:
@@ -131,9 +148,12 @@ def _batch_ops(msg: Item, number: int, units: Sequence[str]) -> list[TransactOp]
     inbox_sk = inbox_sort_key(msg["priority_rank"], at, message_id)
     legacy = lifecycle.is_legacy(msg)
     ops: list[TransactOp] = []
+    remote = msg.get("remote") or {}
     for unit in units:
         delivery = {"state": DeliveryState.AVAILABLE, "available_at": at, "inbox_sk": inbox_sk,
                     "batch": number}
+        if unit in remote:  # a unit of a peer hub: handed over, in no inbox of ours
+            delivery["via"] = remote[unit]
         if legacy:  # its deliveries exist since sending, `pending`
             ops.append(Update(*keys.delivery(message_id, unit), set=delivery,
                               condition=Condition(equals={"state": DeliveryState.PENDING})))
@@ -142,6 +162,8 @@ def _batch_ops(msg: Item, number: int, units: Sequence[str]) -> list[TransactOp]
             ops.append(Put({"pk": pk, "sk": sk, "kind": "delivery", "unit": unit,
                             "fetch_count": 0, "failed_fetches": 0, "warned": False,
                             **delivery}, Condition(exists=False)))
+        if unit in remote:
+            continue
         ipk, isk = keys.inbox(unit, inbox_sk)
         ops.append(Put({"pk": ipk, "sk": isk, "kind": "inbox", "id": message_id,
                         "source": msg["source"], "title": msg["title"],

@@ -21,6 +21,7 @@ from chalicelib.services.audit import history_put, trace_put
 from chalicelib.services.content_retention import closing_count, delete_content_when_done
 from chalicelib.services.deps import Deps
 from chalicelib.services.publish import tell
+from chalicelib.services.relay_reports import report_ops
 from chalicelib.services.views import delivery_view
 
 FAILED_FETCH_ATTEMPTS = 3  # a failed fetch racing another is recorded after a re-read
@@ -41,34 +42,55 @@ def inbox(deps: Deps, caller: Caller, *, limit: int, cursor: str | None) -> Inbo
 def fetch(deps: Deps, caller: Caller, message_id: str) -> FetchGrant:
     """A short-lived presigned GET of the content for one destination (R-RECV-2). Asked
     again while the delivery is open, it gives fresh URLs (a slow or resumed download);
-    only the first fetch is traced and told to the source."""
+    only the first fetch is traced and told to the source. A message relayed from a peer
+    hub is downloaded from the origin's store (docs/federation.md)."""
     msg, delivery = delivery_for_destination(deps, message_id, caller.unit)
     step = lifecycle.fetch_step(delivery["state"])
     if (refused := lifecycle.refusal(step, delivery["state"], msg["state"],
                                         delivery.get("reason"))) is not None:
         raise refused
-    ttl = deps.settings.fetch_url_seconds
-    grant = deps.objects.presign_get(msg["object_key"], expires_in=ttl,
-                                     file_name=msg["file_name"])
+    if msg.get("origin"):
+        from chalicelib.services.relay_fetch import origin_grant
+        grant, expires_at = origin_grant(deps, msg)
+    else:
+        ttl = deps.settings.fetch_url_seconds
+        grant = deps.objects.presign_get(msg["object_key"], expires_in=ttl,
+                                         file_name=msg["file_name"])
+        expires_at = deps.clock.now() + ttl
+    if not record_fetch(deps, msg, delivery, caller.unit):
+        raise ConflictError("The delivery changed meanwhile; retry.", code="conflict")
+    return FetchGrant(method=grant.method, url=grant.url, headers=grant.headers,
+                      expires_at=iso(expires_at), size=msg["size"], sha256=msg["sha256"],
+                      file_name=msg["file_name"], content_type=msg["content_type"])
+
+
+def record_fetch(deps: Deps, msg: Item, delivery: Item, unit: str, *,
+                 detail: str | None = None) -> bool:
+    """Count a fetch of `unit`'s delivery; the first is traced and told to the source.
+    False if the delivery changed meanwhile. `detail`: the hop, for a fetch a peer hub
+    reported."""
+    step = lifecycle.fetch_step(delivery["state"])
+    if not step.allows(delivery["state"]):
+        return False
     now = deps.clock.now()
     first = step is lifecycle.FETCH
-    ops: list[TransactOp] = [Update(*keys.delivery(message_id, caller.unit),
+    ops: list[TransactOp] = [Update(*keys.delivery(msg["id"], unit),
                                     set=step.changes(now), add={"fetch_count": 1},
                                     condition=step.guard())]
     if first:
-        ops += [Update(*keys.inbox(caller.unit, delivery["inbox_sk"]),
+        ops += [Update(*keys.inbox(unit, delivery["inbox_sk"]),
                        set={"state": lifecycle.DeliveryState.FETCHED},
-                       condition=Condition(exists=True)),
-                trace_put(deps, message_id, "fetched", unit=caller.unit)]
+                       condition=Condition(exists=True))] if not delivery.get("via") else []
+        ops += [trace_put(deps, msg["id"], "fetched", unit=unit, detail=detail),
+                *report_ops(deps, msg, unit, "fetched")]
     try:
         deps.table.transact(ops)
-    except TransactionConflictError as exc:
-        raise ConflictError("The delivery changed meanwhile; retry.", code="conflict") from exc
+    except TransactionConflictError:
+        return False
     if first:
-        tell(deps, [events.outcome(msg, "fetched", caller.unit, now)])
-    return FetchGrant(method=grant.method, url=grant.url, headers=grant.headers,
-                      expires_at=iso(now + ttl), size=msg["size"], sha256=msg["sha256"],
-                      file_name=msg["file_name"], content_type=msg["content_type"])
+        tell(deps, [events.outcome(msg, "fetched", unit, now)])
+        deps.kick()
+    return True
 
 
 def confirm(deps: Deps, caller: Caller, message_id: str, sha256: str) -> DeliveryView:
@@ -82,22 +104,23 @@ def confirm(deps: Deps, caller: Caller, message_id: str, sha256: str) -> Deliver
                                    "that was sent; fetch it again.", code="checksum_mismatch")
     verified_at = msg.get("verified_at") or delivery.get("available_at")
     waited = deps.clock.now() - int(verified_at) if verified_at else None
-    return _close(deps, caller, CONFIRM, msg, delivery, extra={},
-                  counts=traffic.received(msg.get("priority"), msg["size"], waited))
+    return close(deps, caller.unit, CONFIRM, msg, delivery, extra={},
+                 counts=traffic.received(msg.get("priority"), msg["size"], waited))
 
 
 def reject(deps: Deps, caller: Caller, message_id: str, reason: str) -> DeliveryView:
     """The destination refuses the message, with a reason the source can read."""
     msg, delivery = delivery_for_destination(deps, message_id, caller.unit)
-    return _close(deps, caller, REJECT, msg, delivery, extra={"reason": reason},
-                  counts={"rejected": 1})
+    return close(deps, caller.unit, REJECT, msg, delivery, extra={"reason": reason},
+                 counts={"rejected": 1})
 
 
-def _close(deps: Deps, caller: Caller, step: Step, msg: Item, delivery: Item, *,
-           extra: dict[str, object], counts: dict[str, int]) -> DeliveryView:
-    """Close the caller's delivery, then the message if it was the last one open.
+def close(deps: Deps, unit: str, step: Step, msg: Item, delivery: Item, *,
+          extra: dict[str, object], counts: dict[str, int], detail: str | None = None
+          ) -> DeliveryView:
+    """Close `unit`'s delivery, then the message if it was the last one open.
     Repeating a close answers the delivery as it is (and finishes what a crash after the
-    close left undone)."""
+    close left undone). `detail`: the hop, for an outcome a peer hub reported."""
     if lifecycle.already_done(step, delivery["state"]):
         delete_content_when_done(deps, msg["id"], batch=delivery.get("batch"))
         return delivery_view(delivery)
@@ -107,20 +130,23 @@ def _close(deps: Deps, caller: Caller, step: Step, msg: Item, delivery: Item, *,
     now = deps.clock.now()
     changes = step.changes(now, **extra)
     ops: list[TransactOp] = [
-        Update(*keys.delivery(msg["id"], caller.unit), set=changes, condition=step.guard()),
-        Delete(*keys.inbox(caller.unit, delivery["inbox_sk"])),
+        Update(*keys.delivery(msg["id"], unit), set=changes, condition=step.guard()),
+        Delete(*keys.inbox(unit, delivery["inbox_sk"])),
         closing_count(msg, delivery),
-        trace_put(deps, msg["id"], step.target, unit=caller.unit,
-                  detail=str(extra["reason"]) if "reason" in extra else None),
-        history_put(deps, caller.unit, msg["id"], "received" if step is CONFIRM
-                    else "rejected", peer=[msg["source"]], size=msg["size"],
-                    priority=msg.get("priority")),
-        counters.tally(deps, caller.unit, **counts),
+        trace_put(deps, msg["id"], step.target, unit=unit,
+                  detail=" ".join(str(x) for x in (extra.get("reason"), detail) if x)
+                  or None),
+        *report_ops(deps, msg, unit, step.target, reason=extra.get("reason")),
     ]
+    if not delivery.get("via"):  # a unit of ours: its history and counters
+        ops += [history_put(deps, unit, msg["id"], "received" if step is CONFIRM
+                            else "rejected", peer=[msg["source"]], size=msg["size"],
+                            priority=msg.get("priority")),
+                counters.tally(deps, unit, **counts)]
     try:
         deps.table.transact(ops)
     except TransactionConflictError as exc:
-        _, current = delivery_for_destination(deps, msg["id"], caller.unit)
+        current = deps.table.get(*keys.delivery(msg["id"], unit)) or delivery
         if lifecycle.already_done(step, current["state"]):
             return delivery_view(current)
         if (refused := lifecycle.refusal(step, current["state"], msg["state"],
@@ -128,7 +154,9 @@ def _close(deps: Deps, caller: Caller, step: Step, msg: Item, delivery: Item, *,
             raise refused from exc
         raise ConflictError("The delivery changed meanwhile; retry.", code="conflict") from exc
     counters.settle(deps, ops)
-    tell(deps, [events.outcome(msg, step.target, caller.unit, now)])
+    tell(deps, [events.outcome(msg, step.target, unit, now)])
+    if msg.get("origin"):
+        deps.kick()
     delete_content_when_done(deps, msg["id"], batch=delivery.get("batch"))
     return delivery_view({**delivery, **changes})
 

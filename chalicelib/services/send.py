@@ -75,16 +75,30 @@ def _too_many(count: int, limit: int, after: str = "") -> InvalidRequestError:
                                code="too_many_destinations", limit=limit)
 
 
-def _check_destinations(deps: Deps, entries: list[str]) -> tuple[list[str], dict[str, str]]:
-    """The units that receive, and which addressed codes their successors stand for
-    (R-JOIN-5: a message to a merged or renamed unit goes to its successor)."""
+@dataclass(frozen=True)
+class Destinations:
+    units: list[str]
+    rerouted: dict[str, str]  # addressed code → the successor that receives (R-JOIN-5)
+    remote: dict[str, str]  # a unit of a peer hub → that peer (docs/federation.md)
+
+
+def _check_destinations(deps: Deps, entries: list[str]) -> Destinations:
+    """The units that receive, which addressed codes their successors stand for
+    (R-JOIN-5: a message to a merged or renamed unit goes to its successor), and which
+    are units of peer hubs, a route sending them there (R-PROP-10)."""
+    from chalicelib.services.relay_out import peer_for
+
     limit = deps.settings.max_destinations
     if len(entries) > limit:  # before reading anything for them
         raise _too_many(len(entries), limit)
     identifiers.check_destinations(entries)  # malformed: 400 naming it, before any read
     addressed = _expand(deps, entries)
     rerouted: dict[str, str] = {}
+    remote: dict[str, str] = {}
     for code in addressed:
+        if get_unit(deps, code) is None and (peer := peer_for(deps, code)) is not None:
+            remote[code] = peer
+            continue
         target = reorg.route(code, lambda c: get_unit(deps, c))
         if target != code:
             rerouted[code] = target
@@ -94,7 +108,7 @@ def _check_destinations(deps: Deps, entries: list[str]) -> tuple[list[str], dict
                                   code="no_destination")
     if len(unique) > limit:
         raise _too_many(len(unique), limit, " after expanding groups")
-    return unique, rerouted
+    return Destinations(unique, rerouted, remote)
 
 
 def _plan_of(msg: Item) -> ContentPlan:
@@ -163,11 +177,11 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
     fingerprint = _fingerprint(body)
     if idem_key is not None and (replay := _replay(deps, caller, idem_key, fingerprint)):
         return replay
-    destinations, rerouted = _check_destinations(deps, body.to)
+    destinations = _check_destinations(deps, body.to)
     s = deps.settings
     plan = plan_content(body.content, single_max=s.single_upload_max_bytes,
                         min_part=s.min_part_bytes, max_total=s.max_content_bytes)
-    msg = _new_message(deps, caller, body, plan, destinations=destinations, rerouted=rerouted)
+    msg = _new_message(deps, caller, body, plan, destinations)
     try:
         if plan.multipart:
             msg["upload_id"] = deps.objects.create_multipart(
@@ -186,13 +200,13 @@ def create_message(deps: Deps, caller: Caller, body: CreateMessageRequest,
     return Created(CreateMessageResponse(message=message_view(msg), upload=upload), False)
 
 
-def _new_message(deps: Deps, caller: Caller, body: CreateMessageRequest, plan: ContentPlan, *,
-                 destinations: list[str], rerouted: dict[str, str]) -> Item:
+def _new_message(deps: Deps, caller: Caller, body: CreateMessageRequest, plan: ContentPlan,
+                 destinations: Destinations) -> Item:
     now, message_id = deps.clock.now(), deps.ids.new_id()
     return {
         "kind": "message", "version": lifecycle.VERSION, "id": message_id,
         "source": caller.unit, "source_app": caller.app,
-        "to": destinations, "title": body.title, "priority": body.priority.value,
+        "to": destinations.units, "title": body.title, "priority": body.priority.value,
         "priority_rank": body.priority.rank, "data_type": body.data_type,
         "protocol": body.protocol, "state": MessageState.REQUESTED, "size": body.content.size,
         "sha256": body.content.sha256, "content_type": body.content.content_type,
@@ -201,7 +215,8 @@ def _new_message(deps: Deps, caller: Caller, body: CreateMessageRequest, plan: C
         "object_key": f"exchange/{message_id}/content", "upload_mode": plan.mode,
         "upload_id": "", "parts": [{"n": p.number, "offset": p.offset, "size": p.size,
                                     "sha256_b64": p.sha256_b64} for p in plan.parts],
-        "addressed": body.to, "rerouted": rerouted, "refused_uploads": 0,
+        "addressed": body.to, "rerouted": destinations.rerouted,
+        "remote": destinations.remote, "refused_uploads": 0,
     }
 
 

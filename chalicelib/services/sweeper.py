@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.domain import deadlines, events, keys
+from chalicelib.domain import deadlines, events, keys, relay
 from chalicelib.domain.deadlines import CHECK, DEADLINE, FANOUT, REORG, UPLOAD, WAITING
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.lifecycle import EXPIRE, DeliveryState, MessageState
@@ -115,7 +115,8 @@ def _handle(deps: Deps, due: Item, report: SweepReport) -> bool:
         return True
     msg = deps.table.get(*keys.message(due["message_id"]))
     work: dict[str, Work] = {UPLOAD: _abandon, DEADLINE: _expire, WAITING: _check_waiting,
-                             FANOUT: _fan_out, CHECK: _check_package}
+                             FANOUT: _fan_out, CHECK: _check_package,
+                             relay.RELAY: _hand_over, relay.REPORT: _report}
     if msg is not None and not work[due["work"]](deps, due, msg, report):
         return False
     deps.table.delete(due["pk"], due["sk"])
@@ -126,6 +127,26 @@ def _fan_out(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
     """A broadcast whose delivery (or its follow-up) was interrupted: finish it."""
     fanout.resume(deps, msg, due=True)
     return True
+
+
+def _hand_over(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
+    """Hand a message to the peer hubs of its remote destinations; again later if one
+    is down (docs/federation.md)."""
+    from chalicelib.services.relay_out import hand_over
+    _again(deps, relay.RELAY, hand_over(deps, msg), msg)
+    return True
+
+
+def _report(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
+    """Report outcomes at our units to the hub a relayed message came from."""
+    from chalicelib.services.relay_reports import send_reports
+    _again(deps, relay.REPORT, send_reports(deps, msg), msg)
+    return True
+
+
+def _again(deps: Deps, kind: str, at: int | None, msg: Item) -> None:
+    if at is not None:
+        deps.table.put(due_put(kind, at, msg["id"]).item)
 
 
 def _check_package(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
@@ -197,7 +218,8 @@ def _check_waiting(deps: Deps, due: Item, msg: Item, report: SweepReport) -> boo
     checks: list[int] = [due["next_check"]] if due.get("next_check") else []
 
     def check(delivery: Item) -> None:
-        if delivery["state"] != DeliveryState.AVAILABLE or delivery.get("warned"):
+        if (delivery["state"] != DeliveryState.AVAILABLE or delivery.get("warned")
+                or delivery.get("via")):  # a unit of a peer hub: its hub warns
             return
         unit = delivery["unit"]
         presence = deps.table.get(*keys.presence(unit))

@@ -35,6 +35,12 @@ from .notices import (  # maintenance notices' keys (keys/notices.py), re-export
     notice as notice,
     notice_end as notice_end,
 )
+from .relay import (  # the relay between hubs' keys (keys/relay.py), re-exported
+    RELAYS as RELAYS,
+    REPORTS as REPORTS,
+    relay as _relay,
+    report as _report,
+)
 from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from here
     SESSION_CLIENTS as SESSION_CLIENTS,
     SESSION_FAMILIES as SESSION_FAMILIES,
@@ -390,3 +396,13 @@ def hub_key(kid: str) -> tuple[str, str]:
 def ws_ticket(jti: str) -> tuple[str, str]:
     """A WebSocket ticket already redeemed (kept until it would have expired)."""
     return f"WSTICKET#{jti}", META
+
+
+def relay(message_id: str, peer: str) -> tuple[str, str]:
+    """A message's hand-over to one peer hub (keys/relay.py)."""
+    return _relay(message_partition(message_id), peer)
+
+
+def report(message_id: str, at: int, unit: str, event: str) -> tuple[str, str]:
+    """An outcome still to report to the origin hub (keys/relay.py)."""
+    return _report(message_partition(message_id), at, unit, event)
