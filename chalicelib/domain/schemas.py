@@ -151,6 +151,21 @@ class DeliveryView(Model):
                                  "delivery took over (state `moved`, R-JOIN-5)")
     addressed_to: str | None = Field(default=None, description="The unit the source "
                                      "addressed, whose delivery moved here (R-JOIN-5)")
+    via: str | None = Field(default=None, description="A unit of a peer hub: the peer the "
+                            "message was handed to (docs/federation.md)")
+
+
+class Handover(Model):
+    """A message's hand-over to one peer hub, for its units among the destinations."""
+
+    peer: str
+    units: list[str]
+    state: str = Field(description="pending, accepted, refused (by the peer) or given_up "
+                                   "(the deadline passed first)")
+    attempts: int
+    last_error: str | None = None
+    accepted_at: str | None = None
+    refusal: str | None = None
 
 
 class TraceEvent(Model):
@@ -214,6 +229,9 @@ class MessageStatus(Model):
     trace: list[TraceEvent] = Field(description="The first page of the trace, oldest first")
     trace_next_cursor: str | None = Field(
         default=None, description="More trace: GET /v1/messages/{id}/trace")
+    handovers: list[Handover] = Field(
+        default_factory=list, description="The source's view: the hand-overs to peer hubs "
+        "of its remote destinations (docs/federation.md)")
 
 
 class DeliveryPage(Model):

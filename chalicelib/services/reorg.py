@@ -253,7 +253,10 @@ def follow(deps: Deps, msg: Item) -> None:
     """Right after delivery: a destination re-organised since the message was requested
     hands its delivery to its successor, or its source is told (R-JOIN-5); an active
     destination without any app to receive is reported (R-PROP-9)."""
+    remote = msg.get("remote") or {}
     for code in msg["to"]:
+        if code in remote:  # a unit of a peer hub: its own hub follows it
+            continue
         unit = units.get_unit(deps, code)
         if unit is not None and unit["status"] == units.DISSOLVED:
             _handle_one(deps, msg["id"], code)

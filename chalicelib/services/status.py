@@ -17,6 +17,7 @@ from chalicelib.domain.lifecycle import MessageState
 from chalicelib.domain.ports import Item
 from chalicelib.domain.schemas import (
     DeliveryPage,
+    Handover,
     MessageStatus,
     OutboxItem,
     OutboxPage,
@@ -26,6 +27,7 @@ from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
 from chalicelib.services.access import load_message, message_for_party
 from chalicelib.services.deps import Deps
+from chalicelib.services.partitions import every_item
 from chalicelib.services.roles import require_operator
 from chalicelib.services.views import (
     delivery_view,
@@ -62,7 +64,20 @@ def _source_status(deps: Deps, msg: Item) -> MessageStatus:
     trace = _trace(deps, msg, limit=FIRST_TRACE, cursor=None)
     return MessageStatus(message=message_view(msg), deliveries=deliveries.items,
                          deliveries_next_cursor=deliveries.next_cursor,
-                         trace=trace.items, trace_next_cursor=trace.next_cursor)
+                         trace=trace.items, trace_next_cursor=trace.next_cursor,
+                         handovers=_handovers(deps, msg))
+
+
+def _handovers(deps: Deps, msg: Item) -> list[Handover]:
+    """The hand-overs to peer hubs (one query, only for a message with remote
+    destinations)."""
+    if not msg.get("remote"):
+        return []
+    return [Handover(peer=i["peer"], units=i["units"], state=i["state"],
+                     attempts=int(i.get("attempts", 0)), last_error=i.get("last_error"),
+                     accepted_at=iso(i["accepted_at"]) if i.get("accepted_at") else None,
+                     refusal=i.get("refusal"))
+            for i in every_item(deps, keys.message_partition(msg["id"]), prefix=keys.RELAYS)]
 
 
 def deliveries(deps: Deps, caller: Caller, message_id: str, *, limit: int,

@@ -39,6 +39,7 @@ def delivery_view(item: Item) -> DeliveryView:
         rejected_at=_opt_iso(item.get("rejected_at")),
         expired_at=_opt_iso(item.get("expired_at")), reason=item.get("reason"),
         moved_to=item.get("moved_to"), addressed_to=item.get("addressed_to"),
+        via=item.get("via"),
     )
 
 
