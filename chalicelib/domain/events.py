@@ -3,7 +3,9 @@
 Destinations are told `message.available`; the source is told the outcomes its exchange
 policy asks for (`notify_on`). Events carry ids, priority and timestamps only: never a
 title, a file name or content. The one exception is a maintenance notice (`notice`, R-OPS-4),
-which is itself an announcement to every unit, and goes to every unit online whole.
+which is itself an announcement to every unit, and goes to every unit online whole; and a
+status reply (`message.status`) carries the answering unit's own comment to the party it
+answers, never anything of the document.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ OUTCOMES = {"fetched": "message.fetched", "fetch_failed": "message.fetch_failed"
             "confirmed": "message.confirmed", "rejected": "message.rejected",
             "expired": "message.expired", "undeliverable": "message.undeliverable",
             "waiting": "message.waiting", "rerouted": "message.rerouted"}
+STATUS = "message.status"
 ONLINE, OFFLINE = "unit.online", "unit.offline"
 PRESENCE = (ONLINE, OFFLINE)
 NOTICE = "notice"
@@ -39,6 +42,19 @@ def outcome(msg: dict[str, Any], outcome_name: str, unit: str, at: int,
         return None
     return Event(OUTCOMES[outcome_name], msg["source"], msg["id"], msg["priority"], at,
                  {"destination": unit, **details})
+
+
+def status_reply(msg: dict[str, Any], reply: dict[str, Any], recipient: str,
+                 meaning: str) -> Event:
+    """Tell `recipient` (the source; for the source's 13, each destination) that a unit
+    answered the message with a status code: the unit, the code and what it means, the
+    unit's comment, the reply's id, and the hubs it came through when relayed. Always
+    told (it is addressed to the recipient, not a state its policy may silence)."""
+    data: dict[str, Any] = {"unit": reply["unit"], "code": reply["code"], "meaning": meaning,
+                            "comment": reply.get("comment"), "reply_id": reply["id"]}
+    if reply.get("hops"):
+        data["hops"] = reply["hops"]
+    return Event(STATUS, recipient, msg["id"], msg["priority"], reply["at"], data)
 
 
 def presence(kind: str, unit: str, at: int) -> Event:
