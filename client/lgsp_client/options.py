@@ -39,6 +39,30 @@ def parse_priority(value: str) -> str:
                      "(or Hỏa tốc, Thượng khẩn, Khẩn, Thường)")
 
 
+# The status codes of the national document axis (the hub's docs/edxml.md), with the
+# English and Vietnamese names `lgsp status-reply` also takes.
+STATUS_NAMES = {
+    "01": ("arrived", "da_den"), "02": ("rejected", "tu_choi"),
+    "03": ("accepted", "tiep_nhan"), "04": ("assigned", "phan_cong"),
+    "05": ("in_progress", "dang_xu_ly"), "06": ("completed", "hoan_thanh"),
+    "13": ("recall_requested", "de_nghi_thu_hoi"),
+    "15": ("recall_accepted", "dong_y_thu_hoi"), "16": ("recall_refused", "tu_choi_thu_hoi"),
+}
+
+
+def parse_status_code(value: str) -> str:
+    """`03`, `3`, `accepted`, `Tiếp nhận` -> `03`. Any one- or two-digit code is passed on
+    as two digits (the hub names the codes it takes); a name must be one of the list."""
+    folded = fold(value)
+    if folded.isdigit() and 1 <= len(folded) <= 2:
+        return folded.zfill(2)
+    for code, names in STATUS_NAMES.items():
+        if folded in names:
+            return code
+    known = ", ".join(f"{code} {names[0]}" for code, names in STATUS_NAMES.items())
+    raise ValueError(f"unknown status code {value!r}: use one of {known}")
+
+
 def priority_label(value: str) -> str:
     return PRIORITY_LABELS.get(value, value)
 
