@@ -9,10 +9,7 @@ so chalice base64-encodes the package for API Gateway and the local gateway deco
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalice import Blueprint, Chalice
-
+from chalicelib.api.exports import BinaryBlueprint
 from chalicelib.api.http import PAGING, Call, Download, RouteSpec, api_route, page_limit
 from chalicelib.domain.status_reply_schemas import (
     StatusReplyPage,
@@ -24,16 +21,7 @@ XML = "application/xml"
 REPLIES = "/v1/messages/{message_id}/status-replies"
 
 
-class _PackagesBlueprint(Blueprint):
-    """A blueprint that, once registered, has chalice treat XML answers as binary."""
-
-    def register(self, app: Chalice, options: dict[str, Any]) -> None:
-        super().register(app, options)
-        if XML not in app.api.binary_types:
-            app.api.binary_types.append(XML)
-
-
-status_replies_api = _PackagesBlueprint(__name__)
+status_replies_api = BinaryBlueprint(__name__, XML)
 
 
 @api_route(status_replies_api, RouteSpec(

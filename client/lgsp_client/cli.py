@@ -28,6 +28,7 @@ from lgsp_client.cli_status import add_status_commands, run_status
 from lgsp_client.errors import ChecksumMismatchError, LgspError, UsageError, describe
 from lgsp_client.exchange import fetch_file, send_file
 from lgsp_client.options import (
+    argument_type as _arg_type,
     parse_duration,
     parse_part_size_mib,
     parse_priority,
@@ -44,17 +45,6 @@ from lgsp_client.watch import MAX_BACKOFF, Watcher
 
 EXIT_ERROR, EXIT_USAGE, EXIT_CHECKSUM = 1, 2, 3
 SIGNED_FREE = {"time"}
-
-
-def _arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
-    """Turn a parser's ValueError into an argparse usage error (exit 2)."""
-    def convert(value: str) -> Any:
-        try:
-            return parse(value)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    convert.__name__ = name
-    return convert
 
 
 def _positive(value: str) -> int:

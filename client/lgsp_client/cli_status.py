@@ -16,16 +16,9 @@ import sys
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
-from lgsp_client.options import parse_status_code
+from lgsp_client.options import argument_type, parse_status_code
 
 COMMANDS = ("status-reply", "status-replies")
-
-
-def _code(value: str) -> str:
-    try:
-        return parse_status_code(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_status_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -33,7 +26,7 @@ def add_status_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                             help="answer a message with a status code (01-06, 15, 16; "
                                  "the source: 13)")
     answer.add_argument("id", metavar="MESSAGE_ID")
-    answer.add_argument("code", type=_code, metavar="CODE",
+    answer.add_argument("code", type=argument_type(parse_status_code, "code"), metavar="CODE",
                         help="01 arrived, 02 rejected, 03 accepted, 04 assigned, "
                              "05 in_progress, 06 completed, 13 recall_requested, "
                              "15 recall_accepted, 16 recall_refused (or the Vietnamese name)")

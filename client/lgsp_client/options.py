@@ -1,4 +1,5 @@
-"""Parsing of user-facing values: priorities (with Vietnamese labels), durations, sizes.
+"""Parsing of user-facing values: priorities (with Vietnamese labels), durations, sizes,
+status codes (with their English and Vietnamese names), and parsers as argparse types.
 
 Kept apart from the CLI so Python callers get the same rules, and mirroring the hub's
 wire values without importing the hub.
@@ -6,8 +7,11 @@ wire values without importing the hub.
 
 from __future__ import annotations
 
+import argparse
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 PRIORITIES = ("hoa_toc", "thuong_khan", "khan", "thuong")
 PRIORITY_LABELS = {"hoa_toc": "Hỏa tốc", "thuong_khan": "Thượng khẩn", "khan": "Khẩn",
@@ -18,6 +22,18 @@ MIN_PART_MIB = 5
 MAX_PART_MIB = 5 * 1024
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
+
+
+def argument_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """`parse` as an argparse `type`: its ValueError becomes a usage error (exit 2) that
+    says what is wrong."""
+    def convert(value: str) -> Any:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = name
+    return convert
 
 
 def fold(text: str) -> str:

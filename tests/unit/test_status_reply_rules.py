@@ -6,23 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import events, keys
+from chalicelib.domain import events, keys, status_replies as rules
 from chalicelib.domain.edxml.models import Code
 from chalicelib.domain.edxml.status import StatusCode, read_status
 from chalicelib.domain.errors import ConflictError, InvalidRequestError
-from chalicelib.domain.status_replies import (
-    MAX_PER_UNIT,
-    REPEAT_SECONDS,
-    Situation,
-    clean_hops,
-    comment_of,
-    parse_code,
-    refusal,
-    repeat_of,
-    role_of,
-    status_package,
-    visible_to,
-)
 from chalicelib.domain.status_reply_schemas import CODES
 
 SRC, B, C = "000.00.01.H99", "000.00.02.H99", "000.00.03.H99"
@@ -31,36 +18,36 @@ ANSWERS = [S.ARRIVED, S.REJECTED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS, S.COMPL
 RECALL_ANSWERS_ = [S.RECALL_OR_UPDATE_ACCEPTED, S.RECALL_OR_UPDATE_REFUSED]
 
 
-def dest(state: str | None, **extra: object) -> Situation:
-    return Situation("destination", "verified", state, **extra)  # type: ignore[arg-type]
+def dest(state: str | None, **extra: object) -> rules.Situation:
+    return rules.Situation("destination", "verified", state, **extra)  # type: ignore[arg-type]
 
 
-def why(code: StatusCode, s: Situation) -> str | None:
-    refused = refusal(code, s)
+def why(code: StatusCode, s: rules.Situation) -> str | None:
+    refused = rules.refusal(code, s)
     return None if refused is None else refused.code
 
 
 @pytest.mark.parametrize("code", list(StatusCode))
 def test_every_code_of_the_standard_is_taken(code: StatusCode) -> None:
-    assert parse_code(code.value) is code
+    assert rules.parse_code(code.value) is code
 
 
 @pytest.mark.parametrize("bad", ["07", "3", "", "accepted", "03 "])
 def test_any_other_code_is_refused_naming_the_codes(bad: str) -> None:
     with pytest.raises(InvalidRequestError) as caught:
-        parse_code(bad)
+        rules.parse_code(bad)
     assert caught.value.code == "invalid_status_code" and f"'{bad}'" in caught.value.message
     assert all(f"{c.value} {c.meaning}" in caught.value.message for c in StatusCode)
 
 
 def test_the_roles() -> None:
-    assert role_of(SRC, [B, C], B, S.ACCEPTED) == "destination"
-    assert role_of(SRC, [B, C], B, S.RECALL_REQUESTED) == "destination"  # then refused
-    assert role_of(SRC, [B, C], SRC, S.RECALL_REQUESTED) == "source"
-    assert role_of(SRC, [B, C], SRC, S.ACCEPTED) == "source"  # then refused
-    assert role_of(SRC, [B], C, S.ACCEPTED) is None
-    assert role_of(SRC, [SRC], SRC, S.RECALL_REQUESTED) == "source"  # sent to itself
-    assert role_of(SRC, [SRC], SRC, S.ACCEPTED) == "destination"
+    assert rules.role_of(SRC, [B, C], B, S.ACCEPTED) == "destination"
+    assert rules.role_of(SRC, [B, C], B, S.RECALL_REQUESTED) == "destination"  # then refused
+    assert rules.role_of(SRC, [B, C], SRC, S.RECALL_REQUESTED) == "source"
+    assert rules.role_of(SRC, [B, C], SRC, S.ACCEPTED) == "source"  # then refused
+    assert rules.role_of(SRC, [B], C, S.ACCEPTED) is None
+    assert rules.role_of(SRC, [SRC], SRC, S.RECALL_REQUESTED) == "source"  # sent to itself
+    assert rules.role_of(SRC, [SRC], SRC, S.ACCEPTED) == "destination"
 
 
 @pytest.mark.parametrize("state", ["fetched", "confirmed"])
@@ -68,26 +55,26 @@ def test_the_roles() -> None:
 def test_a_destination_answers_once_it_fetched_also_after_it_confirmed(
         state: str, code: StatusCode) -> None:
     assert why(code, dest(state)) is None
-    assert why(code, Situation("destination", "completed", state)) is None  # days later
+    assert why(code, rules.Situation("destination", "completed", state)) is None  # days later
 
 
 @pytest.mark.parametrize("state", [None, "pending", "available"])
 def test_nothing_is_answered_before_the_first_fetch_not_even_arrived(state: str | None) -> None:
-    refused = refusal(S.ARRIVED, dest(state))
+    refused = rules.refusal(S.ARRIVED, dest(state))
     assert refused is not None and refused.code == "status_not_allowed"
     assert "Fetch the message first" in refused.message
 
 
 def test_a_rejected_delivery_is_answered_only_with_02() -> None:
     assert why(S.REJECTED, dest("rejected")) is None
-    refused = refusal(S.ACCEPTED, dest("rejected"))
+    refused = rules.refusal(S.ACCEPTED, dest("rejected"))
     assert refused is not None and "only 02" in refused.message
 
 
 def test_an_expired_or_moved_delivery_is_not_answered_even_relayed() -> None:
     for relayed in (False, True):
         assert why(S.COMPLETED, dest("expired", relayed=relayed)) == "status_not_allowed"
-        moved = refusal(S.COMPLETED, dest("moved", moved_to=C, relayed=relayed))
+        moved = rules.refusal(S.COMPLETED, dest("moved", moved_to=C, relayed=relayed))
         assert moved is not None and C in moved.message
 
 
@@ -97,28 +84,29 @@ def test_a_relayed_reply_was_checked_at_its_hub(state: str | None) -> None:
 
 
 def test_13_is_the_sources_and_only_13() -> None:
-    refused = refusal(S.RECALL_REQUESTED, dest("confirmed"))
+    refused = rules.refusal(S.RECALL_REQUESTED, dest("confirmed"))
     assert refused is not None and "sent by the source" in refused.message
     for code in [*ANSWERS, *RECALL_ANSWERS_]:
-        assert why(code, Situation("source", "verified")) == "status_not_allowed"
+        assert why(code, rules.Situation("source", "verified")) == "status_not_allowed"
     for state in ("verified", "completed"):
-        assert why(S.RECALL_REQUESTED, Situation("source", state)) is None
+        assert why(S.RECALL_REQUESTED, rules.Situation("source", state)) is None
     for state in ("requested", "abandoned"):
-        assert why(S.RECALL_REQUESTED, Situation("source", state)) == "status_not_allowed"
+        assert why(S.RECALL_REQUESTED, rules.Situation("source", state)) == "status_not_allowed"
 
 
 def test_a_recall_is_not_recalled_but_an_update_or_a_replacement_may_be() -> None:
-    refused = refusal(S.RECALL_REQUESTED, Situation("source", "verified", business_doc_type=1))
+    recall = rules.Situation("source", "verified", business_doc_type=1)
+    refused = rules.refusal(S.RECALL_REQUESTED, recall)
     assert refused is not None and "itself a recall" in refused.message
     for doc_type in (0, 2, 3, None):
         assert why(S.RECALL_REQUESTED,
-                   Situation("source", "verified", business_doc_type=doc_type)) is None
+                   rules.Situation("source", "verified", business_doc_type=doc_type)) is None
 
 
 @pytest.mark.parametrize("code", RECALL_ANSWERS_)
 def test_15_and_16_answer_a_recall_an_update_or_the_sources_13_only(code: StatusCode) -> None:
     for doc_type in (None, 0):
-        refused = refusal(code, dest("confirmed", business_doc_type=doc_type))
+        refused = rules.refusal(code, dest("confirmed", business_doc_type=doc_type))
         assert refused is not None and "recall or an update" in refused.message
     for doc_type in (1, 2, 3):
         assert why(code, dest("confirmed", business_doc_type=doc_type)) is None
@@ -126,12 +114,13 @@ def test_15_and_16_answer_a_recall_an_update_or_the_sources_13_only(code: Status
 
 
 def test_a_unit_sends_a_bounded_number_of_replies() -> None:
-    assert why(S.IN_PROGRESS, dest("fetched", sent_before=MAX_PER_UNIT - 1)) is None
-    refused = refusal(S.IN_PROGRESS, dest("fetched", sent_before=MAX_PER_UNIT))
+    assert why(S.IN_PROGRESS, dest("fetched", sent_before=rules.MAX_PER_UNIT - 1)) is None
+    refused = rules.refusal(S.IN_PROGRESS, dest("fetched", sent_before=rules.MAX_PER_UNIT))
     assert refused is not None and refused.code == "too_many_status_replies"
     assert isinstance(refused, ConflictError) and refused.status == 409
     # a reply refused for its own reason says that reason, not the count
-    assert why(S.ACCEPTED, dest("available", sent_before=MAX_PER_UNIT)) == "status_not_allowed"
+    assert why(S.ACCEPTED,
+               dest("available", sent_before=rules.MAX_PER_UNIT)) == "status_not_allowed"
 
 
 def reply(code: str, at: int, comment: str | None = None) -> dict[str, object]:
@@ -140,44 +129,44 @@ def reply(code: str, at: int, comment: str | None = None) -> dict[str, object]:
 
 def test_the_same_code_and_comment_as_the_latest_reply_soon_after_is_that_reply() -> None:
     earlier = [reply("03", 1000, "ok")]
-    assert repeat_of(earlier, S.ACCEPTED, "ok", 1000 + REPEAT_SECONDS,
-                     relayed=False) is earlier[0]
-    assert repeat_of(earlier, S.ACCEPTED, "ok", 1001 + REPEAT_SECONDS, relayed=False) is None
-    assert repeat_of(earlier, S.ACCEPTED, "other", 1001, relayed=False) is None
-    assert repeat_of(earlier, S.ASSIGNED, "ok", 1001, relayed=False) is None
-    assert repeat_of([], S.ACCEPTED, None, 1001, relayed=False) is None
+    window = rules.REPEAT_SECONDS
+    assert rules.repeat_of(earlier, S.ACCEPTED, "ok", 1000 + window, relayed=False) is earlier[0]
+    assert rules.repeat_of(earlier, S.ACCEPTED, "ok", 1001 + window, relayed=False) is None
+    assert rules.repeat_of(earlier, S.ACCEPTED, "other", 1001, relayed=False) is None
+    assert rules.repeat_of(earlier, S.ASSIGNED, "ok", 1001, relayed=False) is None
+    assert rules.repeat_of([], S.ACCEPTED, None, 1001, relayed=False) is None
 
 
 def test_going_back_to_an_earlier_code_is_a_new_reply() -> None:
     earlier = [reply("05", 1000), reply("04", 1010)]
-    assert repeat_of(earlier, S.IN_PROGRESS, None, 1020, relayed=False) is None
+    assert rules.repeat_of(earlier, S.IN_PROGRESS, None, 1020, relayed=False) is None
 
 
 def test_a_relayed_reply_repeats_any_earlier_one_with_its_code_comment_and_time() -> None:
     earlier = [reply("05", 1000), reply("04", 1010)]
-    assert repeat_of(earlier, S.IN_PROGRESS, None, 1000, relayed=True) is earlier[0]
-    assert repeat_of(earlier, S.IN_PROGRESS, None, 1001, relayed=True) is None
+    assert rules.repeat_of(earlier, S.IN_PROGRESS, None, 1000, relayed=True) is earlier[0]
+    assert rules.repeat_of(earlier, S.IN_PROGRESS, None, 1001, relayed=True) is None
 
 
 def test_comments_are_trimmed_and_bounded() -> None:
-    assert comment_of("  Đã giao phòng Tổng hợp  ") == "Đã giao phòng Tổng hợp"
-    assert comment_of("   ") is None and comment_of(None) is None
-    assert comment_of("x" * 1000) == "x" * 1000
+    assert rules.comment_of("  Đã giao phòng Tổng hợp  ") == "Đã giao phòng Tổng hợp"
+    assert rules.comment_of("   ") is None and rules.comment_of(None) is None
+    assert rules.comment_of("x" * 1000) == "x" * 1000
     with pytest.raises(InvalidRequestError) as caught:
-        comment_of("x" * 1001)
+        rules.comment_of("x" * 1001)
     assert caught.value.code == "validation_failed"
 
 
 def test_who_sees_a_reply() -> None:
     own, sources = reply("03", 1), {**reply("13", 2), "unit": SRC}
-    assert visible_to(own, SRC, SRC) and visible_to(sources, SRC, SRC)
-    assert visible_to(own, B, SRC) and visible_to(sources, C, SRC)
-    assert not visible_to(own, C, SRC)
+    assert rules.visible_to(own, SRC, SRC) and rules.visible_to(sources, SRC, SRC)
+    assert rules.visible_to(own, B, SRC) and rules.visible_to(sources, C, SRC)
+    assert not rules.visible_to(own, C, SRC)
 
 
 def test_hops_are_kept_in_order_as_hub_and_time() -> None:
-    assert clean_hops(None) == []
-    assert clean_hops([{"hub": "ndxp", "at": 5}, {"hub": "hanoi", "at": 7}]) == [
+    assert rules.clean_hops(None) == []
+    assert rules.clean_hops([{"hub": "ndxp", "at": 5}, {"hub": "hanoi", "at": 7}]) == [
         {"hub": "ndxp", "at": 5}, {"hub": "hanoi", "at": 7}]
 
 
@@ -191,8 +180,8 @@ ANSWER = {"id": "R1", "unit": B, "code": "03", "comment": "Đã tiếp nhận & 
 
 
 def test_an_edxml_messages_reply_names_the_document_as_its_header_did() -> None:
-    back, problems = read_status([status_package({**MSG, "edxml": EDXML}, ANSWER,
-                                                 "Sở Tài chính")])
+    text = rules.status_package({**MSG, "edxml": EDXML}, ANSWER, "Sở Tài chính")
+    back, problems = read_status([text])
     assert problems == []
     assert back.response_for is not None and back.from_ is not None
     assert back.response_for.organ_id == "000.00.00.G14"
@@ -205,7 +194,7 @@ def test_an_edxml_messages_reply_names_the_document_as_its_header_did() -> None:
 
 
 def test_a_plain_messages_reply_names_the_source_and_the_hubs_message_id() -> None:
-    text = status_package(MSG, ANSWER, B)
+    text = rules.status_package(MSG, ANSWER, B)
     back, problems = read_status([text])
     assert problems == [] and back.response_for is not None
     assert (back.response_for.organ_id, back.response_for.document_id) == (SRC, "01a2b3")
