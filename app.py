@@ -32,6 +32,7 @@ from chalicelib.api.reports import reports_api
 from chalicelib.api.sessions import sessions_api
 from chalicelib.api.sso import sso_api
 from chalicelib.api.sso_pages import sso_pages_api
+from chalicelib.api.status_replies import status_replies_api
 from chalicelib.api.units_admin import units_admin_api
 
 app = Chalice(app_name="lgsp")
@@ -56,6 +57,7 @@ app.register_blueprint(logs_api)
 app.register_blueprint(notices_api)
 app.register_blueprint(federation_api)
 app.register_blueprint(relay_api)
+app.register_blueprint(status_replies_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)

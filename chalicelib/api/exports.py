@@ -8,6 +8,7 @@ the three answers always hold the same figures.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from chalice import Blueprint, Chalice
 
@@ -26,6 +27,21 @@ def declare_binary(app: Chalice) -> None:
     for media_type in (CSV_TYPE.split(";", maxsplit=1)[0], XLSX_TYPE, MULTIPART):
         if media_type not in app.api.binary_types:
             app.api.binary_types.append(media_type)
+
+
+class BinaryBlueprint(Blueprint):
+    """A blueprint whose files of `media_type` are bytes: once registered, chalice treats
+    that type as binary (base64 for API Gateway; the local gateway decodes it), as
+    `declare_binary` does for the exports."""
+
+    def __init__(self, import_name: str, media_type: str) -> None:
+        super().__init__(import_name)
+        self.media_type = media_type
+
+    def register(self, app: Chalice, options: dict[str, Any]) -> None:
+        super().register(app, options)
+        if self.media_type not in app.api.binary_types:
+            app.api.binary_types.append(self.media_type)
 
 
 def table_routes(bp: Blueprint, path: str, summary: str, build: Callable[..., Table], *,

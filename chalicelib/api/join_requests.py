@@ -8,10 +8,7 @@ so chalice base64-encodes the letter for API Gateway and the local gateway decod
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalice import Blueprint, Chalice
-
+from chalicelib.api.exports import BinaryBlueprint
 from chalicelib.api.http import PAGING, Call, Download, QueryParam, RouteSpec, api_route, page_limit
 from chalicelib.domain import join_requests as jr
 from chalicelib.domain.join_requests import DOCX_CONTENT_TYPE
@@ -20,17 +17,7 @@ BASE = "/v1/admin/requests"
 ONE = BASE + "/{id}"  # not request_id: the log line has the gateway's request_id
 LETTER = ONE + "/letter"
 
-
-class _LettersBlueprint(Blueprint):
-    """A blueprint that, once registered, has chalice treat DOCX answers as binary."""
-
-    def register(self, app: Chalice, options: dict[str, Any]) -> None:
-        super().register(app, options)
-        if DOCX_CONTENT_TYPE not in app.api.binary_types:
-            app.api.binary_types.append(DOCX_CONTENT_TYPE)
-
-
-requests_api = _LettersBlueprint(__name__)
+requests_api = BinaryBlueprint(__name__, DOCX_CONTENT_TYPE)
 
 LIST_QUERY = (
     QueryParam("unit", "Operators: one unit's requests, newest first.", {"type": "string"}),

@@ -3,7 +3,9 @@
 Destinations are told `message.available`; the source is told the outcomes its exchange
 policy asks for (`notify_on`). Events carry ids, priority and timestamps only: never a
 title, a file name or content. The one exception is a maintenance notice (`notice`, R-OPS-4),
-which is itself an announcement to every unit, and goes to every unit online whole.
+which is itself an announcement to every unit, and goes to every unit online whole; and a
+status reply (`message.status`) carries the answering unit's own comment to the party it
+answers, never anything of the document.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ OUTCOMES = {"fetched": "message.fetched", "fetch_failed": "message.fetch_failed"
             "expired": "message.expired", "undeliverable": "message.undeliverable",
             "waiting": "message.waiting", "rerouted": "message.rerouted"}
 REFUSED = "message.refused"
+STATUS = "message.status"
 ONLINE, OFFLINE = "unit.online", "unit.offline"
 PRESENCE = (ONLINE, OFFLINE)
 NOTICE = "notice"
@@ -47,6 +50,19 @@ def refused(msg: dict[str, Any], at: int, problems: list[dict[str, str]]) -> Eve
     element; never the package's text). Always sent: nobody else will tell it."""
     return Event(REFUSED, msg["source"], msg["id"], msg["priority"], at,
                  {"problems": problems})
+
+
+def status_reply(msg: dict[str, Any], reply: dict[str, Any], recipient: str,
+                 meaning: str) -> Event:
+    """Tell `recipient` (the source; for the source's 13, each destination) that a unit
+    answered the message with a status code: the unit, the code and what it means, the
+    unit's comment, the reply's id, and the hubs it came through when relayed. Always
+    told (it is addressed to the recipient, not a state its policy may silence)."""
+    data: dict[str, Any] = {"unit": reply["unit"], "code": reply["code"], "meaning": meaning,
+                            "comment": reply.get("comment"), "reply_id": reply["id"]}
+    if reply.get("hops"):
+        data["hops"] = reply["hops"]
+    return Event(STATUS, recipient, msg["id"], msg["priority"], reply["at"], data)
 
 
 def presence(kind: str, unit: str, at: int) -> Event:

@@ -27,7 +27,8 @@ def report_ops(deps: Deps, msg: Item, unit: str, event: str, **details: Any
     if not origin:
         return []
     now = deps.clock.now()
-    pk, sk = keys.report(msg["id"], now, unit, event)
+    pk, sk = keys.report(msg["id"], now, unit,
+                         f"{event}:{details['code']}" if details.get("code") else event)
     hops = [*(origin.get("hops") or []), {"hub": deps.settings.public_url or "", "at": now,
                                            "event": event}]
     return [Put({"pk": pk, "sk": sk, "kind": "report", "unit": unit, "event": event,

@@ -31,6 +31,7 @@ from tenacity import (
 from lgsp_client.algorithms import DEFAULT_ALGORITHM
 from lgsp_client.api_notices import NoticeCalls
 from lgsp_client.api_peers import PeerCalls
+from lgsp_client.api_status import StatusReplyCalls
 from lgsp_client.bearer import BearerAuth, TokenSource
 from lgsp_client.config import Credentials, normalise_endpoint
 from lgsp_client.errors import LgspApiError
@@ -65,10 +66,10 @@ def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
 
 
-class LgspClient(NoticeCalls, PeerCalls):
+class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls):
     """A signed session with one hub, safe to share between threads of one process.
     Maintenance notices' calls come from `NoticeCalls` (api_notices.py), peer hubs' and
-    routes' from `PeerCalls` (api_peers.py)."""
+    routes' from `PeerCalls` (api_peers.py), status replies' from `StatusReplyCalls`."""
 
     def __init__(self, endpoint: str, access_key: str | None = None,
                  secret_key: str | None = None, *, algorithm: str = DEFAULT_ALGORITHM,

@@ -24,9 +24,11 @@ from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
 from lgsp_client.cli_notices import add_notices_command, run_notices
 from lgsp_client.cli_report import add_report_commands, check_report, run_report
 from lgsp_client.cli_sso import COMMANDS as SSO_COMMANDS, Device, add_sso_commands, connect, run_sso
+from lgsp_client.cli_status import add_status_commands, run_status
 from lgsp_client.errors import ChecksumMismatchError, LgspError, UsageError, describe
 from lgsp_client.exchange import fetch_file, send_file
 from lgsp_client.options import (
+    argument_type as _arg_type,
     parse_duration,
     parse_part_size_mib,
     parse_priority,
@@ -43,17 +45,6 @@ from lgsp_client.watch import MAX_BACKOFF, Watcher
 
 EXIT_ERROR, EXIT_USAGE, EXIT_CHECKSUM = 1, 2, 3
 SIGNED_FREE = {"time"}
-
-
-def _arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
-    """Turn a parser's ValueError into an argparse usage error (exit 2)."""
-    def convert(value: str) -> Any:
-        try:
-            return parse(value)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    convert.__name__ = name
-    return convert
 
 
 def _positive(value: str) -> int:
@@ -148,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("id", metavar="ID")
     reject.add_argument("--reason", required=True)
 
+    add_status_commands(sub, common)
     _add_watch(sub, common)
     add_sso_commands(sub, common)
     sub.add_parser("time", parents=[common], help="the hub's clock and yours")
@@ -227,7 +219,8 @@ Handler = Callable[[LgspClient, argparse.Namespace, TextIO], int]
 HANDLERS: dict[str, Handler] = {"send": _send, "fetch": _fetch, "watch": _watch,
                                 "directory": run_directory, "groups": run_groups,
                                 "keys": run_keys, "admin": run_admin, "report": run_report,
-                                "notices": run_notices}
+                                "notices": run_notices, "status-reply": run_status,
+                                "status-replies": run_status}
 
 
 def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:

@@ -1,4 +1,5 @@
-"""Parsing of user-facing values: priorities (with Vietnamese labels), durations, sizes.
+"""Parsing of user-facing values: priorities (with Vietnamese labels), durations, sizes,
+status codes (with their English and Vietnamese names), and parsers as argparse types.
 
 Kept apart from the CLI so Python callers get the same rules, and mirroring the hub's
 wire values without importing the hub.
@@ -6,8 +7,11 @@ wire values without importing the hub.
 
 from __future__ import annotations
 
+import argparse
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 PRIORITIES = ("hoa_toc", "thuong_khan", "khan", "thuong")
 PRIORITY_LABELS = {"hoa_toc": "Hỏa tốc", "thuong_khan": "Thượng khẩn", "khan": "Khẩn",
@@ -18,6 +22,18 @@ MIN_PART_MIB = 5
 MAX_PART_MIB = 5 * 1024
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
+
+
+def argument_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """`parse` as an argparse `type`: its ValueError becomes a usage error (exit 2) that
+    says what is wrong."""
+    def convert(value: str) -> Any:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = name
+    return convert
 
 
 def fold(text: str) -> str:
@@ -37,6 +53,30 @@ def parse_priority(value: str) -> str:
         return folded
     raise ValueError(f"unknown priority {value!r}: use one of {', '.join(PRIORITIES)} "
                      "(or Hỏa tốc, Thượng khẩn, Khẩn, Thường)")
+
+
+# The status codes of the national document axis (the hub's docs/edxml.md), with the
+# English and Vietnamese names `lgsp status-reply` also takes.
+STATUS_NAMES = {
+    "01": ("arrived", "da_den"), "02": ("rejected", "tu_choi"),
+    "03": ("accepted", "tiep_nhan"), "04": ("assigned", "phan_cong"),
+    "05": ("in_progress", "dang_xu_ly"), "06": ("completed", "hoan_thanh"),
+    "13": ("recall_requested", "de_nghi_thu_hoi"),
+    "15": ("recall_accepted", "dong_y_thu_hoi"), "16": ("recall_refused", "tu_choi_thu_hoi"),
+}
+
+
+def parse_status_code(value: str) -> str:
+    """`03`, `3`, `accepted`, `Tiếp nhận` -> `03`. Any one- or two-digit code is passed on
+    as two digits (the hub names the codes it takes); a name must be one of the list."""
+    folded = fold(value)
+    if folded.isdigit() and 1 <= len(folded) <= 2:
+        return folded.zfill(2)
+    for code, names in STATUS_NAMES.items():
+        if folded in names:
+            return code
+    known = ", ".join(f"{code} {names[0]}" for code, names in STATUS_NAMES.items())
+    raise ValueError(f"unknown status code {value!r}: use one of {known}")
 
 
 def priority_label(value: str) -> str:

@@ -162,6 +162,14 @@ def event_line(event: Mapping[str, Any]) -> str:
         rest = {k: v for k, v in event.items() if k not in ("type", "at")}
         return f"{head}  {_compact(rest)}"
     parts = [head, str(event["message_id"]), priority_label(str(event.get("priority") or ""))]
+    if kind == "message.status":
+        parts += [f"by {_text(event.get('unit'))}:", f"{_text(event.get('code'))} "
+                  f"{_text(event.get('meaning'))}"]
+        if event.get("hops"):
+            parts.append("via " + ", ".join(str(h.get("hub")) for h in event["hops"]))
+        if event.get("comment"):
+            parts.append(f"“{event['comment']}”")
+        return "  ".join(p for p in parts if p)
     if event.get("source"):
         parts.append(f"from {event['source']}")
     if event.get("destination"):

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from lgsp_client.cli import build_parser, main
-from lgsp_client.options import human_size, parse_duration, parse_part_size_mib, parse_priority
+from lgsp_client.options import (
+    human_size,
+    parse_duration,
+    parse_part_size_mib,
+    parse_priority,
+    parse_status_code,
+)
 from lgsp_client.transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MiB
 
 
@@ -72,6 +78,11 @@ def test_other_commands() -> None:
     ["inbox", "--limit", "500"],
     ["reject", "M1"],
     ["status"],
+    ["status-reply", "M1"],
+    ["status-reply", "M1", "accepted-ish"],
+    ["status-reply", "M1", "003"],
+    ["status-replies"],
+    ["status-replies", "M1", "--edxml"],
     ["bogus"],
 ])
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -127,3 +138,27 @@ def test_missing_configuration_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_
     assert main(["whoami"], out=io.StringIO()) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: config: missing endpoint, access_key, secret_key")
+
+
+def test_status_reply_arguments() -> None:
+    """`lgsp status-reply` and `lgsp status-replies` (edXML status codes; R-SEND-5)."""
+    assert vars(parse("status-reply", "M1", "3", "--comment", "Đã tiếp nhận")) == {
+        "command": "status-reply", "profile": None, "endpoint": None, "no_progress": False,
+        "as_person": False, "id": "M1", "code": "03", "comment": "Đã tiếp nhận",
+        "json": False}
+    assert parse("status-reply", "M1", "13", "--json").comment is None
+    assert vars(parse("status-replies", "M1", "--edxml", "R1")) == {
+        "command": "status-replies", "profile": None, "endpoint": None,
+        "no_progress": False, "as_person": False, "id": "M1", "edxml": "R1", "json": False}
+    assert parse("status-replies", "M1", "--json").edxml is None
+
+
+def test_status_codes_by_number_or_name() -> None:
+    taken = {"03": "03", "3": "03", "16": "16", "07": "07", "accepted": "03",
+             "In progress": "05", "Tiếp nhận": "03", "đã đến": "01", "Hoàn thành": "06",
+             "recall-requested": "13", "Đồng ý thu hồi": "15", "từ chối thu hồi": "16",
+             "Từ chối": "02"}
+    assert {text: parse_status_code(text) for text in taken} == taken
+    for bad in ("", "003", "ok", "3.0"):
+        with pytest.raises(ValueError, match="03 accepted"):
+            parse_status_code(bad)

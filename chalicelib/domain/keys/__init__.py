@@ -69,6 +69,13 @@ from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from 
     unit_person as unit_person,
     user_code as user_code,
 )
+from .status_replies import (  # status replies' keys (keys/status_replies.py), re-exported
+    REPLIES as REPLIES,
+    latest_status_reply as latest_status_reply,
+    status_reply as status_reply,
+    unit_replies as unit_replies,
+    unit_status_reply as unit_status_reply,
+)
 
 META = "META"
 
