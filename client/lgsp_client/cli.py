@@ -2,7 +2,8 @@
 
 Exit codes: 0 done, 1 error (printed as `error: <code>: <message>`; for `watch` also a
 refused handshake, such as 401 `signature_invalid`), 2 usage error (argparse's, or
-`error: usage: ...` for one found after parsing), 3 the downloaded
+`error: usage: ...` for one found after parsing; `edxml inspect`: 1 is the package's
+problems, 2 any error), 3 the downloaded
 content did not match its SHA-256 (the hub was told; nothing was kept), 4 `lgsp login`
 was refused in the browser, 5 its code expired before anyone approved it.
 """
@@ -20,7 +21,7 @@ from typing import Any, TextIO
 from lgsp_client.api import LgspClient
 from lgsp_client.cli_admin import add_admin_commands, run_admin
 from lgsp_client.cli_directory import add_directory_commands, run_directory, run_groups
-from lgsp_client.cli_edxml import add_edxml_commands, run_edxml, send_edxml
+from lgsp_client.cli_edxml import add_edxml_commands, error_exit, run_edxml, send_edxml
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
 from lgsp_client.cli_notices import add_notices_command, run_notices
 from lgsp_client.cli_report import add_report_commands, check_report, run_report
@@ -323,11 +324,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         return EXIT_CHECKSUM
     except LgspError as exc:
         print(f"error: {describe(exc)}{_hint(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+        return error_exit(args) or EXIT_ERROR
     except OSError as exc:
         print(f"error: io: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
               file=sys.stderr)
-        return EXIT_ERROR
+        return error_exit(args) or EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

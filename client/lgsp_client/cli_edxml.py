@@ -35,7 +35,7 @@ from lgsp_client.edxml_header import (
     cut_header,
     list_attachments,
 )
-from lgsp_client.errors import LgspApiError, LgspError, UsageError, describe
+from lgsp_client.errors import LgspApiError, LgspError, UsageError
 from lgsp_client.exchange import send_file
 from lgsp_client.options import human_size
 from lgsp_client.progress import meter
@@ -273,15 +273,15 @@ def _inspected(args: argparse.Namespace, connect: Connect
                         "refuses the package when it reads it whole)"), []
 
 
+def error_exit(args: argparse.Namespace) -> int | None:
+    """The exit code of an error for `inspect`, whose 1 means problems (None: another
+    command, the CLI's own codes)."""
+    inspecting = args.command == "edxml" and args.edxml_command == "inspect"
+    return EXIT_ERROR if inspecting else None
+
+
 def run_inspect(args: argparse.Namespace, out: TextIO, connect: Connect) -> int:
-    try:
-        answer, attachments = _inspected(args, connect)
-    except LgspError as exc:
-        print(f"error: {describe(exc)}", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as exc:
-        print(f"error: io: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
-        return EXIT_ERROR
+    answer, attachments = _inspected(args, connect)
     if args.json:
         print(json.dumps({"file": str(args.package), **answer, "attachments": [
             vars(a) for a in attachments]}, ensure_ascii=False, indent=2), file=out)

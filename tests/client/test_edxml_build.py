@@ -26,17 +26,12 @@ from chalicelib.domain.priority import Priority
 from lgsp_client.cli import main
 from lgsp_client.edxml_build import build_package, package_spec, write_package
 from lgsp_client.errors import UsageError
-from tests.unit.edxml_samples import (
-    DECISION,
-    DECISION_ANNEX,
-    DECISION_PDF,
-    DISPATCH,
-    DISPATCH_PDF,
-    RECALL,
-)
+from tests.unit import edxml_samples as samples
 
-SAMPLES = {DECISION: [("QD-1234-UBND.pdf", DECISION_PDF), ("Phu-luc.txt", DECISION_ANNEX)],
-           DISPATCH: [("CD-45-BNNMT.pdf", DISPATCH_PDF)], RECALL: []}
+SAMPLES = {samples.DECISION: [("QD-1234-UBND.pdf", samples.DECISION_PDF),
+                              ("Phu-luc.txt", samples.DECISION_ANNEX)],
+           samples.DISPATCH: [("CD-45-BNNMT.pdf", samples.DISPATCH_PDF)],
+           samples.RECALL: []}
 
 
 def _organ(org: Organization) -> dict[str, str]:

@@ -21,14 +21,7 @@ from lgsp_client.edxml_header import (
     list_attachments,
 )
 from lgsp_client.errors import LgspError
-from tests.unit.edxml_samples import (
-    DECISION,
-    DECISION_ANNEX,
-    DECISION_PDF,
-    DISPATCH,
-    DISPATCH_PDF,
-    RECALL,
-)
+from tests.unit import edxml_samples as samples
 
 
 class CountingReader(io.RawIOBase):
@@ -53,7 +46,8 @@ class CountingReader(io.RawIOBase):
         super().close()
 
 
-@pytest.mark.parametrize("sample", [DECISION, DISPATCH, RECALL], ids=lambda p: p.stem)
+@pytest.mark.parametrize("sample", [samples.DECISION, samples.DISPATCH, samples.RECALL],
+                         ids=lambda p: p.stem)
 def test_the_cut_is_the_header_the_hub_reads_and_accepts(sample: Path) -> None:
     with sample.open("rb") as f:
         cut = cut_header(f)
@@ -67,7 +61,7 @@ def test_the_cut_is_the_header_the_hub_reads_and_accepts(sample: Path) -> None:
 
 def test_a_package_with_a_50_mib_attachment_is_cut_with_one_bounded_read(
         tmp_path: Path) -> None:
-    text = RECALL.read_text()
+    text = samples.RECALL.read_text()
     head, tail = text.split("</edXMLEnvelope>")
     path = tmp_path / "big.xml"
     with path.open("w") as f:
@@ -87,7 +81,7 @@ def test_a_package_with_a_50_mib_attachment_is_cut_with_one_bounded_read(
 
 def test_a_header_that_does_not_end_within_1_mib_is_refused_reading_no_more(
         tmp_path: Path) -> None:
-    text = RECALL.read_text()
+    text = samples.RECALL.read_text()
     path = tmp_path / "huge-header.xml"
     path.write_text(text.replace("<Subject>", "<Subject>" + "x" * (2 * MAX_HEADER_BYTES)))
     stream = CountingReader(path)
@@ -102,7 +96,7 @@ def test_a_header_that_does_not_end_within_1_mib_is_refused_reading_no_more(
      b"<edXML><edXMLEnvelope><edXMLHeader>&x;</edXMLHeader></edXMLEnvelope></edXML>",
      "edxml_unsafe_xml"),
     (b"%PDF-1.4 not a package at all", "edxml_not_well_formed"),
-    (RECALL.read_bytes()[:700], "edxml_not_well_formed"),  # truncated in the header
+    (samples.RECALL.read_bytes()[:700], "edxml_not_well_formed"),  # truncated in the header
 ], ids=["doctype", "not-xml", "truncated"])
 def test_what_cannot_be_cut_is_sent_as_read_for_the_hub_to_name(document: bytes,
                                                                 code: str) -> None:
@@ -114,13 +108,13 @@ def test_what_cannot_be_cut_is_sent_as_read_for_the_hub_to_name(document: bytes,
 
 
 def test_the_attachments_are_listed_with_their_decoded_sizes() -> None:
-    with DECISION.open("rb") as f:
+    with samples.DECISION.open("rb") as f:
         found = list_attachments(f)
-    assert [(a.name, a.size) for a in found] == [("QD-1234-UBND.pdf", len(DECISION_PDF)),
-                                                 ("Phu-luc.txt", len(DECISION_ANNEX))]
-    with DISPATCH.open("rb") as f:
+    assert [(a.name, a.size) for a in found] == [("QD-1234-UBND.pdf", len(samples.DECISION_PDF)),
+                                                 ("Phu-luc.txt", len(samples.DECISION_ANNEX))]
+    with samples.DISPATCH.open("rb") as f:
         assert [(a.content_id, a.size) for a in list_attachments(f)] == [
-            ("cid:cong-dien-45", len(DISPATCH_PDF))]
-    broken = re.sub(rb"</AttachmentEncoded>.*", b"", DECISION.read_bytes(), flags=re.DOTALL)
+            ("cid:cong-dien-45", len(samples.DISPATCH_PDF))]
+    broken = re.sub(rb"</AttachmentEncoded>.*", b"", samples.DECISION.read_bytes(), flags=re.DOTALL)
     with pytest.raises(LgspError, match="not well-formed"):
         list_attachments(io.BytesIO(broken))
