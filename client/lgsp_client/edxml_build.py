@@ -260,7 +260,7 @@ def write_package(out: BinaryIO, spec: PackageSpec, *,
               "</edXMLEnvelope>\n<AttachmentEncoded>\n".encode())
     built = []
     total = sum(f.path.stat().st_size for f in spec.files)
-    with meter(total, "edxml", progress) as bar:
+    with meter(total, "building", progress) as bar:
         for cid, entry in zip(ids, spec.files, strict=True):
             out.write(f"<Attachment ContentId={quoteattr(cid)} AttachmentName="
                       f"{quoteattr(entry.name)} ContentType={quoteattr(entry.content_type)}>\n"
