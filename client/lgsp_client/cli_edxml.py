@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import urllib.parse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -127,51 +128,53 @@ def _metadata(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     return data, base
 
 
-def _unit_name(connect: Connect, code: str) -> str | None:
-    """The unit's name in the hub's directory, or None when it cannot be asked."""
-    try:
-        return str(connect().call("GET", f"/v1/directory/{code}")["name"])
-    except (LgspError, KeyError, TypeError):
+class _Directory:
+    """Unit names from the hub's directory, best effort: one client, asked once per code
+    with no retry; once the hub cannot be asked (no profile, unreachable, refused),
+    nothing more is."""
+
+    def __init__(self, connect: Connect) -> None:
+        self._connect = connect
+        self._client: LgspClient | None = None
+        self._off = False
+
+    def name(self, code: str) -> str | None:
+        if self._off:
+            return None
+        try:
+            if self._client is None:
+                self._client = self._connect()
+                self._client.attempts = 1
+            entry = self._client.call("GET", f"/v1/directory/{urllib.parse.quote(code, '')}")
+            return str(entry["name"])
+        except LgspApiError as exc:
+            self._off = exc.status != 404  # an unknown code: the others may be known
+        except (LgspError, KeyError, TypeError):
+            self._off = True
         return None
 
 
-def _with_names(data: dict[str, Any], connect: Connect) -> None:
+def _with_names(data: dict[str, Any], directory: _Directory) -> None:
     """Names not given, from the hub's directory: the sender's (required) and the
     destinations' (best effort)."""
     code = data.get("from")
     if isinstance(code, str) and not data.get("from_name"):
-        name = _unit_name(connect, code)
+        name = directory.name(code)
         if name is None:
             raise UsageError(f"give --from-name: the hub's directory could not be asked for "
                              f"{code}'s name (no profile, or the hub unreachable)")
         data["from_name"] = name
     to = data.get("to")
     if isinstance(to, list) and all(isinstance(t, str) for t in to):
-        names = [_unit_name(connect, t) for t in to]
+        names = [directory.name(t) for t in to]
         data["to"] = [{"organ_id": t, **({"organ_name": n} if n else {})}
                       for t, n in zip(to, names, strict=True)]
-
-
-def _once(connect: Connect) -> Connect:
-    """`connect`, called at most once (its failure too)."""
-    made: list[LgspClient | LgspError] = []
-
-    def client() -> LgspClient:
-        if not made:
-            try:
-                made.append(connect())
-            except LgspError as exc:
-                made.append(exc)
-        if isinstance(made[0], LgspError):
-            raise made[0]
-        return made[0]
-    return client
 
 
 def run_build(args: argparse.Namespace, out: TextIO, connect: Connect) -> int:
     data, base = _metadata(args)
     require(data, but=("from_name",))  # what is missing, before asking the hub anything
-    _with_names(data, _once(connect))
+    _with_names(data, _Directory(connect))
     spec: PackageSpec = package_spec(data, base=base)
     built = build_package(spec, args.output, progress=not args.no_progress)
     size = args.output.stat().st_size

@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from chalicelib.adapters.objects_s3 import S3ObjectStore, ensure_bucket, make_s3_client
 from chalicelib.adapters.table_dynamo import DynamoTable, create_table
+from chalicelib.domain.edxml.reader import read_package
 from lgsp_client.cli import main
 from tests.client.server import Received, Reply, Server, serve
 from tests.support.fakes import FakeClock
@@ -177,3 +178,21 @@ def test_send_edxml_with_problems_is_refused_here_and_sends_nothing(
     assert not [r for r in setup.server.received if r.path.startswith("/v1/messages")]
     code, _ = lgsp("send", "--edxml", str(package), "--to", UNIT_B, "--to", UNIT_C)
     assert code == 0
+
+
+def test_build_asks_the_directory_name_by_name_and_leaves_out_what_it_does_not_know(
+        setup: Setup) -> None:
+    unknown = "000.00.09.H99"
+    package = setup.tmp / "pkg.xml"
+    code, _ = lgsp("edxml", "build", "--from", UNIT_A, "--to", unknown, "--to", UNIT_B,
+                   "--subject", "S", "--code-number", "1", "--code-notation", "CV",
+                   "--document-type", "18", "--type-name", "Công văn", "--place", "Hà Giang",
+                   "-o", str(package))
+    assert code == 0
+    header = read_package([package.read_bytes()]).header
+    assert header is not None and header.from_ is not None
+    assert header.from_.organ_name == f"Đơn vị {UNIT_A}"
+    assert [(t.organ_id, t.organ_name) for t in header.to] == [
+        (unknown, None), (UNIT_B, f"Đơn vị {UNIT_B}")]
+    lookups = [r.path for r in setup.server.received if r.path.startswith("/v1/directory/")]
+    assert lookups == [f"/v1/directory/{c}" for c in (UNIT_A, unknown, UNIT_B)]
