@@ -16,6 +16,7 @@ from chalicelib.api.access_keys import keys_api
 from chalicelib.api.admin import admin_api
 from chalicelib.api.console import console_api
 from chalicelib.api.directory import directory_api
+from chalicelib.api.edxml import edxml_api
 from chalicelib.api.exchange import exchange_api
 from chalicelib.api.exports import declare_binary
 from chalicelib.api.federation import federation_api
@@ -58,6 +59,7 @@ app.register_blueprint(notices_api)
 app.register_blueprint(federation_api)
 app.register_blueprint(relay_api)
 app.register_blueprint(status_replies_api)
+app.register_blueprint(edxml_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)

@@ -90,6 +90,9 @@ class RouteSpec:
     idempotency_header: str | None = None
     before_retry: str = ""
     people: bool | None = None  # a person's SSO token accepted (default: admin routes)
+    # A body other than JSON (an edXML header): its media types; required; the handler
+    # reads the request's raw body.
+    body_media_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.response is None) != (self.media_type != JSON):
@@ -121,6 +124,8 @@ class RouteSpec:
     @property
     def body_required(self) -> bool:
         """Whether the route refuses a request without a body (parsed as `{}`)."""
+        if self.body_media_types:
+            return True
         if self.request is None:
             return False
         try:
@@ -246,6 +251,12 @@ def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
     return parsed
 
 
+def _check_media_type(request: Request, spec: RouteSpec) -> None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if spec.body_media_types and request.raw_body and content_type not in spec.body_media_types:
+        raise UnsupportedMediaError(f"Send the body as {' or '.join(spec.body_media_types)}.")
+
+
 def _render(result: BaseModel | Download, call: Call, spec: RouteSpec) -> Response:
     headers: dict[str, str | list[str]]
     if spec.media_type == JSON and isinstance(result, BaseModel):
@@ -317,6 +328,7 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
                 call = Call(deps=d, request=request, caller=caller, status=spec.status)
                 if spec.request is not None:
                     call.body = _parse(request, spec.request)
+                _check_media_type(request, spec)
                 response = _render(fn(call, **params), call, spec)
             except LgspError as err:
                 code, response, refused = err.code, error_response(err), err

@@ -55,8 +55,12 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     if spec.request is not None:
         op["requestBody"] = {"required": spec.body_required,
                              **_json(_schema(spec.request, components))}
+    if spec.body_media_types:
+        op["requestBody"] = {"required": True, "content": {
+            media_type: {"schema": {"type": "string"}} for media_type in spec.body_media_types}}
     error_ref = _schema(ErrorResponse, components)
-    for code in sorted(set(spec.errors) | ({415} if spec.request else set()) | {500}):
+    takes_body = spec.request is not None or bool(spec.body_media_types)
+    for code in sorted(set(spec.errors) | ({415} if takes_body else set()) | {500}):
         op["responses"][str(code)] = {"description": _STATUS_TEXT.get(code, "Error"),
                                       **_json(error_ref)}
     op["security"] = ([{"httpSignature": []}, {"ssoBearer": []}] if spec.accepts_people

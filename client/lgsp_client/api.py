@@ -29,6 +29,7 @@ from tenacity import (
 )
 
 from lgsp_client.algorithms import DEFAULT_ALGORITHM
+from lgsp_client.api_edxml import EdxmlCalls
 from lgsp_client.api_notices import NoticeCalls
 from lgsp_client.api_peers import PeerCalls
 from lgsp_client.api_status import StatusReplyCalls
@@ -56,7 +57,8 @@ def error_from_response(response: requests.Response) -> LgspApiError:
     try:
         body = response.json()
         error = body["error"]
-        return LgspApiError(response.status_code, str(error["code"]), str(error["message"]))
+        return LgspApiError(response.status_code, str(error["code"]), str(error["message"]),
+                            {k: v for k, v in error.items() if k not in ("code", "message")})
     except (ValueError, KeyError, TypeError):
         text = " ".join(response.text.split())[:200] or response.reason or "no details"
         return LgspApiError(response.status_code, f"http_{response.status_code}", text)
@@ -66,10 +68,11 @@ def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
 
 
-class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls):
+class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls):
     """A signed session with one hub, safe to share between threads of one process.
     Maintenance notices' calls come from `NoticeCalls` (api_notices.py), peer hubs' and
-    routes' from `PeerCalls` (api_peers.py), status replies' from `StatusReplyCalls`."""
+    routes' from `PeerCalls` (api_peers.py), status replies' from `StatusReplyCalls`,
+    edXML's from `EdxmlCalls` (api_edxml.py)."""
 
     def __init__(self, endpoint: str, access_key: str | None = None,
                  secret_key: str | None = None, *, algorithm: str = DEFAULT_ALGORITHM,

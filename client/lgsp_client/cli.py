@@ -2,7 +2,8 @@
 
 Exit codes: 0 done, 1 error (printed as `error: <code>: <message>`; for `watch` also a
 refused handshake, such as 401 `signature_invalid`), 2 usage error (argparse's, or
-`error: usage: ...` for one found after parsing), 3 the downloaded
+`error: usage: ...` for one found after parsing; `edxml inspect`: 1 is the package's
+problems, 2 any error), 3 the downloaded
 content did not match its SHA-256 (the hub was told; nothing was kept), 4 `lgsp login`
 was refused in the browser, 5 its code expired before anyone approved it.
 """
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 from lgsp_client.api import LgspClient
 from lgsp_client.cli_admin import add_admin_commands, run_admin
 from lgsp_client.cli_directory import add_directory_commands, run_directory, run_groups
+from lgsp_client.cli_edxml import add_edxml_commands, error_exit, run_edxml, send_edxml
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
 from lgsp_client.cli_notices import add_notices_command, run_notices
 from lgsp_client.cli_report import add_report_commands, check_report, run_report
@@ -94,15 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     send = sub.add_parser("send", parents=[common], help="send a file to one or more units")
-    send.add_argument("file", type=Path, metavar="FILE")
-    send.add_argument("--to", action="append", required=True, metavar="UNIT",
+    send.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    send.add_argument("--edxml", type=Path, metavar="PKG.xml",
+                      help="send an edXML package: checked by the hub first; destinations "
+                           "(unless --to), title and priority from its header")
+    send.add_argument("--to", action="append", metavar="UNIT",
                       help="destination unit code (repeat for several)")
-    send.add_argument("--title", required=True)
-    send.add_argument("--priority", default="thuong",
-                      type=_arg_type(parse_priority, "priority"),
-                      help="hoa_toc | thuong_khan | khan | thuong (Vietnamese labels too)")
+    send.add_argument("--title")
+    send.add_argument("--priority", type=_arg_type(parse_priority, "priority"),
+                      help="hoa_toc | thuong_khan | khan | thuong (Vietnamese labels too; "
+                           "default thuong)")
     send.add_argument("--data-type", default="document", help="document, dossier, data, ...")
-    send.add_argument("--protocol", default="file", help="file, edxml, json, ...")
+    send.add_argument("--protocol", help="file (default), edxml, json, ...")
     send.add_argument("--confirm-within", type=_arg_type(parse_duration, "duration"),
                       metavar="DURATION", help="deadline to confirm: 3d, 12h, 90m or seconds")
     send.add_argument("--part-size", type=_arg_type(parse_part_size_mib, "MiB"),
@@ -148,7 +153,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_directory_commands(sub, common)
     add_report_commands(sub, common)
     add_notices_command(sub, common)
+    add_edxml_commands(sub, common)
     return parser
+
+
+def check_send(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """`send FILE --to --title`, or `send --edxml PKG` whose header gives the rest."""
+    if args.command != "send":
+        return
+    if args.edxml is None:
+        missing = [name for name, value in (("FILE", args.file), ("--to", args.to),
+                                            ("--title", args.title)) if not value]
+        if missing:
+            parser.error(f"send: the following arguments are required: {', '.join(missing)}")
+        return
+    taken = [name for name, value in (("FILE", args.file), ("--title", args.title),
+                                      ("--priority", args.priority),
+                                      ("--protocol", args.protocol)) if value is not None]
+    if taken:
+        parser.error(f"send --edxml: {', '.join(taken)} not allowed: the package is the "
+                     "file, its header gives the title and priority, the protocol is edxml")
 
 
 def _add_watch(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -176,8 +200,11 @@ def _dump(data: Any, out: TextIO) -> None:
 
 
 def _send(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
-    result = send_file(client, args.file, to=args.to, title=args.title, priority=args.priority,
-                       data_type=args.data_type, protocol=args.protocol,
+    if args.edxml is not None:
+        return send_edxml(client, args, out, _note)
+    result = send_file(client, args.file, to=args.to, title=args.title,
+                       priority=args.priority or "thuong",
+                       data_type=args.data_type, protocol=args.protocol or "file",
                        confirm_within=args.confirm_within, part_size=args.part_size,
                        concurrency=args.concurrency, progress=not args.no_progress,
                        new=args.new, note=_note)
@@ -267,11 +294,15 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
          device: Device | None = None) -> int:
     """Entry point of the `lgsp` console script; returns the exit code. `device` is how
     `lgsp login` waits and opens a browser (tests pass their own)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_send(parser, args)
     stdout = out or sys.stdout
     try:
         if is_local(args):
             return run_local(args, stdout)
+        if args.command == "edxml":  # build needs no hub; inspect has exit codes of its own
+            return run_edxml(args, stdout, lambda: connect(args, require_keys=True))
         if args.command in SSO_COMMANDS:
             return run_sso(args, stdout, device)
         if args.command == "report":
@@ -286,11 +317,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         return EXIT_CHECKSUM
     except LgspError as exc:
         print(f"error: {describe(exc)}{_hint(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+        return error_exit(args) or EXIT_ERROR
     except OSError as exc:
         print(f"error: io: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
               file=sys.stderr)
-        return EXIT_ERROR
+        return error_exit(args) or EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

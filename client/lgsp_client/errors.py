@@ -33,11 +33,14 @@ class UsageError(LgspError):
 
 
 class LgspApiError(LgspError):
-    """The hub answered with an error body, or could not be reached (`status` 0)."""
+    """The hub answered with an error body, or could not be reached (`status` 0);
+    `details`: the body's other fields naming what was wrong (`field`, `element`, ...)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str,
+                 details: dict[str, object] | None = None) -> None:
         super().__init__(message, code=code)
         self.status = status
+        self.details = details or {}
 
 
 class TransferError(LgspError):

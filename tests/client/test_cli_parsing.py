@@ -30,16 +30,33 @@ def test_send_arguments() -> None:
     assert vars(args) == {
         "command": "send", "profile": None, "endpoint": None, "no_progress": False,
         "as_person": False,
-        "file": Path("report.pdf"), "to": ["000.00.32.H99", "000.00.33.H99"],
+        "file": Path("report.pdf"), "edxml": None, "to": ["000.00.32.H99", "000.00.33.H99"],
         "title": "CV 12", "priority": "thuong_khan", "data_type": "dossier",
         "protocol": "edxml", "confirm_within": 43200, "part_size": 16 * MiB,
         "concurrency": 8, "new": True}
 
 
 def test_send_defaults() -> None:
+    """Priority and protocol left out are `thuong` and `file` when sending (None here: an
+    edXML package's header gives them)."""
     args = parse("send", "--to", "U1", "--title", "T", "f.bin")
-    assert (args.priority, args.confirm_within, args.part_size, args.concurrency, args.new) == \
-        ("thuong", None, DEFAULT_PART_SIZE, DEFAULT_CONCURRENCY, False)
+    assert (args.priority, args.protocol, args.confirm_within, args.part_size,
+            args.concurrency, args.new) == (
+        None, None, None, DEFAULT_PART_SIZE, DEFAULT_CONCURRENCY, False)
+
+
+def test_send_edxml_and_the_edxml_commands() -> None:
+    args = parse("send", "--edxml", "pkg.xml", "--to", "U1", "--new")
+    assert (args.edxml, args.file, args.to, args.title) == (Path("pkg.xml"), None, ["U1"], None)
+    build = parse("edxml", "build", "--from", "000.00.00.H30", "--to", "A", "--to", "B",
+                  "--priority", "Hỏa tốc hẹn giờ", "--business-doc-type", "recall",
+                  "--reason", "R", "--steering-type", "1", "--file", "a.pdf", "-o", "p.xml")
+    assert (build.edxml_command, build.from_code, build.to, build.priority,
+            build.business_doc_type, build.steering_type, build.file, build.output) == (
+        "build", "000.00.00.H30", ["A", "B"], "4", "1", "1", [Path("a.pdf")], Path("p.xml"))
+    inspect = parse("edxml", "inspect", "p.xml", "--to", "A", "--json")
+    assert (inspect.edxml_command, inspect.package, inspect.to, inspect.json) == (
+        "inspect", Path("p.xml"), ["A"], True)
 
 
 def test_global_options_before_or_after_the_command() -> None:
@@ -75,6 +92,16 @@ def test_other_commands() -> None:
     ["send", "--to", "U", "--title", "T", "--confirm-within", "3x", "f"],
     ["send", "--to", "U", "--title", "T", "--part-size", "4", "f"],
     ["send", "--to", "U", "--title", "T", "--concurrency", "0", "f"],
+    ["send", "--edxml", "p.xml", "f"],
+    ["send", "--edxml", "p.xml", "--title", "T"],
+    ["send", "--edxml", "p.xml", "--priority", "khan"],
+    ["send", "--edxml", "p.xml", "--protocol", "file"],
+    ["edxml"],
+    ["edxml", "build", "--from", "U"],
+    ["edxml", "build", "--priority", "9", "-o", "p.xml"],
+    ["edxml", "build", "--business-doc-type", "cancel", "-o", "p.xml"],
+    ["edxml", "build", "--steering-type", "3", "-o", "p.xml"],
+    ["edxml", "inspect"],
     ["inbox", "--limit", "500"],
     ["reject", "M1"],
     ["status"],

@@ -156,6 +156,7 @@ class Package:
     references: tuple[Reference, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     has_manifest: bool = True
+    has_body: bool = True  # edXMLEnvelope › edXMLBody is there (absent from a header cut)
     missing: tuple[str, ...] = field(default=())  # structural parents absent (paths)
 
     @property

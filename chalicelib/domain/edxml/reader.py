@@ -80,4 +80,5 @@ def _package(root: Node, namespace: str, digests: list[AttachmentDigest]) -> Pac
         header=read_header(message) if message is not None else None,
         trace_header_list=read_traces(traces) if traces is not None else None,
         references=references, attachments=attachments,
-        has_manifest=manifest is not None or not attachments, missing=tuple(missing))
+        has_manifest=manifest is not None or not attachments,
+        has_body=body is not None or envelope is None, missing=tuple(missing))

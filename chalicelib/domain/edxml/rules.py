@@ -25,6 +25,7 @@ from .xmltree import NAMESPACE
 MISSING, INVALID, MISMATCH = ("edxml_missing_element", "edxml_invalid_value",
                               "edxml_manifest_mismatch")
 MAX_SUBJECT_CHARS = 500
+BODY = "edXMLEnvelope/edXMLBody"
 PRIORITIES = {"0": "Thường", "1": "Khẩn", "2": "Thượng khẩn", "3": "Hỏa tốc",
               "4": "Hỏa tốc hẹn giờ"}
 STEERING_TYPES = {"0": "not a directive", "1": "a directive (chỉ đạo)",
@@ -65,19 +66,27 @@ class Found:
         return True
 
 
-def problems(package: Package) -> list[Problem]:
-    """Every structural problem of the package, each naming its element."""
+def problems(package: Package, *, header_only: bool = False) -> list[Problem]:
+    """Every structural problem of the package, each naming its element.
+
+    `header_only`: the document is a package's header cut from it (`POST /v1/edxml/check`,
+    `lgsp edxml inspect`): the body and the attachments were left behind, so their absence
+    is no problem; whatever of them is present is checked as usual. A stored package is
+    checked whole (the default): it needs its `edXMLBody`."""
     found = Found()
     if package.namespace != NAMESPACE:
         found.add(INVALID, "edXML", f"the root element's namespace is "
                   f"'{package.namespace}', not the edXML namespace '{NAMESPACE}'")
     for path in package.missing:
         found.add(MISSING, path, f"{path} is missing: the package has no {path.split('/')[-1]}")
+    if not package.has_body and not header_only:
+        found.add(MISSING, BODY, f"{BODY} is missing: a package has a body (its manifest, "
+                  "empty when it carries no attachment)")
     if package.header is not None:
         _header(package, found)
     if package.trace_header_list is not None:
         _traces(package.trace_header_list, found)
-    _manifest(package, found)
+    _manifest(package, found, attachments_left_behind=header_only and not package.attachments)
     return found.items
 
 
@@ -179,7 +188,7 @@ def _traces(traces: TraceHeaderList, found: Found) -> None:
                       f"(BussinessDocType {kind}) says why")
 
 
-def _manifest(package: Package, found: Found) -> None:
+def _manifest(package: Package, found: Found, *, attachments_left_behind: bool) -> None:
     if not package.has_manifest:
         found.add(MISSING, "edXMLBody/edXMLManifest", "edXMLBody/edXMLManifest is missing "
                   "but the package carries attachments: each needs its Reference")
@@ -211,7 +220,7 @@ def _manifest(package: Package, found: Found) -> None:
                 found.add(MISMATCH, path, f"{path} has {what} '{ours}' but its "
                           f"Reference[{by_id[key]}] says '{theirs}'")
     for key, n in by_id.items():
-        if key not in seen:
+        if key not in seen and not attachments_left_behind:
             found.add(MISMATCH, f"edXMLManifest/Reference[{n}]/ContentId",
                       f"edXMLManifest/Reference[{n}]/ContentId announces "
                       f"'{package.references[n].content_id}' but no attachment has it")
