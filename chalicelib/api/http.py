@@ -29,6 +29,7 @@ from chalicelib.domain.errors import BusyError, ContentionError, InvalidRequestE
 if TYPE_CHECKING:  # imported by the first call, not by a cold start (docs/performance.md)
     from chalicelib.domain.signatures import Caller, SignedRequest
     from chalicelib.services.deps import Deps
+    from chalicelib.services.peer_auth import PeerCaller
 
 log = logging.getLogger("lgsp.api")
 
@@ -46,7 +47,6 @@ class UnsupportedMediaError(LgspError):
 class MethodNotAllowedError(LgspError):
     status = 405
     code = "method_not_allowed"
-
 
 
 JSON = "application/json"
@@ -90,6 +90,7 @@ class RouteSpec:
     idempotency_header: str | None = None
     before_retry: str = ""
     people: bool | None = None  # a person's SSO token accepted (default: admin routes)
+    peer: bool = False  # signed by a peer hub, not an app (`call.peer`, docs/federation.md)
 
     def __post_init__(self) -> None:
         if (self.response is None) != (self.media_type != JSON):
@@ -105,7 +106,7 @@ class RouteSpec:
         signature (docs/sso.md): the admin, directory, presence and report routes."""
         if self.people is not None:
             return self.people
-        return self.signed and self.path.startswith(PEOPLE_PATHS)
+        return self.signed and not self.peer and self.path.startswith(PEOPLE_PATHS)
 
     @property
     def always_idempotent(self) -> bool:
@@ -148,6 +149,7 @@ class Call:
     request: Request
     caller: Caller | None
     body: Any = None
+    peer: PeerCaller | None = None  # the peer hub of a route declared `peer`
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -313,8 +315,12 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
             refused: LgspError | None = None
             try:
                 d = deps()
-                caller = _authenticate(d, spec, request) if spec.signed else None
+                caller = _authenticate(d, spec, request) if spec.signed and \
+                    not spec.peer else None
                 call = Call(deps=d, request=request, caller=caller, status=spec.status)
+                if spec.peer:
+                    from chalicelib.api.peer_http import peer_caller
+                    call.peer = peer_caller(request)
                 if spec.request is not None:
                     call.body = _parse(request, spec.request)
                 response = _render(fn(call, **params), call, spec)
@@ -371,7 +377,6 @@ def method_not_allowed_response(method: str, path: str, allowed: list[str]) -> R
 # What an unknown path is told, by API Gateway on AWS (infra/aws/resources.yaml) and by
 # the local host alike.
 ROUTE_NOT_FOUND = "No such route: the routes of the API are in its openapi.json."
-
 
 
 def declared_methods(app: Chalice, path: str) -> list[str]:
