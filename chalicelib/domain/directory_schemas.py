@@ -30,6 +30,17 @@ class DirectoryEntry(Model):
                                   description="Units that took over a dissolved unit")
 
 
+class DirectoryUnit(DirectoryEntry):
+    """One unit by code: ours, or a peer hub's where a route sends the code (issue 15)."""
+
+    remote: bool = Field(default=False, description="A unit of a peer hub, not ours")
+    hub: str | None = Field(default=None, description="Remote: our id of its peer hub")
+    stale: bool = Field(default=False, description="Remote: a copy older than an hour, "
+                        "served because its hub did not answer")
+    fetched_at: str | None = Field(default=None, description="Remote: when its hub last "
+                                   "answered it")
+
+
 class MatchedPart(Model):
     field: FieldName
     text: str = Field(description="The field's original text")

@@ -32,6 +32,9 @@ from .notices import (  # maintenance notices' keys (keys/notices.py), re-export
     notice as notice,
     notice_end as notice_end,
 )
+from .remote_units import (  # remote units' keys (keys/remote_units.py), re-exported
+    remote_unit as remote_unit,
+)
 from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from here
     SESSION_CLIENTS as SESSION_CLIENTS,
     SESSION_FAMILIES as SESSION_FAMILIES,
