@@ -8,7 +8,6 @@ an unknown kid at most once a minute."""
 from __future__ import annotations
 
 import base64
-import datetime
 import json
 import logging
 from typing import Any
@@ -16,8 +15,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from http_message_signatures import HTTPMessageSigner, algorithms
-from http_message_signatures.resolvers import MappingKeyResolver
+from http_message_signatures import algorithms
 
 from chalicelib.domain import peer_signatures
 from chalicelib.domain.federation_schemas import PeerChange, PeerRequest
@@ -32,9 +30,9 @@ from tests.support.peers import (
     OPERATOR_CALLER,
     TwoHubs,
     signed_as,
+    signed_by_key,
     two_hubs,
 )
-from tests.support.signing import Message
 
 PING = "/v1/federation/ping"
 
@@ -185,13 +183,8 @@ def signed_with(key: Any, algorithm: Any, kid: str, *, nonce: str | None = "s" *
                                                "content-type"),
                 hub_url: str = "https://lgsp.ed.test") -> dict[str, str]:
     """A call signed by some other implementation (the library, not ours)."""
-    msg = Message("POST", f"http://{HOST}{PING}", {"lgsp-hub": hub_url,
-                                                    "content-type": "application/json"})
-    HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=MappingKeyResolver(
-        public_keys={}, private_keys={kid: key})).sign(
-        msg, key_id=kid, label="lgsp-hub", nonce=nonce, covered_component_ids=components,
-        created=datetime.datetime.fromtimestamp(1_795_000_000, datetime.UTC), body=b"{}")
-    return msg.headers
+    return signed_by_key(key, algorithm, kid, "POST", f"http://{HOST}{PING}", hub_url=hub_url,
+                         created=1_795_000_000, nonce=nonce, components=components)
 
 
 @pytest.fixture

@@ -7,9 +7,13 @@ between real hosts is tests/e2e/test_federation_peers_e2e.py."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from http_message_signatures import HTTPMessageSigner
+from http_message_signatures.resolvers import MappingKeyResolver
 
 from chalicelib import bootstrap
 from chalicelib.adapters.table_dynamo import DynamoTable, create_table
@@ -23,6 +27,7 @@ from chalicelib.services.deps import Deps
 from chalicelib.services.peer_auth import JWKS, authenticate_peer
 from tests.support.fakes import FakeClock
 from tests.support.hub import SignedClient, World, make_deps
+from tests.support.signing import Message
 
 UNITS_PATH = "/v1/federation/units/"
 
@@ -137,3 +142,19 @@ def two_hubs(world: World, clock: FakeClock) -> TwoHubs:
         id="hub-a", name="LGSP A", base_url=A_URL, public_jwk=hub_signing.jwks(a)[0]))
     peer_routes.add(b, OPERATOR_CALLER, RouteRequest(pattern="H02", peer="hub-a"))
     return TwoHubs(world, a, b, net, operator)
+
+
+def signed_by_key(key: Any, algorithm: Any, kid: str, method: str, url: str, *,
+                  hub_url: str, body: bytes = b"{}", created: int, nonce: str | None = None,
+                  components: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Headers of a hub-to-hub call signed by another implementation than ours (the
+    RFC 9421 library directly), with any key and algorithm: a peer that is no LGSP, or
+    a forger."""
+    msg = Message(method, url, {peer_signatures.HUB_HEADER: hub_url,
+                                **({"content-type": "application/json"} if body else {})})
+    HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=MappingKeyResolver(
+        public_keys={}, private_keys={kid: key})).sign(
+        msg, key_id=kid, label=peer_signatures.LABEL, nonce=nonce,
+        covered_component_ids=components or peer_signatures.covered(body=bool(body)),
+        created=datetime.datetime.fromtimestamp(created, datetime.UTC), body=body or None)
+    return msg.headers
