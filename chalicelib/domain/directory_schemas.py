@@ -18,12 +18,17 @@ MAX_GROUP_MEMBERS = 2000
 FieldName = Literal["name", "short_name", "code", "account"]
 
 
-class DirectoryEntry(Model):
+class UnitNames(Model):
+    """A unit's code, names and place in the tree, whichever hub holds it."""
+
     code: str
     name: str
     short_name: str
     level: int = Field(ge=1, le=4)
     parent: str | None = None
+
+
+class DirectoryEntry(UnitNames):
     status: str = Field(description="active, suspended or dissolved")
     account: str = Field(description="<code>@<province domain>")
     successors: list[str] = Field(default_factory=list,

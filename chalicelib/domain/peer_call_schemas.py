@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from .directory_schemas import UnitNames
 from .model import Model
 
 
@@ -14,14 +15,9 @@ class PingAnswer(Model):
     at: str = Field(description="The answering hub's time (ISO 8601, UTC).")
 
 
-class PeerUnit(Model):
+class PeerUnit(UnitNames):
     """One unit of the answering hub's registry, in any state."""
 
-    code: str
-    name: str
-    short_name: str
-    level: int = Field(ge=1, le=4)
-    parent: str | None = None
     state: str = Field(description="active, suspended or dissolved")
     account: str = Field(description="<code>@<the answering hub's province domain>")
     successors: list[str] = Field(default_factory=list,

@@ -24,19 +24,17 @@ from typing import Any
 
 from http_message_signatures import HTTPMessageSigner, algorithms
 from http_message_signatures.digests import ContentDigest
-from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
 from . import peer_keys
 from .algorithm_ids import RSA_PSS_SHA512
 from .errors import AuthenticationError
 from .signatures import (
-    NONCE,
     OneKey,
-    PolicyVerifier,
-    RequestMessage,
     SignedRequest,
+    check_nonce,
     check_time,
     signature_input,
+    verify_signature,
 )
 
 LABEL = "lgsp-hub"
@@ -153,23 +151,6 @@ def verify(request: SignedRequest, claim: Claim, jwk: dict[str, Any], *, now: in
     if claim.params.get("alg", algorithm) != algorithm:
         raise _fail("algorithm_mismatch", f"This peer's key signs with {algorithm}, not "
                                           f"{claim.params.get('alg')}.")
-    nonce = claim.params.get("nonce")
-    if nonce is None:
-        raise _fail("nonce_required", "A hub's call carries a signed nonce.")
-    if not isinstance(nonce, str) or not NONCE.match(nonce):
-        raise _fail("signature_invalid", "The nonce must be 16-128 characters of "
-                                         "A-Z a-z 0-9 _ -.")
-    verifier = PolicyVerifier(signature_algorithm=_VERIFIERS[algorithm],
-                              key_resolver=OneKey(peer_keys.public_pem(jwk)))
-    message = RequestMessage(request)
-    try:
-        results = verifier.verify(message, max_age=None, require_components=required)
-    except HTTPMessageSignaturesException as exc:  # InvalidSignature included
-        raise _fail("signature_invalid", "The signature could not be verified.") from exc
-    if request.body:
-        try:
-            verifier.verify_body(message, results, request.body)
-        except HTTPMessageSignaturesException as exc:
-            raise _fail("digest_mismatch", "The body does not match the signed "
-                                           "Content-Digest.") from exc
+    nonce = str(check_nonce(claim.params, request.method, required=True))
+    verify_signature(request, _VERIFIERS[algorithm], peer_keys.public_pem(jwk), required)
     return Verified(claim.key_id, algorithm, nonce, created)

@@ -16,6 +16,7 @@ from typing import Any
 
 import http_sf
 from http_message_signatures import HTTPMessageVerifier
+from http_message_signatures.algorithms import HTTPSignatureAlgorithm
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 from http_message_signatures.resolvers import HTTPSignatureKeyResolver
 
@@ -69,7 +70,7 @@ class Caller:
         return self.person or self.app
 
 
-class RequestMessage:
+class _Message:
     """The request view the library reads (method, url, headers)."""
 
     def __init__(self, request: SignedRequest) -> None:
@@ -89,7 +90,7 @@ class OneKey(HTTPSignatureKeyResolver):
         return self._key
 
 
-class PolicyVerifier(HTTPMessageVerifier):
+class _PolicyVerifier(HTTPMessageVerifier):
     """The library's verifier with the time checks done by the hub (injected clock)."""
 
     def validate_created_and_expires(self, sig_input: Any, max_age: Any = None) -> None:
@@ -161,6 +162,26 @@ def check_nonce(params: dict[str, Any], method: str, required: bool) -> str | No
     return nonce
 
 
+def verify_signature(request: SignedRequest, algorithm: type[HTTPSignatureAlgorithm],
+                     key: bytes, required: list[str]) -> None:
+    """The one signature of `request`, covering `required`, verified with `key` (a secret,
+    or a public key as PEM) by `algorithm`, then the body against its signed
+    `Content-Digest`; else 401 `signature_invalid` / `digest_mismatch`. Times, coverage
+    of the label's components and nonces are the caller's checks."""
+    verifier = _PolicyVerifier(signature_algorithm=algorithm, key_resolver=OneKey(key))
+    message = _Message(request)
+    try:
+        results = verifier.verify(message, max_age=None, require_components=required)
+    except HTTPMessageSignaturesException as exc:  # InvalidSignature included
+        raise _fail("signature_invalid", "The signature could not be verified.") from exc
+    if request.body:
+        try:
+            verifier.verify_body(message, results, request.body)
+        except HTTPMessageSignaturesException as exc:
+            raise _fail("digest_mismatch", "The body does not match the signed "
+                                           "Content-Digest.") from exc
+
+
 def verify_request(
     request: SignedRequest,
     *,
@@ -186,18 +207,6 @@ def verify_request(
         raise _fail("signature_invalid", "The signature must cover " + ", ".join(required) + ".")
     key = _check_key(find_key(key_id), params)
     nonce = check_nonce(params, request.method, require_nonce)
-    verifier = PolicyVerifier(signature_algorithm=ALGORITHMS[key.algorithm],
-                               key_resolver=OneKey(key.material))
-    message = RequestMessage(request)
-    try:
-        results = verifier.verify(message, max_age=None, require_components=required)
-    except HTTPMessageSignaturesException as exc:  # InvalidSignature included
-        raise _fail("signature_invalid", "The signature could not be verified.") from exc
-    if request.body:
-        try:
-            verifier.verify_body(message, results, request.body)
-        except HTTPMessageSignaturesException as exc:
-            raise _fail("digest_mismatch", "The body does not match the signed "
-                                           "Content-Digest.") from exc
+    verify_signature(request, ALGORITHMS[key.algorithm], key.material, required)
     return Caller(unit=key.unit, app=key.app, key_id=key.key_id, algorithm=key.algorithm,
                   nonce=nonce, created=created)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -159,14 +160,20 @@ def run_peers(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _list(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
-    page = client.list_peers(cursor=args.cursor, limit=args.limit)
+    return _page(client.list_peers(cursor=args.cursor, limit=args.limit), peer_line,
+                 "lgsp admin peers list", args, out)
+
+
+def _page(page: dict[str, Any], line: Callable[[dict[str, Any]], str], command: str,
+          args: argparse.Namespace, out: TextIO) -> int:
+    """One line per item (or the JSON page), then how to ask for the next page."""
     if args.json:
         _dump(page, out)
         return 0
-    for peer in page["items"]:
-        print(peer_line(peer), file=out)
+    for item in page["items"]:
+        print(line(item), file=out)
     if page.get("next_cursor"):
-        print(f"more: lgsp admin peers list --cursor {page['next_cursor']}", file=out)
+        print(f"more: {command} --cursor {page['next_cursor']}", file=out)
     return 0
 
 
@@ -179,15 +186,8 @@ def _check(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 def _routes(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     action = args.routes_command
     if action == "list":
-        page = client.list_routes(cursor=args.cursor, limit=args.limit)
-        if args.json:
-            _dump(page, out)
-            return 0
-        for route in page["items"]:
-            print(route_line(route), file=out)
-        if page.get("next_cursor"):
-            print(f"more: lgsp admin routes list --cursor {page['next_cursor']}", file=out)
-        return 0
+        return _page(client.list_routes(cursor=args.cursor, limit=args.limit), route_line,
+                     "lgsp admin routes list", args, out)
     if action == "add":
         answer = client.add_route(args.pattern, args.peer)
         text = route_line(answer)

@@ -21,30 +21,18 @@ from chalicelib.domain import peer_signatures
 from chalicelib.domain.federation_schemas import PeerChange, PeerRequest
 from chalicelib.services import hub_signing, peers, registry
 from tests.support.fakes import FakeClock
-from tests.support.hub import HOST, Reply, World
+from tests.support.hub import HOST, Reply
 from tests.support.peers import (
     A_URL,
     B_URL,
     HUB_A_UNIT,
-    OPERATOR,
     OPERATOR_CALLER,
     TwoHubs,
     signed_as,
     signed_by_key,
-    two_hubs,
 )
 
 PING = "/v1/federation/ping"
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return {"operator_units": OPERATOR, "public_url": A_URL}
-
-
-@pytest.fixture
-def pair(hub: World, clock: FakeClock) -> TwoHubs:
-    return two_hubs(hub, clock)
 
 
 def peer_call(pair: TwoHubs, method: str, path: str, headers: dict[str, str],

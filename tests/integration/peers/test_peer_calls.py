@@ -6,7 +6,6 @@ answer; nothing is sent where it must not be."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import http_sf
 import pytest
@@ -16,20 +15,9 @@ from chalicelib.domain.federation_schemas import PeerChange
 from chalicelib.domain.ports import HttpAnswer
 from chalicelib.services import hub_signing, peer_calls, peers
 from tests.support.fakes import FakeClock
-from tests.support.hub import World
-from tests.support.peers import A_URL, B_URL, OPERATOR, OPERATOR_CALLER, TwoHubs, two_hubs
+from tests.support.peers import A_URL, B_URL, OPERATOR_CALLER, TwoHubs
 
 PING = "/v1/federation/ping"
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return {"operator_units": OPERATOR, "public_url": A_URL}
-
-
-@pytest.fixture
-def pair(hub: World, clock: FakeClock) -> TwoHubs:
-    return two_hubs(hub, clock)
 
 
 def test_a_calls_b_signed_with_its_current_hub_key_and_b_knows_it(pair: TwoHubs) -> None:

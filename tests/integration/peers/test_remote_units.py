@@ -7,35 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from chalicelib.domain import keys
 from chalicelib.domain.federation_schemas import PeerChange, PeerRequest, RouteRequest
 from chalicelib.services import hub_signing, peer_routes, peers, registry, remote_units
 from tests.support.fakes import FakeClock
-from tests.support.hub import World
 from tests.support.peers import (
     A_URL,
     B_URL,
     HUB_A_UNIT,
     HUB_B_UNIT,
-    OPERATOR,
     OPERATOR_CALLER,
     TwoHubs,
-    two_hubs,
 )
 
 UNIT_AT_B = f"{B_URL}/v1/federation/units/{HUB_B_UNIT}"
-
-
-@pytest.fixture
-def hub_overrides() -> dict[str, Any]:
-    return {"operator_units": OPERATOR, "public_url": A_URL}
-
-
-@pytest.fixture
-def pair(hub: World, clock: FakeClock) -> TwoHubs:
-    return two_hubs(hub, clock)
 
 
 def directory(pair: TwoHubs, code: str) -> tuple[int, Any]:
