@@ -20,6 +20,7 @@ from chalicelib.api.edxml import edxml_api
 from chalicelib.api.exchange import exchange_api
 from chalicelib.api.exports import declare_binary
 from chalicelib.api.federation import federation_api
+from chalicelib.api.federation_peer import federation_peer_api
 from chalicelib.api.http import answer_undeclared_methods
 from chalicelib.api.join_requests import requests_api
 from chalicelib.api.logs import logs_api
@@ -60,6 +61,7 @@ app.register_blueprint(federation_api)
 app.register_blueprint(relay_api)
 app.register_blueprint(status_replies_api)
 app.register_blueprint(edxml_api)
+app.register_blueprint(federation_peer_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)

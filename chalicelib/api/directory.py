@@ -13,7 +13,7 @@ from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, 
 from chalicelib.domain import identifiers
 from chalicelib.domain.directory import MAX_QUERY_CHARS
 from chalicelib.domain.directory_schemas import (
-    DirectoryEntry,
+    DirectoryUnit,
     GroupDeleted,
     GroupList,
     GroupRequest,
@@ -89,11 +89,12 @@ def search_directory(call: Call) -> SearchPage:
 
 
 @api_route(directory_api, RouteSpec(
-    "GET", "/v1/directory/{code}", "One unit of the directory by code (R-PROP-7)",
-    DirectoryEntry, errors=(400, 401, 404)))
-def get_directory_entry(call: Call, code: str) -> DirectoryEntry:
+    "GET", "/v1/directory/{code}", "One unit of the directory by code (R-PROP-7); a code "
+    "routed to a peer hub answers its unit there (`remote`, `hub`)", DirectoryUnit,
+    errors=(400, 401, 404, 502)))
+def get_directory_entry(call: Call, code: str) -> DirectoryUnit:
     from chalicelib.services import directory
-    return directory.get_entry(call.deps, code)
+    return directory.get_unit(call.deps, code)
 
 
 @api_route(directory_api, RouteSpec(

@@ -18,6 +18,7 @@ from chalicelib.domain.federation_schemas import (
     RouteRequest,
     RouteView,
 )
+from chalicelib.domain.peer_call_schemas import PeerCheck
 
 federation_api = Blueprint(__name__)
 
@@ -105,3 +106,12 @@ def remove_route(call: Call, route: str) -> Removed:
     from chalicelib.services import peer_routes
     peer_routes.remove(call.deps, call.who, route)
     return Removed(id=route)
+
+
+@api_route(federation_api, RouteSpec(
+    "POST", "/v1/admin/peers/{peer}/check", "Operators: send the peer hub a signed ping and "
+    "show what came back (status, latency, the id it knows us by) or why it failed",
+    PeerCheck, errors=(401, 403, 404, 409), idempotent=True))
+def check_peer(call: Call, peer: str) -> PeerCheck:
+    from chalicelib.services import peer_link
+    return peer_link.check(call.deps, call.who, peer)

@@ -29,6 +29,7 @@ from chalicelib.domain.errors import BusyError, ContentionError, InvalidRequestE
 if TYPE_CHECKING:  # imported by the first call, not by a cold start (docs/performance.md)
     from chalicelib.domain.signatures import Caller, SignedRequest
     from chalicelib.services.deps import Deps
+    from chalicelib.services.peer_auth import PeerCaller
 
 log = logging.getLogger("lgsp.api")
 
@@ -46,7 +47,6 @@ class UnsupportedMediaError(LgspError):
 class MethodNotAllowedError(LgspError):
     status = 405
     code = "method_not_allowed"
-
 
 
 JSON = "application/json"
@@ -93,6 +93,7 @@ class RouteSpec:
     # A body other than JSON (an edXML header): its media types; required; the handler
     # reads the request's raw body.
     body_media_types: tuple[str, ...] = ()
+    peer: bool = False  # signed by a peer hub, not an app (`call.peer`, docs/federation.md)
 
     def __post_init__(self) -> None:
         if (self.response is None) != (self.media_type != JSON):
@@ -108,7 +109,7 @@ class RouteSpec:
         signature (docs/sso.md): the admin, directory, presence and report routes."""
         if self.people is not None:
             return self.people
-        return self.signed and self.path.startswith(PEOPLE_PATHS)
+        return self.signed and not self.peer and self.path.startswith(PEOPLE_PATHS)
 
     @property
     def always_idempotent(self) -> bool:
@@ -153,6 +154,7 @@ class Call:
     request: Request
     caller: Caller | None
     body: Any = None
+    peer: PeerCaller | None = None  # the peer hub of a route declared `peer`
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -160,6 +162,12 @@ class Call:
     def who(self) -> Caller:
         assert self.caller is not None, "route declared public"
         return self.caller
+
+    @property
+    def hub(self) -> PeerCaller:
+        """The calling peer hub, on a route declared `peer`."""
+        assert self.peer is not None, "route not declared peer"
+        return self.peer
 
     def query(self, name: str) -> str | None:
         params = self.request.query_params
@@ -324,8 +332,12 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseMod
             refused: LgspError | None = None
             try:
                 d = deps()
-                caller = _authenticate(d, spec, request) if spec.signed else None
+                caller = _authenticate(d, spec, request) if spec.signed and \
+                    not spec.peer else None
                 call = Call(deps=d, request=request, caller=caller, status=spec.status)
+                if spec.peer:
+                    from chalicelib.api.peer_http import peer_caller
+                    call.peer = peer_caller(request)
                 if spec.request is not None:
                     call.body = _parse(request, spec.request)
                 _check_media_type(request, spec)
@@ -383,7 +395,6 @@ def method_not_allowed_response(method: str, path: str, allowed: list[str]) -> R
 # What an unknown path is told, by API Gateway on AWS (infra/aws/resources.yaml) and by
 # the local host alike.
 ROUTE_NOT_FOUND = "No such route: the routes of the API are in its openapi.json."
-
 
 
 def declared_methods(app: Chalice, path: str) -> list[str]:

@@ -11,10 +11,12 @@ from chalicelib.api.http import JSON, ROUTES, RouteSpec
 from chalicelib.domain.schemas import ErrorResponse
 
 REF = "#/components/schemas/{model}"
+PEER_TAG = "hub-to-hub"  # the routes only peer hubs may call (docs/federation.md)
 _STATUS_TEXT = {400: "Invalid request", 401: "Not authenticated", 403: "Forbidden",
                 404: "No such object (or not yours)", 409: "Conflicts with the current state",
                 413: "Content too large", 415: "Unsupported media type",
-                422: "Content does not match",
+                422: "Content does not match", 502: "A peer hub did not answer usefully",
+                503: "Unavailable for now; the same call may be sent again later",
                 500: "Unexpected failure; `safe_to_retry` says whether repeating the call is "
                      "safe, the message what to check first when it is not"}
 
@@ -65,6 +67,8 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
                                       **_json(error_ref)}
     op["security"] = ([{"httpSignature": []}, {"ssoBearer": []}] if spec.accepts_people
                       else [{"httpSignature": []}]) if spec.signed else []
+    if spec.peer:
+        op["security"], op["tags"] = [{"hubSignature": []}], [PEER_TAG]
     return op
 
 
@@ -109,6 +113,13 @@ def openapi_document() -> dict[str, Any]:
                 "description": "RFC 9421 HTTP Message Signature labelled 'lgsp' with "
                                "Signature-Input; keyid = access key; covers @method, "
                                "@target-uri and content-digest (RFC 9530)."},
+                "hubSignature": {
+                    "type": "apiKey", "in": "header", "name": "Signature",
+                    "description": "Peer hubs only (docs/federation.md): RFC 9421 signature "
+                                   "labelled 'lgsp-hub' with the hub's key (keyid = a kid of "
+                                   "its JWKS); covers @method, @target-uri, the lgsp-hub "
+                                   "header (its base URL) and, with a body, content-type and "
+                                   "content-digest."},
                 "ssoBearer": {
                     "type": "openIdConnect",
                     "openIdConnectUrl": "/sso/.well-known/openid-configuration",

@@ -20,38 +20,29 @@ relay_api = Blueprint(__name__)
 _PEERS = "Only peer hubs call this, signed with their hub key (docs/federation.md)."
 
 
-def _peer(call: Call):  # type: ignore[no-untyped-def]
-    from chalicelib.api.http import signed_request
-    from chalicelib.services.peer_auth import authenticate_peer
-    return authenticate_peer(call.deps, signed_request(call.request, call.deps))
-
-
 @api_route(relay_api, RouteSpec(
     "POST", "/v1/federation/messages", "A peer hub hands over a message for units of this "
     "hub (idempotent by the origin's id). " + _PEERS, RelayAccepted, status=201,
-    request=RelayedMessage, signed=False, errors=(400, 401, 403, 404), idempotent=True))
+    request=RelayedMessage, peer=True, errors=(400, 401, 403, 404), idempotent=True))
 def receive_relayed(call: Call) -> RelayAccepted:
     from chalicelib.services import relay_in
-    peer = _peer(call)
-    return relay_in.receive(call.deps, peer, call.body)
+    return relay_in.receive(call.deps, call.hub, call.body)
 
 
 @api_route(relay_api, RouteSpec(
     "POST", "/v1/federation/messages/{message_id}/events", "A peer hub reports an outcome "
     "at one of its units a message was handed to it for. " + _PEERS, ReportRecorded,
-    request=OutcomeReport, signed=False, errors=(400, 401, 403, 404), idempotent=True))
+    request=OutcomeReport, peer=True, errors=(400, 401, 403, 404), idempotent=True))
 def report_outcome(call: Call, message_id: str) -> ReportRecorded:
     from chalicelib.services import relay_in
-    peer = _peer(call)
-    return ReportRecorded(recorded=relay_in.apply_report(call.deps, peer, message_id,
+    return ReportRecorded(recorded=relay_in.apply_report(call.deps, call.hub, message_id,
                                                          call.body))
 
 
 @api_route(relay_api, RouteSpec(
     "POST", "/v1/federation/messages/{message_id}/content-url", "A fresh presigned GET of a "
     "message's content for the peer hub it was handed to. " + _PEERS, ContentGrant,
-    signed=False, errors=(401, 403, 404), idempotent=True))
+    peer=True, errors=(401, 403, 404), idempotent=True))
 def content_url(call: Call, message_id: str) -> ContentGrant:
     from chalicelib.services import relay_in
-    peer = _peer(call)
-    return relay_in.content_grant(call.deps, peer, message_id)
+    return relay_in.content_grant(call.deps, call.hub, message_id)

@@ -18,16 +18,32 @@ MAX_GROUP_MEMBERS = 2000
 FieldName = Literal["name", "short_name", "code", "account"]
 
 
-class DirectoryEntry(Model):
+class UnitNames(Model):
+    """A unit's code, names and place in the tree, whichever hub holds it."""
+
     code: str
     name: str
     short_name: str
     level: int = Field(ge=1, le=4)
     parent: str | None = None
+
+
+class DirectoryEntry(UnitNames):
     status: str = Field(description="active, suspended or dissolved")
     account: str = Field(description="<code>@<province domain>")
     successors: list[str] = Field(default_factory=list,
                                   description="Units that took over a dissolved unit")
+
+
+class DirectoryUnit(DirectoryEntry):
+    """One unit by code: ours, or a peer hub's where a route sends the code (issue 15)."""
+
+    remote: bool = Field(default=False, description="A unit of a peer hub, not ours")
+    hub: str | None = Field(default=None, description="Remote: our id of its peer hub")
+    stale: bool = Field(default=False, description="Remote: a copy older than an hour, "
+                        "served because its hub did not answer")
+    fetched_at: str | None = Field(default=None, description="Remote: when its hub last "
+                                   "answered it")
 
 
 class MatchedPart(Model):

@@ -26,8 +26,9 @@ class PeerRequest(Strict):
     base_url: str = Field(min_length=1, max_length=500, description="https:// (http:// only "
                           "where LGSP_FEDERATION_ALLOW_HTTP allows it).")
     public_jwk: dict[str, Any] | None = Field(
-        default=None, description="The public key the peer signs with: Ed25519 (kty OKP) "
-                                  "or ECDSA P-256 (kty EC). Never a private key.")
+        default=None, description="The public key the peer signs with: Ed25519 (kty OKP), "
+                                  "ECDSA P-256 (kty EC) or RSA of 2048 bits or more (kty "
+                                  "RSA). Never a private key.")
     jwks_url: str | None = Field(default=None, min_length=1, max_length=500,
                                  description="Or where the peer publishes its keys (https).")
     our_key: str = Field(default="current", pattern=OUR_KEY, description="Which of the "

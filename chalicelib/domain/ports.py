@@ -300,3 +300,23 @@ class FormPoster(Protocol):
         """POST `fields` form-encoded to `url`, without following redirects; the status,
         or OSError when nothing answered in `timeout` seconds."""
         ...
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """What another hub answered: its status, its body (at most the limit asked for) and
+    how long the exchange took."""
+
+    status: int
+    body: bytes
+    elapsed_ms: float
+
+
+class PeerTransport(Protocol):
+    """Outbound HTTP to peer hubs (their API, their JWKS): `adapters/peer_http.py`."""
+
+    def send(self, method: str, url: str, *, headers: Mapping[str, str], body: bytes | None,
+             connect_timeout: float, read_timeout: float, max_answer: int) -> HttpAnswer:
+        """One request, no redirect followed (a 3xx is the answer); OSError when nothing
+        usable answered in time, or the answer is longer than `max_answer` bytes."""
+        ...

@@ -16,6 +16,7 @@ from typing import Any
 
 import http_sf
 from http_message_signatures import HTTPMessageVerifier
+from http_message_signatures.algorithms import HTTPSignatureAlgorithm
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 from http_message_signatures.resolvers import HTTPSignatureKeyResolver
 
@@ -78,7 +79,7 @@ class _Message:
         self.headers = dict(request.headers)
 
 
-class _OneKey(HTTPSignatureKeyResolver):
+class OneKey(HTTPSignatureKeyResolver):
     def __init__(self, key: bytes) -> None:
         self._key = key
 
@@ -100,7 +101,9 @@ def _fail(code: str, message: str, **details: Any) -> AuthenticationError:
     return AuthenticationError(message, code=code, **details)
 
 
-def _signature_input(headers: Mapping[str, str]) -> tuple[list[str], dict[str, Any]]:
+def signature_input(headers: Mapping[str, str], label: str = SIGNATURE_LABEL
+                    ) -> tuple[list[str], dict[str, Any]]:
+    """The covered components and parameters of the one signature labelled `label`."""
     lowered = {k.lower(): v for k, v in headers.items()}
     raw_input = lowered.get("signature-input")
     if not raw_input or not lowered.get("signature"):
@@ -110,16 +113,16 @@ def _signature_input(headers: Mapping[str, str]) -> tuple[list[str], dict[str, A
         parsed: Any = http_sf.parse(raw_input.encode(), tltype="dictionary")
     except (ValueError, TypeError) as exc:
         raise _fail("signature_invalid", "The Signature-Input header is malformed.") from exc
-    if len(parsed) != 1 or SIGNATURE_LABEL not in parsed:
-        raise _fail("signature_invalid", f"Exactly one signature labelled '{SIGNATURE_LABEL}' "
-                                         "is expected.")
-    members, params = parsed[SIGNATURE_LABEL]
+    if len(parsed) != 1 or label not in parsed:
+        raise _fail("signature_invalid", f"Exactly one signature labelled '{label}' is "
+                                         "expected.")
+    members, params = parsed[label]
     if not isinstance(members, list):
         raise _fail("signature_invalid", "The Signature-Input member must be an inner list.")
     return [str(value) for value, _ in members], dict(params)
 
 
-def _check_time(params: dict[str, Any], now: int, skew_seconds: int) -> int:
+def check_time(params: dict[str, Any], now: int, skew_seconds: int) -> int:
     created = params.get("created")
     if not isinstance(created, int) or isinstance(created, bool):
         raise _fail("signature_invalid", "The signature has no integer 'created' parameter.")
@@ -148,7 +151,7 @@ def _check_key(key: VerificationKey | None, params: dict[str, Any]) -> Verificat
     return key
 
 
-def _check_nonce(params: dict[str, Any], method: str, required: bool) -> str | None:
+def check_nonce(params: dict[str, Any], method: str, required: bool) -> str | None:
     nonce = params.get("nonce")
     if nonce is not None and (not isinstance(nonce, str) or not NONCE.match(nonce)):
         raise _fail("signature_invalid", "The nonce must be 16-128 characters of "
@@ -157,6 +160,26 @@ def _check_nonce(params: dict[str, Any], method: str, required: bool) -> str | N
         raise _fail("nonce_required", "Requests that change something must carry a signed "
                                       "nonce.")
     return nonce
+
+
+def verify_signature(request: SignedRequest, algorithm: type[HTTPSignatureAlgorithm],
+                     key: bytes, required: list[str]) -> None:
+    """The one signature of `request`, covering `required`, verified with `key` (a secret,
+    or a public key as PEM) by `algorithm`, then the body against its signed
+    `Content-Digest`; else 401 `signature_invalid` / `digest_mismatch`. Times, coverage
+    of the label's components and nonces are the caller's checks."""
+    verifier = _PolicyVerifier(signature_algorithm=algorithm, key_resolver=OneKey(key))
+    message = _Message(request)
+    try:
+        results = verifier.verify(message, max_age=None, require_components=required)
+    except HTTPMessageSignaturesException as exc:  # InvalidSignature included
+        raise _fail("signature_invalid", "The signature could not be verified.") from exc
+    if request.body:
+        try:
+            verifier.verify_body(message, results, request.body)
+        except HTTPMessageSignaturesException as exc:
+            raise _fail("digest_mismatch", "The body does not match the signed "
+                                           "Content-Digest.") from exc
 
 
 def verify_request(
@@ -174,28 +197,16 @@ def verify_request(
     a `nonce` on methods that change something (and wherever `require_nonce`, such as a
     WebSocket handshake). The caller remembers nonces (replays).
     """
-    components, params = _signature_input(request.headers)
+    components, params = signature_input(request.headers)
     key_id = params.get("keyid")
     if not isinstance(key_id, str) or not key_id:
         raise _fail("signature_invalid", "The signature has no keyid.")
-    created = _check_time(params, now, skew_seconds)
+    created = check_time(params, now, skew_seconds)
     required = ["@method", "@target-uri"] + (["content-digest"] if request.body else [])
     if any(c not in components for c in required):
         raise _fail("signature_invalid", "The signature must cover " + ", ".join(required) + ".")
     key = _check_key(find_key(key_id), params)
-    nonce = _check_nonce(params, request.method, require_nonce)
-    verifier = _PolicyVerifier(signature_algorithm=ALGORITHMS[key.algorithm],
-                               key_resolver=_OneKey(key.material))
-    message = _Message(request)
-    try:
-        results = verifier.verify(message, max_age=None, require_components=required)
-    except HTTPMessageSignaturesException as exc:  # InvalidSignature included
-        raise _fail("signature_invalid", "The signature could not be verified.") from exc
-    if request.body:
-        try:
-            verifier.verify_body(message, results, request.body)
-        except HTTPMessageSignaturesException as exc:
-            raise _fail("digest_mismatch", "The body does not match the signed "
-                                           "Content-Digest.") from exc
+    nonce = check_nonce(params, request.method, require_nonce)
+    verify_signature(request, ALGORITHMS[key.algorithm], key.material, required)
     return Caller(unit=key.unit, app=key.app, key_id=key.key_id, algorithm=key.algorithm,
                   nonce=nonce, created=created)

@@ -12,6 +12,7 @@ from chalicelib.domain.ports import (
     FormPoster,
     IdFactory,
     ObjectStore,
+    PeerTransport,
     SecretSealer,
     Table,
     Topic,
@@ -47,8 +48,14 @@ class Deps:
     connections: Connections
     poster: FormPoster = field(default_factory=lambda: _urllib_poster())  # noqa: PLW0108
     kick: Kick = field(default_factory=Kick)
+    peer_http: PeerTransport = field(default_factory=lambda: _peer_transport())  # noqa: PLW0108
 
 
 def _urllib_poster() -> FormPoster:
     from chalicelib.adapters.http_out import UrllibPoster
     return UrllibPoster()
+
+
+def _peer_transport() -> PeerTransport:
+    from chalicelib.adapters.peer_http import HttpPeerTransport
+    return HttpPeerTransport()

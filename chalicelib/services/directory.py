@@ -21,6 +21,7 @@ from typing import cast
 from chalicelib.domain import directory as rules, identifiers, keys
 from chalicelib.domain.directory_schemas import (
     DirectoryEntry,
+    DirectoryUnit,
     FieldName,
     MatchedPart,
     SearchPage,
@@ -351,6 +352,19 @@ def get_entry(deps: Deps, code: str) -> DirectoryEntry:
     if item is None:
         raise _not_found(code)
     return _rows([item])[0].entry()
+
+
+def get_unit(deps: Deps, code: str) -> DirectoryUnit:
+    """One unit by code: ours (`get_entry`), else a peer hub's where a route sends the code
+    (`services/remote_units.py`, issue 15); 404 `unit_not_found` for neither."""
+    try:
+        return DirectoryUnit(**get_entry(deps, code).model_dump())
+    except NotFoundError:
+        from chalicelib.services import remote_units
+        remote = remote_units.directory_unit(deps, code)
+        if remote is None:
+            raise
+        return remote
 
 
 def by_account(deps: Deps, account: str) -> SearchPage:

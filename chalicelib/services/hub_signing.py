@@ -50,6 +50,13 @@ def current_key(deps: Deps) -> SigningKey:
     return _create(deps)[0]
 
 
+def published_key(deps: Deps, kid: str) -> SigningKey | None:
+    """The private key of a published hub key (what a peer pinned to it verifies), or
+    None once it is no longer published."""
+    item = _published_item(deps, kid)
+    return SigningKey(kid, deps.sealer.open(item["private_sealed"], kid)) if item else None
+
+
 def rotate_signing_key(deps: Deps) -> str:
     """Sign with a new key from now on; older keys stay published for one token lifetime."""
     new, _ = _create(deps)
@@ -78,11 +85,14 @@ def jwks(deps: Deps) -> list[dict[str, Any]]:
     return [dict(item["jwk"]) for item in items if _published(item, now)]
 
 
-def find_jwk(deps: Deps, kid: str) -> dict[str, Any] | None:
-    """The public JWK of a published hub key, or None."""
+def _published_item(deps: Deps, kid: str) -> Item | None:
     if not kid.replace("-", "").isalnum() or len(kid) > 80:
         return None
     item = deps.table.get(*keys.hub_key(kid))
-    if item is None or not _published(item, deps.clock.now()):
-        return None
-    return dict(item["jwk"])
+    return item if item is not None and _published(item, deps.clock.now()) else None
+
+
+def find_jwk(deps: Deps, kid: str) -> dict[str, Any] | None:
+    """The public JWK of a published hub key, or None."""
+    item = _published_item(deps, kid)
+    return dict(item["jwk"]) if item else None

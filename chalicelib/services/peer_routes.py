@@ -14,6 +14,7 @@ code reads its registry entry, at most four routes by key and the peer: never a 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from chalicelib.domain import federation as rules, identifiers, keys
@@ -100,24 +101,42 @@ def resolve(deps: Deps, caller: Caller, code: str | None) -> ResolutionView:
         raise InvalidRequestError("code: give the unit code to resolve (?code=...).",
                                   code="validation_failed", field="code")
     identifiers.parse(code, field="code")
-    registered = deps.table.get(*keys.unit(code)) is not None
-    found: dict[str, Item] = {}
-    if not registered:
-        for pattern in rules.candidates(code):
-            item = deps.table.get(*keys.route(pattern.text))
-            if item is not None:
-                found[pattern.text] = item
-                break  # the most specific decides (domain/federation.resolve)
-    peer_items = {i["peer"]: deps.table.get(*keys.peer(i["peer"])) for i in found.values()}
-    states = {p: str(i["state"]) for p, i in peer_items.items() if i is not None}
-    decided = rules.resolve(code, registered=registered,
-                            routes={p: str(i["peer"]) for p, i in found.items()},
-                            peer_states=states)
-    peer_item = peer_items.get(decided.peer or "") if decided.outcome == rules.ROUTED else None
+    found = where(deps, code)
+    decided = found.resolution
+    routed = found.peer if decided.outcome == rules.ROUTED else None
     return ResolutionView(
         code=code, local=decided.local, outcome=cast(Outcome, decided.outcome),
-        peer=peers.view(deps, peer_item) if peer_item else None,
-        route=view(found[decided.route]) if decided.route else None)
+        peer=peers.view(deps, routed) if routed else None,
+        route=view(found.route) if found.route and decided.route else None)
+
+
+@dataclass(frozen=True)
+class Where:
+    """A code's resolution with the items that decided it: the route (None for local
+    and no route) and its peer (None if none)."""
+
+    resolution: rules.Resolution
+    route: Item | None = None
+    peer: Item | None = None
+
+
+def where(deps: Deps, code: str) -> Where:
+    """Resolve a valid `code`, for any use case (no caller check): its registry entry,
+    then at most four routes by key, most specific first, and the peer of the first
+    found (`domain/federation.resolve` decides)."""
+    if deps.table.get(*keys.unit(code)) is not None:
+        return Where(rules.resolve(code, registered=True, routes={}, peer_states={}))
+    route: Item | None = None
+    for pattern in rules.candidates(code):
+        route = deps.table.get(*keys.route(pattern.text))
+        if route is not None:
+            break  # the most specific decides
+    if route is None:
+        return Where(rules.resolve(code, registered=False, routes={}, peer_states={}))
+    peer = deps.table.get(*keys.peer(route["peer"]))
+    decided = rules.resolve(code, registered=False, routes={route["pattern"]: route["peer"]},
+                            peer_states={peer["id"]: str(peer["state"])} if peer else {})
+    return Where(decided, route, peer)
 
 
 def _not_found(route_id: str) -> NotFoundError:

@@ -40,18 +40,15 @@ def peer_for(deps: Deps, code: str) -> str | None:
     """The peer a code not in our registry goes to (None: no route). A code whose most
     specific route names a disabled peer is refused: it never falls through to another
     hub (domain/federation.resolve says why)."""
-    for pattern in federation.candidates(code):
-        route = deps.table.get(*keys.route(pattern.text))
-        if route is None:
-            continue
-        peer = deps.table.get(*keys.peer(route["peer"]))
-        if peer is None or peer["state"] != federation.ACTIVE:
-            raise ConflictError(f"Destination {code} belongs to peer hub '{route['peer']}', "
-                                "which is disabled: the hub holds no documents for it until "
-                                "an operator enables it.", code="destination_peer_disabled",
-                                unit=code)
-        return str(route["peer"])
-    return None
+    from chalicelib.services.peer_routes import where
+
+    decided = where(deps, code).resolution
+    if decided.outcome == federation.PEER_DISABLED:
+        raise ConflictError(f"Destination {code} belongs to peer hub '{decided.peer}', "
+                            "which is disabled: the hub holds no documents for it until "
+                            "an operator enables it.", code="destination_peer_disabled",
+                            unit=code)
+    return decided.peer if decided.outcome == federation.ROUTED else None
 
 
 def handover_ops(deps: Deps, msg: Item) -> list[TransactOp]:

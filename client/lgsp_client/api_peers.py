@@ -6,6 +6,7 @@
     client.update_peer("hanoi", {"state": "disabled"})
     client.add_route("H31", "hanoi")
     client.resolve_code("000.00.00.H31")["peer"]["id"]      # "hanoi"
+    client.check_peer("hanoi")["ok"]                         # a signed ping went both ways
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class PeerCalls:
 
     def remove_peer(self: _Calls, peer_id: str) -> JSON:
         return dict(self.call("DELETE", f"/v1/admin/peers/{_segment(peer_id)}"))
+
+    def check_peer(self: _Calls, peer_id: str) -> JSON:
+        """The hub pings the peer signed and says what came back: `{peer, ok, status,
+        latency_ms, known_as, hub, error}` (`known_as`: the id the peer knows us by)."""
+        return dict(self.call("POST", f"/v1/admin/peers/{_segment(peer_id)}/check"))
 
     def add_route(self: _Calls, pattern: str, peer_id: str) -> JSON:
         return dict(self.call("POST", "/v1/admin/routes",

@@ -52,8 +52,10 @@ def _print_units(items: list[dict[str, Any]], out: TextIO) -> None:
         entry = item.get("unit", item)
         match = item.get("match")
         where = f"  ({match['field']}: {match['text']})" if match else ""
+        hub = (f"  [hub {entry['hub']}{', stale' if entry.get('stale') else ''}]"
+               if entry.get("remote") else "")
         print(f"{entry['code']}  L{entry['level']}  {entry['status']:<9} {entry['name']}"
-              f"{where}", file=out)
+              f"{where}{hub}", file=out)
 
 
 def run_directory(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:

@@ -1,15 +1,17 @@
-"""`lgsp admin peers add|list|show|update|disable|enable|remove` and `lgsp admin routes
-add|list|remove|resolve`: peer hubs and routes from a shell (operators; the hub's
+"""`lgsp admin peers add|list|show|update|disable|enable|remove|check` and `lgsp admin
+routes add|list|remove|resolve`: peer hubs and routes from a shell (operators; the hub's
 docs/federation.md).
 
 A peer's key comes from a file (`--public-key-file peer.jwk.json`: the public JWK the
-peer hub gave, Ed25519 or P-256) or its JWKS URL (`--jwks-url`).
+peer hub gave, Ed25519, P-256 or RSA) or its JWKS URL (`--jwks-url`). `check` has the hub
+ping the peer, signed, and prints what came back (exit status 1 when the link fails).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +22,7 @@ from lgsp_client.errors import ConfigError
 def _key_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
     key = parser.add_mutually_exclusive_group(required=required)
     key.add_argument("--public-key-file", type=Path, metavar="FILE",
-                     help="the peer's public JWK (JSON), Ed25519 or P-256")
+                     help="the peer's public JWK (JSON), Ed25519, P-256 or RSA")
     key.add_argument("--jwks-url", metavar="URL", help="where the peer publishes its keys")
 
 
@@ -51,9 +53,11 @@ def add_peers_areas(areas: Any, common: argparse.ArgumentParser) -> None:
     enable = actions.add_parser("enable", parents=[common], help="route to it again")
     remove = actions.add_parser("remove", parents=[common], help="remove a peer no route "
                                 "points to")
-    for parser in (show, update, disable, enable, remove):
+    check = actions.add_parser("check", parents=[common], help="ping it, signed: does the "
+                               "link work both ways, and what does it call us")
+    for parser in (show, update, disable, enable, remove, check):
         parser.add_argument("id", metavar="ID")
-    for parser in (add, listing, show, update, disable, enable, remove):
+    for parser in (add, listing, show, update, disable, enable, remove, check):
         parser.add_argument("--json", action="store_true", help="print the hub's answer")
 
     routes = areas.add_parser("routes", parents=[common], help="operators: which peer hub "
@@ -109,6 +113,17 @@ def peer_line(peer: dict[str, Any]) -> str:
             f"routes={peer['routes']}  our_kid={peer.get('our_kid')}  {peer['name']}")
 
 
+def check_line(result: dict[str, Any]) -> str:
+    """`hanoi: ok in 12 ms: it knows us as bac-giang (https://lgsp.hanoi.gov.vn)`, or what
+    failed."""
+    if result["ok"]:
+        return (f"{result['peer']}: ok in {result['latency_ms']:.0f} ms: it knows us as "
+                f"{result['known_as']} ({result['hub']})")
+    error = result.get("error") or {}
+    status = f"HTTP {result['status']}" if result.get("status") else "no answer"
+    return f"{result['peer']}: failed ({status}): {error.get('code')}: {error.get('message')}"
+
+
 def route_line(route: dict[str, Any]) -> str:
     return f"{route['pattern']}  ({route['kind']})  -> {route['peer']}"
 
@@ -116,17 +131,9 @@ def route_line(route: dict[str, Any]) -> str:
 def run_peers(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     if args.admin_area == "routes":
         return _routes(client, args, out)
+    if args.peers_command in ("list", "check"):
+        return (_list if args.peers_command == "list" else _check)(client, args, out)
     action = args.peers_command
-    if action == "list":
-        page = client.list_peers(cursor=args.cursor, limit=args.limit)
-        if args.json:
-            _dump(page, out)
-            return 0
-        for peer in page["items"]:
-            print(peer_line(peer), file=out)
-        if page.get("next_cursor"):
-            print(f"more: lgsp admin peers list --cursor {page['next_cursor']}", file=out)
-        return 0
     if action == "add":
         body = {"id": args.id, "name": args.name, "base_url": args.base_url, **_key(args),
                 **({"our_key": args.our_key} if args.our_key else {}),
@@ -152,18 +159,35 @@ def run_peers(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     return _show(peer, peer_line(peer), args, out)
 
 
+def _list(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
+    return _page(client.list_peers(cursor=args.cursor, limit=args.limit), peer_line,
+                 "lgsp admin peers list", args, out)
+
+
+def _page(page: dict[str, Any], line: Callable[[dict[str, Any]], str], command: str,
+          args: argparse.Namespace, out: TextIO) -> int:
+    """One line per item (or the JSON page), then how to ask for the next page."""
+    if args.json:
+        _dump(page, out)
+        return 0
+    for item in page["items"]:
+        print(line(item), file=out)
+    if page.get("next_cursor"):
+        print(f"more: {command} --cursor {page['next_cursor']}", file=out)
+    return 0
+
+
+def _check(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
+    result = client.check_peer(args.id)
+    _show(result, check_line(result), args, out)
+    return 0 if result["ok"] else 1
+
+
 def _routes(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     action = args.routes_command
     if action == "list":
-        page = client.list_routes(cursor=args.cursor, limit=args.limit)
-        if args.json:
-            _dump(page, out)
-            return 0
-        for route in page["items"]:
-            print(route_line(route), file=out)
-        if page.get("next_cursor"):
-            print(f"more: lgsp admin routes list --cursor {page['next_cursor']}", file=out)
-        return 0
+        return _page(client.list_routes(cursor=args.cursor, limit=args.limit), route_line,
+                     "lgsp admin routes list", args, out)
     if action == "add":
         answer = client.add_route(args.pattern, args.peer)
         text = route_line(answer)

@@ -10,17 +10,21 @@ import io
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from chalicelib import bootstrap
 from chalicelib.adapters.table_sqlite import SqliteTable
+from chalicelib.domain.ports import HttpAnswer
 from lgsp_client.cli import main
 from tests.client.server import Received, Reply, serve
 from tests.support.fakes import FakeClock
 from tests.support.hub import UNIT_A, UNIT_C, World, make_deps, world
+from tests.support.peers import FakeHubs
 
 OPERATOR = UNIT_C
 
@@ -143,3 +147,30 @@ def test_usage_errors_need_no_call(hub: World, tmp_path: Path,
                                   "--base-url", "https://x.vn", "--public-key-file",
                                   str(missing))
     assert "nothing to change" in refused(capsys, "admin", "peers", "update", "x")
+
+
+def test_an_operator_checks_a_link_and_reads_what_came_back(
+        hub: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`lgsp admin peers check`: the hub pings the peer signed (tests/integration/
+    test_peer_calls.py proves the signing); the CLI says ok, or what failed, exit 1."""
+    net = FakeHubs()
+    bootstrap.install(replace(hub.deps, peer_http=net, settings=hub.deps.settings.model_copy(
+        update={"public_url": "https://lgsp.bacgiang.gov.vn"})))
+    lgsp("admin", "peers", "add", "hanoi", "--name", "LGSP Hà Nội", "--base-url",
+         "https://lgsp.hanoi.gov.vn", "--public-key-file", str(jwk_file(tmp_path)))
+    ping = "https://lgsp.hanoi.gov.vn/v1/federation/ping"
+    net.answers[ping] = HttpAnswer(200, json.dumps({
+        "hub": "https://lgsp.hanoi.gov.vn", "peer": "bac-giang",
+        "at": "2026-11-20T01:02:03Z"}).encode(), 12.4)
+    assert lgsp("admin", "peers", "check", "hanoi") == (
+        0, "hanoi: ok in 12 ms: it knows us as bac-giang (https://lgsp.hanoi.gov.vn)\n")
+    assert net.sent[-1].headers["lgsp-hub"] == "https://lgsp.bacgiang.gov.vn"
+    net.answers[ping] = HttpAnswer(401, json.dumps({"error": {
+        "code": "unknown_peer", "message": "No peer hub is registered here."}}).encode(), 3)
+    code, out = lgsp("admin", "peers", "check", "hanoi")
+    assert (code, out) == (1, "hanoi: failed (HTTP 401): unknown_peer: No peer hub is "
+                              "registered here.\n")
+    del net.answers[ping]
+    code, out = lgsp("admin", "peers", "check", "hanoi", "--json")
+    assert code == 1 and json.loads(out)["error"]["code"] == "peer_unreachable"
+    assert "error: peer_not_found" in refused(capsys, "admin", "peers", "check", "nobody")

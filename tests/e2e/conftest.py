@@ -1,6 +1,7 @@
 """A real single-machine hub (`python -m infra.local.host`) with SeaweedFS and SQLite,
 started in a temporary `var/` on free loopback ports, reached over real HTTP; the same
-host on a real PostgreSQL server (`postgres_hub`)."""
+host on a real PostgreSQL server (`postgres_hub`); three hubs wired to each other as peers
+(`three_hubs`, tests/e2e/hubs.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 
 from chalicelib.domain.ports import Table
 from infra.local.launcher import ROOT, LocalHub, free_port, host_in
+from tests.e2e.hubs import three_hubs  # the three-hub fixture of the federation tests
 
-__all__ = ["ROOT", "LocalHub", "free_port", "host_in", "open_table", "started_hub"]
+__all__ = ["ROOT", "LocalHub", "free_port", "host_in", "open_table", "started_hub",
+           "three_hubs"]
 
 
 @contextmanager

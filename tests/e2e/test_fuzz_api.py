@@ -125,6 +125,7 @@ def _item_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 PAGES = {"sso", "console"}  # the tags of the routes people's browsers use
+PEER_TAG = "hub-to-hub"  # the routes only peer hubs may call (api/openapi.py)
 
 
 @schema.parametrize()
@@ -143,6 +144,15 @@ def test_no_request_gets_a_server_error(case: schemathesis.Case, identity: Ident
         tally.operations.add(case.operation.label)
         tally.sso[response.status_code] += 1
         case.validate_response(response, checks=[checks.not_a_server_error])
+        return
+    if PEER_TAG in (case.operation.tags or []):
+        # Only peer hubs call these (signed `lgsp-hub`, docs/federation.md): an app's
+        # valid signature never gets an answer from them, whatever the request holds.
+        response = case.call(auth=auth, timeout=30)
+        tally.operations.add(case.operation.label)
+        tally.peer[response.status_code] += 1
+        case.validate_response(response, checks=[checks.not_a_server_error, error_shape])
+        assert response.status_code >= 400, f"{label} answered an app: {response.text[:200]}"
         return
     response = case.call(auth=auth, timeout=30)
     try:
@@ -171,6 +181,7 @@ def test_the_run_reached_every_operation_and_the_identities_still_work(
         assert 401 not in tally.statuses, f"{name} lost its footing: {tally.codes}"
         assert not any(status >= 500 for status in tally.statuses), tally.codes
         assert not any(status >= 500 for status in tally.sso), tally.sso
+        assert tally.peer and not any(status < 400 for status in tally.peer), tally.peer
         assert sum(n for s, n in tally.statuses.items() if s < 300) > 0, name
         answer = requests.get(f"{fuzz_hub.url}/v1/whoami", auth=who.auth, timeout=10)
         assert answer.status_code == 200 and answer.json()["unit"] == who.unit, answer.text

@@ -112,6 +112,7 @@ class Tally:
     withheld: Counter[str] = field(default_factory=Counter)
     operations: set[str] = field(default_factory=set)
     sso: Counter[int] = field(default_factory=Counter)  # the SSO's pages and endpoints
+    peer: Counter[int] = field(default_factory=Counter)  # the routes only peer hubs call
 
     @property
     def requests(self) -> int:

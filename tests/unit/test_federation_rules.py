@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from chalicelib.domain import federation as rules, peer_keys
 from chalicelib.domain.errors import InvalidRequestError
@@ -120,11 +120,25 @@ def test_public_keys_are_kept_to_their_public_members() -> None:
     assert peer_keys.public_jwk(p256) == p256
 
 
+def test_an_rsa_key_such_as_another_lgsp_publishes_is_taken_and_implies_pss() -> None:
+    """Another LGSP signs with its hub keys (RSA 2048, published with `alg` RS256 for its
+    tokens): kept to `n`, `e`, `kid`; its calls are verified with rsa-pss-sha512."""
+    numbers = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key() \
+        .public_numbers()
+    jwk = {"kty": "RSA", "n": b64(numbers.n.to_bytes(256, "big")), "e": "AQAB",
+           "alg": "RS256", "use": "sig", "kid": "hk-1"}
+    kept = peer_keys.public_jwk(jwk)
+    assert kept == {"kty": "RSA", "n": jwk["n"], "e": "AQAB", "kid": "hk-1"}
+    assert peer_keys.algorithm_of(kept) == "rsa-pss-sha512"
+    assert b"BEGIN PUBLIC KEY" in peer_keys.public_pem(kept)
+
+
 @pytest.mark.parametrize(("jwk", "says"), [
     ("not a dict", "JSON object"),
     ({"kty": "OKP", "crv": "Ed25519", "x": b64(b"x" * 32), "d": b64(b"d" * 32)},
      "private key"),
-    ({"kty": "RSA", "n": "AQAB", "e": "AQAB"}, "not accepted"),
+    ({"kty": "RSA", "n": "AQAB", "e": "AQAB"}, "at least 2048 bits"),
+    ({"kty": "oct", "k": "c2VjcmV0"}, "private key"),
     ({"kty": "EC", "crv": "P-384", "x": b64(b"x" * 48), "y": b64(b"y" * 48)}, "not accepted"),
     ({"kty": "OKP", "crv": "Ed25519", "x": b64(b"x" * 31)}, "32 bytes"),
     ({"kty": "OKP", "crv": "Ed25519", "x": "a+b/"}, "base64url"),

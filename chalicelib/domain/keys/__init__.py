@@ -41,6 +41,9 @@ from .relay import (  # the relay between hubs' keys (keys/relay.py), re-exporte
     relay as _relay,
     report as _report,
 )
+from .remote_units import (  # remote units' keys (keys/remote_units.py), re-exported
+    remote_unit as remote_unit,
+)
 from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from here
     SESSION_CLIENTS as SESSION_CLIENTS,
     SESSION_FAMILIES as SESSION_FAMILIES,
