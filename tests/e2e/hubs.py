@@ -117,12 +117,13 @@ PEERINGS = (("a", "b", "h31", "jwks", ("H31",)), ("a", "c", "ndxp", "jwk", ("*",
             ("c", "a", "h02", "jwks", ("H02",)), ("c", "b", "h31", "jwks", ("H31",)))
 
 
-def start_three(root: Path) -> ThreeHubs:
-    """Start A, B and C at once, each in `root/<name>/var`, and register their units."""
+def start_three(root: Path, **settings: str) -> ThreeHubs:
+    """Start A, B and C at once, each in `root/<name>/var` with extra `LGSP_*`
+    `settings`, and register their units."""
     hosts = {}
     for name, _, _ in LAYOUT:
         (root / name).mkdir(parents=True, exist_ok=True)
-        host = host_in(root / name / "var", LGSP_FEDERATION_ALLOW_HTTP="1")
+        host = host_in(root / name / "var", LGSP_FEDERATION_ALLOW_HTTP="1", **settings)
         host.env["LGSP_PUBLIC_URL"] = host.url
         hosts[name] = host
     made = ThreeHubs(*(Hub(name, hosts[name], code) for name, code, _ in LAYOUT))
