@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain import keys, lifecycle, relay, traffic
-from chalicelib.domain.errors import ConditionFailedError, NotFoundError
+from chalicelib.domain.errors import ConditionFailedError, InvalidRequestError, NotFoundError
 from chalicelib.domain.lifecycle import CONFIRM, EXPIRE, REJECT, MessageState
 from chalicelib.domain.ports import Condition, Item
 from chalicelib.domain.priority import Priority
@@ -32,6 +32,8 @@ from chalicelib.services.access import not_found
 from chalicelib.services.deps import Deps
 from chalicelib.services.peer_auth import PeerCaller
 from chalicelib.services.registry import get_unit
+
+MIN_WINDOW, MAX_WINDOW = 60, 90 * 86400  # ExchangePolicy.confirm_within_seconds' bounds
 
 
 def receive(deps: Deps, caller: PeerCaller, body: RelayedMessage) -> RelayAccepted:
@@ -58,7 +60,13 @@ def receive(deps: Deps, caller: PeerCaller, body: RelayedMessage) -> RelayAccept
 
 def _new(deps: Deps, caller: PeerCaller, body: RelayedMessage, message_id: str) -> Item:
     priority = Priority(body.priority)
-    policy = ExchangePolicy(confirm_within_seconds=max(60, body.confirm_by - body.created_at))
+    window = body.confirm_by - deps.clock.now()
+    if not MIN_WINDOW <= window <= MAX_WINDOW:  # as a source of ours may ask, no more
+        raise InvalidRequestError(
+            f"confirm_by: the deadline must be between {MIN_WINDOW} seconds and "
+            f"{MAX_WINDOW // 86400} days from now (it is {window} seconds away).",
+            code="validation_failed", field="confirm_by")
+    policy = ExchangePolicy(confirm_within_seconds=window)
     origin = {"peer": caller.peer, "id": body.origin_id, "hub": caller.hub_url,
               "hops": [h.model_dump() for h in body.hops]}
     return {

@@ -320,5 +320,8 @@ def send_edxml(client: LgspClient, args: argparse.Namespace, out: TextIO,
                        progress=not args.no_progress, new=args.new, note=note)
     if values.get("deliver_at"):
         note(f"Hỏa tốc hẹn giờ: delivered at {values['deliver_at']}, not before")
+    if result.message["state"] == "checking":
+        note("the hub reads the stored package before delivering it (refused: "
+             f"message.refused); follow it with: lgsp status {result.message['id']}")
     print(f"{result.message['id']} {result.message['state']}", file=out)
     return 0

@@ -21,6 +21,7 @@ from moto import mock_aws
 from chalicelib.adapters.objects_s3 import S3ObjectStore, ensure_bucket, make_s3_client
 from chalicelib.adapters.table_dynamo import DynamoTable, create_table
 from chalicelib.domain.edxml.reader import read_package
+from chalicelib.services import sweeper
 from lgsp_client.cli import main
 from tests.client.server import Received, Reply, Server, serve
 from tests.support.fakes import FakeClock
@@ -160,6 +161,11 @@ def test_send_edxml_takes_destinations_title_and_priority_from_the_header(
     assert body["content"]["sha256"] == hashlib.sha256(package.read_bytes()).hexdigest()
     message = setup.hub.a.get(f"/v1/messages/{message_id}").body["message"]
     assert (message["protocol"], message["to"]) == ("edxml", [UNIT_B, UNIT_C])
+    assert message["state"] == "checking"  # the hub reads the stored package first
+    sweeper.sweep(setup.hub.deps)  # as the hub's sweeper does (docs/edxml.md)
+    message = setup.hub.a.get(f"/v1/messages/{message_id}").body["message"]
+    assert message["state"] == "verified"
+    assert message["edxml"]["subject"] == "Về việc kiểm tra công tác văn thư"
     as_unit(monkeypatch, setup.hub, "b")
     fetched = setup.tmp / "received.xml"
     code, out = lgsp("fetch", message_id, "-o", str(fetched))

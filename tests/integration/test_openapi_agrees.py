@@ -48,8 +48,8 @@ def test_a_body_is_documented_required_exactly_when_the_route_needs_one(
         hub: World, people: People) -> None:
     seen = {True: 0, False: 0}
     for method, path, op in operations():
-        if "requestBody" not in op:
-            continue
+        if "requestBody" not in op or "hub-to-hub" in op.get("tags", []):
+            continue  # peer hubs' routes authenticate the hub first: test_relay_routes.py
         required = op["requestBody"]["required"]
         res = people.operator.call(method, re.sub(r"{\w+}", "x0", path))  # no body at all
         refused = res.status == 400 and res.code == "validation_failed"
