@@ -20,6 +20,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _opener = urllib.request.build_opener(_NoRedirect)
+no_redirects = _opener  # an opener that answers a 3xx instead of following it
 
 
 class UrllibPoster:

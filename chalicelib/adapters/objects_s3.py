@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -270,6 +270,44 @@ class S3ObjectStore:
             yield from body.iter_chunks(chunk_size)
         finally:
             body.close()
+
+    def put_stream(self, key: str, chunks: Iterable[bytes], *, content_type: str,
+                   part_size: int = 8 << 20) -> int:
+        """Write the object from chunks as they come, one part in memory at a time (a
+        single PUT when it all fits one part); an upload that fails is aborted. Returns
+        the bytes written."""
+        buffer, total, upload_id = bytearray(), 0, None
+        parts: list[dict[str, Any]] = []
+        try:
+            for chunk in chunks:
+                buffer += chunk
+                total += len(chunk)
+                while len(buffer) >= part_size:
+                    if upload_id is None:
+                        upload_id = self._s3.create_multipart_upload(
+                            Bucket=self.bucket, Key=key, ContentType=content_type)["UploadId"]
+                    parts.append(self._part(key, upload_id, len(parts) + 1,
+                                            bytes(buffer[:part_size])))
+                    del buffer[:part_size]
+            if upload_id is None:
+                self._s3.put_object(Bucket=self.bucket, Key=key, Body=bytes(buffer),
+                                    ContentType=content_type)
+                return total
+            if buffer:
+                parts.append(self._part(key, upload_id, len(parts) + 1, bytes(buffer)))
+            self._s3.complete_multipart_upload(Bucket=self.bucket, Key=key,
+                                               UploadId=upload_id,
+                                               MultipartUpload={"Parts": parts})
+            return total
+        except BaseException:
+            if upload_id is not None:
+                self.abort_multipart(key, upload_id)
+            raise
+
+    def _part(self, key: str, upload_id: str, number: int, body: bytes) -> dict[str, Any]:
+        answer = self._s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                      PartNumber=number, Body=body)
+        return {"PartNumber": number, "ETag": answer["ETag"]}
 
     def presign_get(self, key: str, *, expires_in: int, file_name: str) -> PresignedRequest:
         """A GET that downloads the content as an attachment named `file_name`."""

@@ -17,6 +17,13 @@ Outcome = Literal["local", "routed", "peer_disabled", "no_route"]
 OUR_KEY = r"^[A-Za-z0-9-]{1,80}$"
 
 
+ContentPath = Literal["direct", "copy"]
+CONTENT_DOC = ("How our destinations get the content of a message this peer hands over: "
+               "`direct` from the peer's own store, through the presigned GET it hands over "
+               "(the bytes move once); `copy` streamed into our store first, for a peer "
+               "whose store our units cannot reach (docs/federation.md).")
+
+
 class PeerRequest(Strict):
     """A peer hub to register (operators)."""
 
@@ -34,6 +41,7 @@ class PeerRequest(Strict):
     our_key: str = Field(default="current", pattern=OUR_KEY, description="Which of the "
                          "hub's published keys we sign with toward this peer: `current` "
                          "(follows rotation) or a key id (pinned).")
+    content: ContentPath = Field(default="direct", description=CONTENT_DOC)
     state: PeerState = "active"
 
 
@@ -47,6 +55,7 @@ class PeerChange(Strict):
     jwks_url: str | None = Field(default=None, min_length=1, max_length=500)
     our_key: str | None = Field(default=None, pattern=OUR_KEY)
     state: PeerState | None = None
+    content: ContentPath | None = Field(default=None, description=CONTENT_DOC)
 
 
 class PeerView(Model):
@@ -59,6 +68,7 @@ class PeerView(Model):
     our_kid: str | None = Field(description="The key id we sign with toward it now (null: "
                                             "the pinned key is no longer published).")
     state: PeerState
+    content: ContentPath = Field(default="direct", description=CONTENT_DOC)
     routes: int = Field(description="How many routes point to it.")
     created_at: str
     created_by: str

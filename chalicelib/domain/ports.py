@@ -8,7 +8,7 @@ Values stored in a table item are limited to `str`, `int`, `bool`, `None`, `list
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -208,10 +208,27 @@ class ObjectStore(Protocol):
         `NotFoundError` if the object is absent."""
         ...
 
+    def put_stream(self, key: str, chunks: Iterable[bytes], *, content_type: str,
+                   part_size: int = 8 << 20) -> int:
+        """Write an object from chunks with one part in memory at a time: the hub's own
+        copy of content it could not hand on directly (a relayed message, copy mode).
+        Returns the bytes written."""
+        ...
+
     def presign_get(self, key: str, *, expires_in: int, file_name: str) -> PresignedRequest: ...
 
     def delete(self, key: str) -> None:
         """Delete the object; deleting a missing object is not an error."""
+        ...
+
+
+class Downloads(Protocol):
+    """GET a URL outside the hub (another hub's store, presigned) as a stream."""
+
+    def get(self, url: str, headers: dict[str, str], *, chunk_size: int = 1 << 20
+            ) -> Iterator[bytes]:
+        """The answer's body in chunks; OSError if it cannot be had (no answer, a status
+        other than 200)."""
         ...
 
 

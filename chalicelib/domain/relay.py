@@ -16,6 +16,8 @@ import hashlib
 from typing import Any
 
 RELAY, REPORT = "relay", "report"  # due work: hand a message to a peer; report back
+COPY = "copy"  # due work: copy a relayed message's content into our store (copy mode)
+DIRECT, COPIED = "direct", "copy"  # a peer's `content`: how our units get its messages
 
 # Back-off between attempts to reach a peer that is down: 15 s, 30 s, 1 min, ... 30 min,
 # with jitter from the message id so many messages to one peer do not retry in step.

@@ -9,6 +9,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.ports import (
     Clock,
     Connections,
+    Downloads,
     FormPoster,
     IdFactory,
     ObjectStore,
@@ -48,7 +49,13 @@ class Deps:
     connections: Connections
     poster: FormPoster = field(default_factory=lambda: _urllib_poster())  # noqa: PLW0108
     kick: Kick = field(default_factory=Kick)
+    downloads: Downloads = field(default_factory=lambda: _downloads())  # noqa: PLW0108
     peer_http: PeerTransport = field(default_factory=lambda: _peer_transport())  # noqa: PLW0108
+
+
+def _downloads() -> Downloads:
+    from chalicelib.adapters.http_stream import UrllibDownloads
+    return UrllibDownloads()
 
 
 def _urllib_poster() -> FormPoster:

@@ -55,7 +55,8 @@ def create(deps: Deps, caller: Caller, body: PeerRequest) -> PeerView:
         "kind": "peer", "id": body.id, "name": body.name,
         "base_url": rules.check_base_url(body.base_url, field="base_url",
                                          allow_http=deps.settings.federation_allow_http),
-        **key, "our_key": _our_key(deps, body.our_key), "state": body.state, "routes": 0,
+        **key, "our_key": _our_key(deps, body.our_key), "state": body.state,
+        "content": body.content, "routes": 0,
         "created_at": now, "created_by": caller.actor, "updated_at": now,
         "updated_by": caller.actor}
     pk, sk = keys.peer(body.id)
@@ -104,6 +105,8 @@ def update(deps: Deps, caller: Caller, peer_id: str, body: PeerChange) -> PeerVi
         change["our_key"] = _our_key(deps, body.our_key)
     if body.state is not None:
         change["state"] = body.state
+    if body.content is not None:
+        change["content"] = body.content
     change.update(updated_at=deps.clock.now(), updated_by=caller.actor)
     try:
         changed = deps.table.update(Update(*keys.peer(peer_id), set=change,
@@ -183,6 +186,7 @@ def view(deps: Deps, item: Mapping[str, Any], current: str | None = None) -> Pee
         id=item["id"], name=item["name"], base_url=item["base_url"],
         public_jwk=item.get("public_jwk"), jwks_url=item.get("jwks_url"),
         our_key=item["our_key"], our_kid=our_kid(deps, item, current), state=item["state"],
+        content=item.get("content") or "direct",
         routes=int(item.get("routes") or 0), created_at=iso(item["created_at"]),
         created_by=item["created_by"], updated_at=iso(item["updated_at"]),
         updated_by=item["updated_by"])

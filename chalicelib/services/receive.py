@@ -49,7 +49,7 @@ def fetch(deps: Deps, caller: Caller, message_id: str) -> FetchGrant:
     if (refused := lifecycle.refusal(step, delivery["state"], msg["state"],
                                         delivery.get("reason"))) is not None:
         raise refused
-    if msg.get("origin"):
+    if msg.get("origin") and not msg.get("copied"):  # the origin's store (direct)
         from chalicelib.services.relay_fetch import origin_grant
         grant, expires_at = origin_grant(deps, msg)
     else:

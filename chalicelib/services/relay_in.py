@@ -16,9 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain import keys, lifecycle, relay, traffic
-from chalicelib.domain.errors import ConditionFailedError, InvalidRequestError, NotFoundError
+from chalicelib.domain.deadlines import UPLOAD
+from chalicelib.domain.errors import (
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    TransactionConflictError,
+)
 from chalicelib.domain.lifecycle import CONFIRM, EXPIRE, REJECT, MessageState
-from chalicelib.domain.ports import Condition, Item
+from chalicelib.domain.ports import Condition, Item, Put, TransactOp
 from chalicelib.domain.priority import Priority
 from chalicelib.domain.relay_schemas import (
     ContentGrant,
@@ -32,6 +38,7 @@ from chalicelib.services.access import not_found
 from chalicelib.services.deps import Deps
 from chalicelib.services.peer_auth import PeerCaller
 from chalicelib.services.registry import get_unit
+from chalicelib.services.schedule import due_put
 
 MIN_WINDOW, MAX_WINDOW = 60, 90 * 86400  # ExchangePolicy.confirm_within_seconds' bounds
 
@@ -49,11 +56,18 @@ def receive(deps: Deps, caller: PeerCaller, body: RelayedMessage) -> RelayAccept
                                     code="unit_not_found", unit=code)
         existing = _new(deps, caller, body, message_id)
         pk, sk = keys.message(message_id)
+        ops: list[TransactOp] = [Put({"pk": pk, "sk": sk, **existing}, Condition(exists=False))]
+        if existing["copy"]:  # copy mode: our store first (relay_copy), then delivered
+            ops += [due_put(relay.COPY, deps.clock.now(), message_id),
+                    due_put(UPLOAD, existing["confirm_by"], message_id)]
         try:
-            deps.table.put({"pk": pk, "sk": sk, **existing}, Condition(exists=False))
-        except ConditionFailedError:
+            deps.table.transact(ops)
+        except TransactionConflictError:
             existing = deps.table.get(pk, sk) or existing
-    if existing["state"] == MessageState.REQUESTED:
+        else:
+            if existing["copy"]:
+                deps.kick()
+    if existing["state"] == MessageState.REQUESTED and not existing.get("copy"):
         existing = fanout.verify_and_deliver(deps, existing)
     return RelayAccepted(id=message_id, state=str(existing["state"]))
 
@@ -69,6 +83,8 @@ def _new(deps: Deps, caller: PeerCaller, body: RelayedMessage, message_id: str) 
     policy = ExchangePolicy(confirm_within_seconds=window)
     origin = {"peer": caller.peer, "id": body.origin_id, "hub": caller.hub_url,
               "hops": [h.model_dump() for h in body.hops]}
+    peer = deps.table.get(*keys.peer(caller.peer)) or {}
+    copy = peer.get("content") == relay.COPIED
     return {
         "kind": "message", "version": lifecycle.VERSION, "id": message_id,
         "source": body.source, "source_app": f"peer:{caller.peer}", "to": list(body.to),
@@ -78,7 +94,8 @@ def _new(deps: Deps, caller: PeerCaller, body: RelayedMessage, message_id: str) 
         "content_type": body.content_type, "file_name": body.file_name,
         "policy": policy.model_dump(), "created_at": deps.clock.now(),
         "confirm_by": body.confirm_by, "deliver_at": body.deliver_at, "edxml": body.edxml,
-        "object_key": "", "upload_mode": "single", "upload_id": "", "parts": [],
+        "object_key": f"exchange/{message_id}/content" if copy else "",
+        "copy": copy, "upload_mode": "single", "upload_id": "", "parts": [],
         "addressed": list(body.to), "rerouted": {}, "refused_uploads": 0,
         "origin": origin, "content": body.content.model_dump(),
     }
@@ -141,7 +158,7 @@ def content_grant(deps: Deps, caller: PeerCaller, message_id: str) -> ContentGra
     if msg is None or caller.peer not in set((msg.get("remote") or {}).values()):
         raise not_found()
     if msg["state"] != MessageState.VERIFIED:
-        raise NotFoundError("The content of this message is no longer kept.",
+        raise ConflictError("The content of this message is no longer kept.",
                             code="not_available")
     return ContentGrant(**grant(deps, msg))
 

@@ -34,7 +34,7 @@ def report_ops(deps: Deps, msg: Item, unit: str, event: str, **details: Any
     return [Put({"pk": pk, "sk": sk, "kind": "report", "unit": unit, "event": event,
                  "at": now, "hops": hops, "attempts": 0,
                  **{k: v for k, v in details.items() if v is not None}}),
-            due_put(relay.REPORT, now, msg["id"])]
+            due_put(relay.REPORT, now, msg["id"], tag=sk[len(keys.REPORTS):])]
 
 
 def send_reports(deps: Deps, msg: Item) -> int | None:

@@ -8,8 +8,8 @@ from chalicelib.domain.deadlines import day_of
 from chalicelib.domain.ports import Put
 
 
-def due_put(kind: str, due_at: int, message_id: str) -> Put:
-    pk, sk = keys.due(day_of(due_at), due_at, kind, message_id)
+def due_put(kind: str, due_at: int, message_id: str, tag: str = "") -> Put:
+    pk, sk = keys.due(day_of(due_at), due_at, kind, message_id, tag)
     return Put({"pk": pk, "sk": sk, "kind": "due", "work": kind, "due_at": due_at,
                 "message_id": message_id})
 

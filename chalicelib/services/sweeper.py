@@ -116,7 +116,8 @@ def _handle(deps: Deps, due: Item, report: SweepReport) -> bool:
     msg = deps.table.get(*keys.message(due["message_id"]))
     work: dict[str, Work] = {UPLOAD: _abandon, DEADLINE: _expire, WAITING: _check_waiting,
                              FANOUT: _fan_out, CHECK: _check_package,
-                             relay.RELAY: _hand_over, relay.REPORT: _report}
+                             relay.RELAY: _hand_over, relay.REPORT: _report,
+                             relay.COPY: _copy}
     if msg is not None and not work[due["work"]](deps, due, msg, report):
         return False
     deps.table.delete(due["pk"], due["sk"])
@@ -141,6 +142,13 @@ def _report(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
     """Report outcomes at our units to the hub a relayed message came from."""
     from chalicelib.services.relay_reports import send_reports
     _again(deps, relay.REPORT, send_reports(deps, msg), msg)
+    return True
+
+
+def _copy(deps: Deps, due: Item, msg: Item, report: SweepReport) -> bool:
+    """Copy mode: the content of a relayed message into our store, then delivered."""
+    from chalicelib.services.relay_copy import copy_in
+    _again(deps, relay.COPY, copy_in(deps, msg), msg)
     return True
 
 

@@ -151,3 +151,35 @@ def test_a_hand_over_to_a_hub_that_is_down_arrives_once_after_it_returns(
     assert status["handovers"][0]["attempts"] >= 1
     assert [e["event"] for e in status["trace"]].count("relayed") == 1  # handed over once
     assert hashlib.sha256(data).hexdigest() == status["message"]["sha256"]
+
+
+def test_copy_mode_streams_the_content_into_the_receiving_hubs_store(
+        hubs: ThreeHubs, tmp_path: Path) -> None:
+    a, b = hubs.a, hubs.b
+    b.operator.call("PATCH", "/v1/admin/peers/h02", body={"content": "copy"}, retry=False)
+    try:
+        data = os.urandom(9 * 1024 * 1024 + 5)  # more than one part of the copy
+        path = tmp_path / "ho-so.zip"
+        path.write_bytes(data)
+        title = "Hồ sơ chép vào kho của tỉnh B"
+        sent = send_file(a.client_for(a.unit), path, to=[b.unit], title=title,
+                         progress=False)
+        receiver = b.client_for(b.unit)
+        item = eventually("the copy delivered at B", in_inbox(receiver, title))
+        grant = receiver.fetch(item["id"])
+        assert f":{b.host.env['LGSP_S3_PORT']}/" in grant["url"]  # B's own store
+        got = fetch_file(receiver, item["id"], tmp_path / "b", progress=False)
+        assert got.file.path.read_bytes() == data
+        source = a.client_for(a.unit)
+
+        def completed() -> dict[str, Any] | None:
+            status = status_of(source, sent.message["id"])
+            return status if status["message"]["state"] == "completed" else None
+
+        status = eventually("A's message completed", completed)
+        assert status["deliveries"][0]["state"] == "confirmed"
+        at_b = receiver.message_status(item["id"])["message"]
+        assert at_b["state"] == "completed" and at_b["content_deleted_at"] is not None
+    finally:
+        b.operator.call("PATCH", "/v1/admin/peers/h02", body={"content": "direct"},
+                        retry=False)

@@ -46,3 +46,13 @@ def test_a_hop_detail_names_the_peer_and_the_last_hubs() -> None:
     hops = [{"hub": f"h{i}", "at": i} for i in range(5)]
     assert relay.hop_detail("hanoi", hops) == "via hanoi (h2@2 → h3@3 → h4@4)"
     assert relay.hop_detail("hanoi", []) == "via hanoi"
+
+
+def test_reports_of_one_second_keep_the_order_outcomes_happen_in() -> None:
+    from chalicelib.domain import keys
+    at = 1_795_000_000
+    events = ["confirmed", "status:03", "fetched"]
+    ordered = sorted(events, key=lambda e: keys.report("m1", at, "000.00.01.H31", e)[1])
+    assert ordered == ["fetched", "status:03", "confirmed"]
+    later = keys.report("m1", at + 1, "000.00.01.H31", "fetched")[1]
+    assert later > keys.report("m1", at, "000.00.01.H31", "confirmed")[1]

@@ -272,9 +272,14 @@ def due_partition(day_text: str) -> str:
     return f"DUE#{day_text}"
 
 
-def due(day_text: str, due_at: int, kind: str, message_id: str) -> tuple[str, str]:
-    """Work the sweeper must do at `due_at`, one partition per UTC day ('2026-11-29')."""
-    return due_partition(day_text), f"{due_at:012d}#{kind}#{message_id}"
+def due(day_text: str, due_at: int, kind: str, message_id: str, tag: str = ""
+        ) -> tuple[str, str]:
+    """Work the sweeper must do at `due_at`, one partition per UTC day ('2026-11-29').
+    `tag` tells apart work of one kind for one message written more than once in a
+    second (reports to an origin hub), so none overwrites another the sweeper is
+    finishing and deleting."""
+    return due_partition(day_text), f"{due_at:012d}#{kind}#{message_id}" + (
+        f"#{tag}" if tag else "")
 
 
 SWEEP_CURSOR = ("SWEEP", "CURSOR")

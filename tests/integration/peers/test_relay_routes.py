@@ -8,17 +8,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
+import requests
+
+from chalicelib import bootstrap
 from chalicelib.domain import keys
+from chalicelib.domain.deadlines import day_of
+from chalicelib.domain.federation_schemas import PeerChange
 from chalicelib.domain.ports import HttpAnswer
-from chalicelib.services import registry, sweeper
+from chalicelib.services import peers, registry, sweeper
+from chalicelib.services.deps import Deps
 from tests.integration.peers.test_peer_auth import from_b
 from tests.integration.test_events import recorded
 from tests.integration.test_exchange_flow import upload
 from tests.support.fakes import FakeClock
 from tests.support.hub import content_request
-from tests.support.peers import A_URL, B_URL, HUB_A_UNIT, HUB_B_UNIT, TwoHubs
+from tests.support.peers import (
+    A_URL,
+    B_URL,
+    HUB_A_UNIT,
+    HUB_B_UNIT,
+    OPERATOR_CALLER,
+    TwoHubs,
+)
 
 HANDOVER = "/v1/federation/messages"
 DATA = b"%PDF-1.4 cong van lien tinh"
@@ -175,3 +190,70 @@ def test_a_peer_that_is_down_is_tried_again_later_and_the_source_told_once(
     sweeper.sweep(pair.a)
     [item] = pair.a.table.query(keys.message_partition(message_id), prefix=keys.RELAYS).items
     assert (item["state"], item["attempts"]) == ("accepted", 2)
+
+
+class FakeDownloads:
+    """The origin's store as the copy reads it: URL -> bytes, read in small chunks."""
+
+    def __init__(self, objects: dict[str, bytes]) -> None:
+        self.objects = objects
+        self.got: list[str] = []
+
+    def get(self, url: str, headers: dict[str, str], *, chunk_size: int = 1 << 20
+            ) -> Iterator[bytes]:
+        self.got.append(url)
+        if url not in self.objects:
+            raise OSError("the store answered 403")
+        data = self.objects[url]
+        for i in range(0, len(data), 7):
+            yield data[i:i + 7]
+
+
+def _copy_mode(pair: TwoHubs, objects: dict[str, bytes]) -> tuple[Deps, FakeDownloads]:
+    peers.update(pair.a, OPERATOR_CALLER, "hub-b", PeerChange(content="copy"))
+    fake = FakeDownloads(objects)
+    deps = replace(pair.a, downloads=fake)
+    bootstrap.install(deps)
+    return deps, fake
+
+
+def test_copy_mode_streams_the_content_into_our_store_then_delivers_it(
+        pair: TwoHubs, clock: FakeClock) -> None:
+    deps, fake = _copy_mode(pair, {f"{B_URL}/store/x?sig=1": DATA})
+    a_unit = pair.world.as_(registry.create_app(deps, HUB_A_UNIT, "app"))
+    accepted = post(pair, HANDOVER, handover(), "j" * 22)
+    assert (accepted.status, accepted.body["state"]) == (201, "requested")
+    assert a_unit.get("/v1/inbox").body["items"] == []  # not before it is ours
+    sweeper.sweep(deps)
+    assert fake.got == [f"{B_URL}/store/x?sig=1"]
+    [item] = a_unit.get("/v1/inbox").body["items"]
+    grant = a_unit.post(f"/v1/messages/{item['id']}/fetch").body
+    assert not grant["url"].startswith(B_URL)  # our own store now
+    assert requests.get(grant["url"], headers=grant["headers"], timeout=30).content == DATA
+    done = a_unit.post(f"/v1/messages/{item['id']}/confirm",
+                       {"sha256": hashlib.sha256(DATA).hexdigest()})
+    assert done.status == 200, done.body
+    msg = deps.table.get(*keys.message(item["id"]))
+    assert msg is not None and msg["state"] == "completed"
+    assert deps.objects.head(msg["object_key"]) is None  # our copy deleted when done
+    reports = deps.table.query(keys.message_partition(item["id"]), prefix=keys.REPORTS).items
+    assert {r["event"] for r in reports} == {"fetched", "confirmed"}  # for B, as any
+    dues = deps.table.query(keys.due_partition(day_of(clock.now()))).items
+    # one due item each, though written in one second: neither overwrites the other
+    assert len([d for d in dues if d["work"] == "report"]) == 2
+
+
+def test_a_copy_that_does_not_match_is_deleted_and_tried_again(
+        pair: TwoHubs, clock: FakeClock) -> None:
+    deps, fake = _copy_mode(pair, {f"{B_URL}/store/x?sig=1": DATA + b"!"})
+    accepted = post(pair, HANDOVER, handover(), "k" * 22)
+    sweeper.sweep(deps)
+    msg = deps.table.get(*keys.message(accepted.body["id"]))
+    assert msg is not None and msg["state"] == "requested"
+    assert (msg["copy_attempts"], msg["copy_error"]) == (1, "copy_mismatch")
+    assert deps.objects.head(msg["object_key"]) is None
+    fake.objects[f"{B_URL}/store/x?sig=1"] = DATA  # the origin's store answers right now
+    clock.advance(40)
+    sweeper.sweep(deps)
+    msg = deps.table.get(*keys.message(accepted.body["id"]))
+    assert msg is not None and msg["state"] == "verified" and msg["copied"] is True
