@@ -48,6 +48,10 @@ def add_peers_areas(areas: Any, common: argparse.ArgumentParser) -> None:
     update.add_argument("--base-url", metavar="URL")
     _key_options(update, required=False)
     update.add_argument("--our-key", metavar="KID", help="a hub key id, or 'current'")
+    for parser in (add, update):
+        parser.add_argument("--content", choices=("direct", "copy"), help="how our units "
+                            "get its messages' content: from its store (direct, default) or "
+                            "copied into ours first (its store is out of our units' reach)")
     disable = actions.add_parser("disable", parents=[common], help="stop routing to it "
                                  "(its codes have no route meanwhile)")
     enable = actions.add_parser("enable", parents=[common], help="route to it again")
@@ -110,7 +114,8 @@ def peer_line(peer: dict[str, Any]) -> str:
     key = "JWK " + str((peer.get("public_jwk") or {}).get("crv")) if peer.get("public_jwk") \
         else f"JWKS {peer.get('jwks_url')}"
     return (f"{peer['id']}  {peer['state']}  {peer['base_url']}  {key}  "
-            f"routes={peer['routes']}  our_kid={peer.get('our_kid')}  {peer['name']}")
+            f"routes={peer['routes']}  our_kid={peer.get('our_kid')}  "
+            f"content={peer.get('content', 'direct')}  {peer['name']}")
 
 
 def check_line(result: dict[str, Any]) -> str:
@@ -137,6 +142,7 @@ def run_peers(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     if action == "add":
         body = {"id": args.id, "name": args.name, "base_url": args.base_url, **_key(args),
                 **({"our_key": args.our_key} if args.our_key else {}),
+                **({"content": args.content} if args.content else {}),
                 **({"state": "disabled"} if args.disabled else {})}
         peer = client.create_peer(body)
     elif action == "show":
@@ -144,10 +150,11 @@ def run_peers(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     elif action == "update":
         change = {**({"name": args.name} if args.name else {}),
                   **({"base_url": args.base_url} if args.base_url else {}), **_key(args),
-                  **({"our_key": args.our_key} if args.our_key else {})}
+                  **({"our_key": args.our_key} if args.our_key else {}),
+                  **({"content": args.content} if args.content else {})}
         if not change:
             raise ConfigError("nothing to change: give --name, --base-url, "
-                              "--public-key-file, --jwks-url or --our-key")
+                              "--public-key-file, --jwks-url, --our-key or --content")
         peer = client.update_peer(args.id, change)
     elif action in ("disable", "enable"):
         state = "disabled" if action == "disable" else "active"

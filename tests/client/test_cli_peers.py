@@ -95,6 +95,10 @@ def test_a_peer_from_a_key_file_through_its_whole_life(hub: World, tmp_path: Pat
     changed = as_json("admin", "peers", "update", "hanoi", "--jwks-url",
                       "https://lgsp.hanoi.gov.vn/jwks.json", "--name", "Trục Hà Nội")
     assert (changed["name"], changed["public_jwk"]) == ("Trục Hà Nội", None)
+    assert changed["content"] == "direct"
+    copied = as_json("admin", "peers", "update", "hanoi", "--content", "copy")
+    assert copied["content"] == "copy"  # its messages copied into our store first
+    assert "content=copy" in lgsp("admin", "peers", "show", "hanoi")[1]
     assert lgsp("admin", "peers", "disable", "hanoi")[1].startswith("hanoi  disabled")
     assert lgsp("admin", "peers", "enable", "hanoi")[1].startswith("hanoi  active")
     code, out = lgsp("admin", "peers", "list")
