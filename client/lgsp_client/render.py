@@ -79,14 +79,25 @@ def print_status(data: Mapping[str, Any], out: TextIO) -> None:
         ("sha256", m.get("sha256")), ("created_at", m.get("created_at")),
         ("verified_at", m.get("verified_at")), ("completed_at", m.get("completed_at")),
         ("confirm_by", m.get("confirm_by")), ("content_deleted", m.get("content_deleted_at")),
+        *((("deliver_at", m["deliver_at"]),) if m.get("deliver_at") else ()),
     ]
     for name, value in fields:
         print(f"{name + ':':<17}{_text(value)}", file=out)
+    for p in m.get("problems") or []:  # a refused edXML package: why
+        print(f"{'problem:':<17}{p.get('element')}: {p.get('code')}: {p.get('message')}",
+              file=out)
     print(file=out)
     table(["DESTINATION", "STATE", "FETCHES", "FAILED", "AT", "REASON"],
-          [[d.get("unit"), d.get("state"), d.get("fetch_count", 0), d.get("failed_fetches", 0),
-            _delivery_at(d), d.get("reason")] for d in data.get("deliveries") or []], out)
+          [[d.get("unit") + (f" (via {d['via']})" if d.get("via") else ""), d.get("state"),
+            d.get("fetch_count", 0), d.get("failed_fetches", 0), _delivery_at(d),
+            d.get("reason")] for d in data.get("deliveries") or []], out)
     print(file=out)
+    if data.get("handovers"):  # remote destinations: their hand-overs to peer hubs
+        table(["PEER HUB", "STATE", "ATTEMPTS", "ACCEPTED", "LAST ERROR", "UNITS"],
+              [[h.get("peer"), h.get("state"), h.get("attempts"), h.get("accepted_at"),
+                h.get("last_error") or h.get("refusal"), ", ".join(h.get("units") or [])]
+               for h in data["handovers"]], out)
+        print(file=out)
     table(["AT", "EVENT", "UNIT", "DETAIL"],
           [[t.get("at"), t.get("event"), t.get("unit"), t.get("detail")]
            for t in data.get("trace") or []], out)
