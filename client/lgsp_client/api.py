@@ -69,10 +69,8 @@ def _quote(segment: str) -> str:
 
 
 class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls):
-    """A signed session with one hub, safe to share between threads of one process.
-    Maintenance notices' calls come from `NoticeCalls` (api_notices.py), peer hubs' and
-    routes' from `PeerCalls` (api_peers.py), status replies' from `StatusReplyCalls`,
-    edXML's from `EdxmlCalls` (api_edxml.py)."""
+    """A signed session with one hub, safe to share between threads of one process; the
+    calls of notices, peers, status replies and edXML come from the mixins (api_*.py)."""
 
     def __init__(self, endpoint: str, access_key: str | None = None,
                  secret_key: str | None = None, *, algorithm: str = DEFAULT_ALGORITHM,

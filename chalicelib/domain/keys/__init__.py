@@ -72,6 +72,25 @@ from .sso import (  # the SSO's keys (keys/sso.py), re-exported: every key from 
     unit_person as unit_person,
     user_code as user_code,
 )
+from .stats import (  # the counters' keys (keys/stats.py), re-exported
+    PROVINCE_SHARDS as PROVINCE_SHARDS,
+    STATS_DAY as STATS_DAY,
+    STATS_HOUR as STATS_HOUR,
+    STATS_MONTH as STATS_MONTH,
+    STATS_UTC_DAY as STATS_UTC_DAY,
+    TALLY_SHARDS as TALLY_SHARDS,
+    backfill_marker as backfill_marker,
+    province_stats as province_stats,
+    ranking as ranking,
+    ranking_partition as ranking_partition,
+    stats_day as stats_day,
+    stats_hour as stats_hour,
+    stats_month as stats_month,
+    stats_partition as stats_partition,
+    stats_utc_day as stats_utc_day,
+    tally as tally,
+    tally_partition as tally_partition,
+)
 from .status_replies import (  # status replies' keys (keys/status_replies.py), re-exported
     REPLIES as REPLIES,
     latest_status_reply as latest_status_reply,
@@ -161,66 +180,6 @@ def history_partition(unit_code: str, month: str) -> str:
 def history(unit_code: str, month: str, at: int, message_id: str, event: str
             ) -> tuple[str, str]:
     return history_partition(unit_code, month), f"{at:012d}#{message_id}#{event}"
-
-
-# Counters (services/counters.py): a unit's (`STAT#{unit}`), the province's in shards of
-# units (`STAT#*{shard}`), each month's ranking (`RANK#{month}`), tallies not yet added.
-STATS_DAY, STATS_MONTH, STATS_UTC_DAY, STATS_HOUR = "D#", "M#", "DAY#", "H#"
-TALLY_SHARDS, PROVINCE_SHARDS = 16, 8
-
-
-def stats_partition(unit_code: str) -> str:
-    return f"STAT#{unit_code}"
-
-
-def stats_day(unit_code: str, day: str) -> tuple[str, str]:
-    """A unit's counters of one province day ('2026-11-29')."""
-    return stats_partition(unit_code), f"{STATS_DAY}{day}"
-
-
-def stats_month(unit_code: str, month: str) -> tuple[str, str]:
-    """A unit's counters of one province month ('2026-11')."""
-    return stats_partition(unit_code), f"{STATS_MONTH}{month}"
-
-
-def stats_hour(owner: str, hour: str) -> tuple[str, str]:
-    """The failures of one province hour ('2026-11-30T09') in a province shard: the
-    dashboard's last 24 hours."""
-    return stats_partition(owner), f"{STATS_HOUR}{hour}"
-
-
-def backfill_marker(month: str, owner: str) -> tuple[str, str]:
-    """That the province's or the ranking's counters of `month` (the month the province
-    counters began) were given `owner`'s earlier days once (`services/report_backfill`)."""
-    return f"BACKFILL#{month}", owner
-
-
-def stats_utc_day(unit_code: str, day: str) -> tuple[str, str]:
-    """A unit's counters of a UTC day, from before the province's day: read, not written."""
-    return stats_partition(unit_code), f"{STATS_UTC_DAY}{day}"
-
-
-def province_stats(shard: int) -> str:
-    """The pseudo-unit whose counters are shard `shard` of the province's."""
-    return f"*{shard:02d}"
-
-
-def ranking_partition(month: str) -> str:
-    return f"RANK#{month}"
-
-
-def ranking(month: str, unit_code: str) -> tuple[str, str]:
-    """A unit's counters of one province month, in that month's ranking partition."""
-    return ranking_partition(month), unit_code
-
-
-def tally_partition(shard: int) -> str:
-    return f"TALLY#{shard:02d}"
-
-
-def tally(shard: int, at: int, event_id: str) -> tuple[str, str]:
-    """A count written with the change it counts, until added to its unit's counters."""
-    return tally_partition(shard), f"{at:012d}#{event_id}"
 
 
 def idempotency(app_id: str, key: str) -> tuple[str, str]:
