@@ -22,7 +22,7 @@ import logging
 from typing import Any
 
 from chalicelib.domain import events, federation, keys, relay
-from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.errors import ConflictError, LgspError, TransactionConflictError
 from chalicelib.domain.lifecycle import EXPIRE, MessageState
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.domain.times import iso
@@ -90,6 +90,11 @@ def hand_over(deps: Deps, msg: Item) -> int | None:
             log.info("relay: message %s to peer %s: %s", msg["id"], item["peer"], exc)
             retry.append(_failed(deps, msg, item, "peer_unreachable"))
             continue
+        except LgspError as exc:  # ours to mend (LGSP_PUBLIC_URL unset, a pinned key gone)
+            log.warning("relay: message %s to peer %s not sent: %s", msg["id"], item["peer"],
+                        exc.code)
+            retry.append(_failed(deps, msg, item, exc.code))
+            continue
         if answer.status in (200, 201):
             _settle(deps, msg, item, ACCEPTED, remote_id=answer.body.get("id"))
         else:
@@ -98,12 +103,8 @@ def hand_over(deps: Deps, msg: Item) -> int | None:
 
 
 def _body(deps: Deps, msg: Item, units: list[str], now: int) -> dict[str, Any]:
-    ttl = relay.content_url_seconds(now, msg["confirm_by"])
-    grant = deps.objects.presign_get(msg["object_key"], expires_in=ttl,
-                                     file_name=msg["file_name"])
-    return relay.relay_body(msg, units, hub=_our_hub(deps), now=now, content={
-        "method": grant.method, "url": grant.url, "headers": grant.headers,
-        "expires_at": now + ttl})
+    return relay.relay_body(msg, units, hub=_our_hub(deps), now=now,
+                            content=content_grant(deps, msg))
 
 
 def content_grant(deps: Deps, msg: Item) -> dict[str, Any]:
@@ -129,7 +130,7 @@ def _settle(deps: Deps, msg: Item, item: Item, state: str, **extra: Any) -> None
         ops.append(trace_put(deps, msg["id"], "relayed", detail=f"to {item['peer']}"))
     try:
         deps.table.transact(ops)
-    except Exception:  # settled by an overlapping attempt
+    except TransactionConflictError:  # settled by an overlapping attempt
         log.info("relay: hand-over of %s to %s settled meanwhile", msg["id"], item["peer"])
 
 
@@ -145,7 +146,7 @@ def _failed(deps: Deps, msg: Item, item: Item, reason: str) -> int:
         ops.append(trace_put(deps, msg["id"], "waiting", detail=f"{reason}: {item['peer']}"))
     try:
         deps.table.transact(ops)
-    except Exception:
+    except TransactionConflictError:  # settled meanwhile: nothing to tell
         return now + relay.retry_after(attempts, msg["id"])
     if first:
         tell(deps, (events.outcome(msg, "waiting", unit, now, reason=reason,

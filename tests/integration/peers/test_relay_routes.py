@@ -257,3 +257,20 @@ def test_a_copy_that_does_not_match_is_deleted_and_tried_again(
     sweeper.sweep(deps)
     msg = deps.table.get(*keys.message(accepted.body["id"]))
     assert msg is not None and msg["state"] == "verified" and msg["copied"] is True
+
+
+def test_a_hand_over_we_cannot_sign_waits_with_the_reason_for_the_operator(
+        pair: TwoHubs) -> None:
+    """Without LGSP_PUBLIC_URL a peer could not recognise us: nothing is sent, the
+    hand-over stays pending with why, and the source is told its destination waits."""
+    message_id = _send_to_b(pair)
+    unset = replace(pair.a, settings=pair.a.settings.model_copy(update={"public_url": None}))
+    bootstrap.install(unset)
+    seen = recorded(pair.world)
+    sweeper.sweep(unset)
+    assert pair.net.sent_to(f"{B_URL}{HANDOVER}") == []
+    [item] = unset.table.query(keys.message_partition(message_id), prefix=keys.RELAYS).items
+    assert (item["state"], item["last_error"], item["attempts"]) == (
+        "pending", "hub_url_unset", 1)
+    assert [e.data["reason"] for e in seen if e.type == "message.waiting"] == [
+        "hub_url_unset"]
