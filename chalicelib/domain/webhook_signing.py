@@ -101,6 +101,8 @@ def verify(secrets: str | Iterable[str], headers: Mapping[str, str], body: bytes
     header is missing, the timestamp is more than `tolerance` seconds from `now` (a
     replay, or a clock far off), or no `v1` signature matches any of `secrets`."""
     chosen = [secrets] if isinstance(secrets, str) else list(secrets)
+    if not chosen:
+        raise WebhookSignatureError("bad_secret", "no secret to verify with")
     msg_id = _header(headers, ID_HEADER)
     raw_timestamp = _header(headers, TIMESTAMP_HEADER)
     offered = _header(headers, SIGNATURE_HEADER).split()

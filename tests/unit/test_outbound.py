@@ -1,4 +1,5 @@
-"""The rules against server-side request forgery (`domain/outbound.py`, issue 16): which
+"""The rules against server-side request forgery (`domain/outbound.py`, issue 16, R-PROP-8:
+other systems connect without opening the hub's network to them): which
 addresses and URLs the hub refuses to call, checked address class by address class, and
 against IANA's special-purpose registries written out here independently of the code."""
 

@@ -1,4 +1,5 @@
-"""Signing webhook deliveries (Standard Webhooks) and their body (issue 16, R-PROP-8)."""
+"""Signing webhook deliveries (Standard Webhooks) and their body (issue 16, R-PROP-8,
+R-COMP-4: the receiver can tell a delivery from the hub, untouched)."""
 
 from __future__ import annotations
 
@@ -99,9 +100,12 @@ def test_an_id_that_would_blur_the_signed_text_is_not_signed(bad_id: str) -> Non
         sign(OLD, bad_id, NOW, b"{}")
 
 
-def test_nothing_is_signed_without_a_secret() -> None:
+def test_nothing_is_signed_or_verified_without_a_secret() -> None:
     with pytest.raises(ValueError):
         sign([], "evt_1", NOW, b"{}")
+    with pytest.raises(WebhookSignatureError) as caught:
+        verify([], sign(OLD, "evt_1", NOW, b"{}"), b"{}", now=NOW)
+    assert caught.value.reason == "bad_secret"
 
 
 def test_a_new_secret_is_whsec_of_32_bytes_from_the_given_source() -> None:
