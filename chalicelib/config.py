@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from chalicelib.domain.calendar import parse_holiday_setting
 from chalicelib.domain.model import Model
+from chalicelib.domain.outbound import Network, parse_networks
 
 MiB = 1024 * 1024
 
@@ -119,6 +120,13 @@ class Settings(Model):
     federation_allow_http: bool = Field(
         default=False, description="Allow http:// base and JWKS URLs of peer hubs (a lab or "
                                    "an on-prem test network); https only otherwise")
+    webhook_allow_http: bool = Field(
+        default=False, description="Allow http:// webhook endpoints (a lab, the e2e's local "
+                                   "receiver); https only otherwise")
+    webhook_allow_private: str = Field(
+        default="", description="Comma-separated CIDR ranges of the on-prem network that "
+                                "webhooks (and other calls to given URLs) may reach though "
+                                "not public, e.g. 10.20.0.0/16; unset: public addresses only")
     province_domain: str = Field(default="lgsp.gov.vn", description="Units' accounts are "
                                  "<code>@<province_domain>")
     public_holidays: str = Field(
@@ -142,6 +150,17 @@ class Settings(Model):
         the first request that needs a due date."""
         parse_holiday_setting(value)
         return value
+
+    @field_validator("webhook_allow_private")
+    @classmethod
+    def _private_ranges_parse(cls, value: str) -> str:
+        """A bad range in `LGSP_WEBHOOK_ALLOW_PRIVATE` stops the start, naming it."""
+        parse_networks(value)
+        return value
+
+    @property
+    def webhook_private_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.webhook_allow_private)
 
     @property
     def websocket_url(self) -> str | None:

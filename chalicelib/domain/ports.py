@@ -337,3 +337,15 @@ class PeerTransport(Protocol):
         """One request, no redirect followed (a 3xx is the answer); OSError when nothing
         usable answered in time, or the answer is longer than `max_answer` bytes."""
         ...
+
+
+class OutboundPoster(Protocol):
+    """POSTs to URLs somebody gave the hub (webhook endpoints): `adapters/safe_http.py`,
+    under the rules of `domain/outbound.py`."""
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float,
+             max_answer: int) -> HttpAnswer:
+        """The status, the answer's first `max_answer` bytes and the time taken;
+        `OutboundRefusedError` before connecting to an address the rules refuse,
+        `OutboundFailedError` when nothing usable answered in time."""
+        ...
