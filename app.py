@@ -36,6 +36,7 @@ from chalicelib.api.sso import sso_api
 from chalicelib.api.sso_pages import sso_pages_api
 from chalicelib.api.status_replies import status_replies_api
 from chalicelib.api.units_admin import units_admin_api
+from chalicelib.api.webhooks import webhooks_api
 
 app = Chalice(app_name="lgsp")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -62,6 +63,7 @@ app.register_blueprint(relay_api)
 app.register_blueprint(status_replies_api)
 app.register_blueprint(edxml_api)
 app.register_blueprint(federation_peer_api)
+app.register_blueprint(webhooks_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from chalicelib.config import Settings, reveal, settings
-from chalicelib.domain.ports import KeyringStore, Topic
+from chalicelib.domain.ports import KeyringStore, OutboundPoster, Topic
 from chalicelib.services.deps import Deps
 
 _lock = threading.Lock()
@@ -55,9 +55,18 @@ def build(cfg: Settings) -> Deps:
                  ids=TimeOrderedIds(), sealer=AesGcmSealer(keyring.load),
                  settings=cfg, topic=_topic(cfg),
                  connections=ManagementApi(region=cfg.aws_region, access_key=cfg.ws_access_key,
-                                           secret_key=reveal(cfg.ws_secret_key)))
+                                           secret_key=reveal(cfg.ws_secret_key)),
+                 outbound=_outbound(cfg))
     subscribe_push(built)
     return built
+
+
+def _outbound(cfg: Settings) -> OutboundPoster:
+    """Calls to URLs somebody gave the hub, under the operator's settings
+    (LGSP_WEBHOOK_ALLOW_HTTP, LGSP_WEBHOOK_ALLOW_PRIVATE)."""
+    from chalicelib.adapters.safe_http import SafePoster
+    return SafePoster(allow_http=cfg.webhook_allow_http,
+                      allowed=cfg.webhook_private_networks)
 
 
 def keyring_store(cfg: Settings) -> KeyringStore:

@@ -349,3 +349,8 @@ class OutboundPoster(Protocol):
         `OutboundRefusedError` before connecting to an address the rules refuse,
         `OutboundFailedError` when nothing usable answered in time."""
         ...
+
+    def check(self, url: str) -> object:
+        """`OutboundRefusedError` if the hub would not send to `url` (checked when an
+        endpoint is registered); nothing is sent."""
+        ...

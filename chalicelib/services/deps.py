@@ -13,6 +13,7 @@ from chalicelib.domain.ports import (
     FormPoster,
     IdFactory,
     ObjectStore,
+    OutboundPoster,
     PeerTransport,
     SecretSealer,
     Table,
@@ -50,7 +51,15 @@ class Deps:
     poster: FormPoster = field(default_factory=lambda: _urllib_poster())  # noqa: PLW0108
     kick: Kick = field(default_factory=Kick)
     downloads: Downloads = field(default_factory=lambda: _downloads())  # noqa: PLW0108
+    outbound: OutboundPoster = field(default_factory=lambda: _outbound())  # noqa: PLW0108
     peer_http: PeerTransport = field(default_factory=lambda: _peer_transport())  # noqa: PLW0108
+
+
+def _outbound() -> OutboundPoster:
+    """The strictest poster (https, public addresses only); the hub's own is built from
+    its settings (bootstrap.build)."""
+    from chalicelib.adapters.safe_http import SafePoster
+    return SafePoster()
 
 
 def _downloads() -> Downloads:

@@ -98,6 +98,12 @@ from .status_replies import (  # status replies' keys (keys/status_replies.py), 
     unit_replies as unit_replies,
     unit_status_reply as unit_status_reply,
 )
+from .webhooks import (  # webhook subscriptions' keys (keys/webhooks.py), re-exported
+    WEBHOOK_UNITS as WEBHOOK_UNITS,
+    webhook as webhook,
+    webhook_subscriptions as webhook_subscriptions,
+    webhook_unit as webhook_unit,
+)
 
 META = "META"
 
