@@ -25,6 +25,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.ports import Condition, Delete, Item, Put, Update
 from chalicelib.domain.signatures import Caller
+from chalicelib.services import webhook_outbox
 from chalicelib.services.deps import Deps
 from chalicelib.services.partitions import every_item
 from chalicelib.services.publish import tell
@@ -131,13 +132,14 @@ def _go_offline(deps: Deps, unit: str) -> None:
 
 def _presence_changed(deps: Deps, unit: str, state: str, now: int) -> None:
     ppk, psk = keys.presence(unit)
+    told = [events.presence(events.ONLINE if state == ONLINE else events.OFFLINE, unit, now)]
     deps.table.transact([
         Put({"pk": ppk, "sk": psk, "kind": "presence", "unit": unit, "state": state,
              "since": now}),
         _history(deps, unit, state),
+        *webhook_outbox.ops(deps, told),
     ])
-    tell(deps, [events.presence(events.ONLINE if state == ONLINE else events.OFFLINE,
-                                unit, now)])
+    tell(deps, told)
 
 
 def unit_connections(deps: Deps, unit: str) -> list[Item]:

@@ -25,7 +25,7 @@ from chalicelib.domain.edxml.reader import UnreadablePackageError, read_package
 from chalicelib.domain.errors import NotFoundError, TransactionConflictError
 from chalicelib.domain.lifecycle import REFUSE, STORE, MessageState
 from chalicelib.domain.ports import Item, Put, TransactOp, Update
-from chalicelib.services import counters, fanout
+from chalicelib.services import counters, fanout, webhook_outbox
 from chalicelib.services.audit import trace_put
 from chalicelib.services.deps import Deps
 from chalicelib.services.error_log import line_put
@@ -107,6 +107,7 @@ def _refuse(deps: Deps, msg: Item, problems: list[Problem]) -> Item:
                  f"edXML package of message {msg['id']} refused: {problems[0].message}",
                  message_id=msg["id"]),
         counters.tally(deps, msg["source"], failures=1),
+        *webhook_outbox.ops(deps, told := [events.refused(msg, now, shown)]),
     ]
     try:
         deps.table.transact(ops)
@@ -115,7 +116,7 @@ def _refuse(deps: Deps, msg: Item, problems: list[Problem]) -> Item:
     counters.settle(deps, ops)
     deps.objects.delete(msg["object_key"])
     log.info("edxml: message %s refused: %s", msg["id"], problems[0].code)
-    tell(deps, [events.refused(msg, now, shown)])
+    tell(deps, told)
     _forget_check(deps, msg)
     return {**msg, **changes}
 

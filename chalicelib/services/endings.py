@@ -12,7 +12,7 @@ from chalicelib.domain import events, keys, lifecycle
 from chalicelib.domain.errors import TransactionConflictError
 from chalicelib.domain.lifecycle import ABANDON, CONTENT_LOST, EXPIRE, DeliveryState, MessageState
 from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Update
-from chalicelib.services import counters
+from chalicelib.services import counters, webhook_outbox
 from chalicelib.services.audit import history_put, trace_put
 from chalicelib.services.content_retention import closing_count
 from chalicelib.services.deps import Deps
@@ -51,6 +51,7 @@ def expire_delivery(deps: Deps, msg: Item, delivery: Item, *, reason: str | None
     False if it was confirmed, rejected or expired meanwhile."""
     unit, now = delivery["unit"], deps.clock.now()
     extra = {"reason": reason} if reason else {}
+    told = [events.outcome(msg, "expired", unit, now, **extra)]
     ops: list[TransactOp] = [
         Update(*keys.delivery(msg["id"], unit), set=EXPIRE.changes(now, **extra),
                condition=EXPIRE.guard()),
@@ -62,13 +63,14 @@ def expire_delivery(deps: Deps, msg: Item, delivery: Item, *, reason: str | None
         counters.tally(deps, msg["source"], expired=1),
         *_expiry_lines(deps, msg, unit, reason),
         *report_ops(deps, msg, unit, "expired", reason=reason),
+        *webhook_outbox.ops(deps, told),
     ]
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
         return False
     counters.settle(deps, ops)
-    tell(deps, [events.outcome(msg, "expired", unit, now, **extra)])
+    tell(deps, told)
     if msg.get("origin"):
         deps.kick()  # report it to the origin hub
     return True
@@ -95,11 +97,15 @@ def abandon_message(deps: Deps, msg: Item, *, reason: str = NEVER_ARRIVED) -> bo
         ops.append(line_put(deps, msg["source"], "expired", reason,
                             f"The content of message {msg['id']} never arrived: {why}.",
                             message_id=msg["id"]))
+    told = [events.outcome(msg, "expired", unit, now, reason=reason) for unit in msg["to"]]
+    outbox = webhook_outbox.ops(deps, told)
+    if len(ops) + len(outbox) <= MAX_TRANSACTION_OPS:  # a legacy broadcast may leave no room
+        ops += outbox
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
         return False
-    tell(deps, (events.outcome(msg, "expired", unit, now, reason=reason) for unit in msg["to"]))
+    tell(deps, told)
     return True
 
 

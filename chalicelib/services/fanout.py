@@ -19,7 +19,7 @@ from chalicelib.domain.deadlines import DEADLINE, FANOUT, WAITING, fanout_due
 from chalicelib.domain.errors import ConditionFailedError, TransactionConflictError
 from chalicelib.domain.lifecycle import VERIFY, DeliveryState, MessageState, inbox_sort_key
 from chalicelib.domain.ports import Condition, Event, Item, Put, TransactOp, Update
-from chalicelib.services import counters, reorg
+from chalicelib.services import counters, reorg, webhook_outbox
 from chalicelib.services.audit import history_put, trace_put
 from chalicelib.services.content_retention import delete_content_when_done
 from chalicelib.services.deps import Deps
@@ -49,8 +49,10 @@ def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
         due_put(DEADLINE, verified["confirm_by"], message_id),
         *extra, *_source_ops(deps, verified, also), *handover_ops(deps, verified),
     ]
+    told = [] if hold else list(_available(verified, plan[0], now))
     if not hold:
         ops += _batch_ops(verified, 0, plan[0])
+    ops += webhook_outbox.ops(deps, told)
     limit = msg["policy"].get("offline_limit_seconds") or deps.settings.offline_limit_seconds
     if lifecycle.available_from(verified) + limit < verified["confirm_by"]:
         ops.append(due_put(WAITING, lifecycle.available_from(verified) + limit, message_id))
@@ -69,7 +71,7 @@ def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
         deps.kick()  # hand it to the peer hubs now
     if hold:
         return verified
-    tell(deps, _available(verified, plan[0], now))
+    tell(deps, told)
     return _finish(deps, verified) if not done else _followed(deps, verified)
 
 
@@ -131,14 +133,15 @@ def _followed(deps: Deps, msg: Item) -> Item:
 
 
 def _write_batch(deps: Deps, msg: Item, number: int, units: Sequence[str]) -> None:
-    ops = _batch_ops(msg, number, units)
+    told = list(_available(msg, units, deps.clock.now()))
+    ops = [*_batch_ops(msg, number, units), *webhook_outbox.ops(deps, told)]
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
         if deps.table.get(*keys.open_count(msg["id"], number)) is None:
             raise
         return  # written by an earlier attempt: its writer told the destinations
-    tell(deps, _available(msg, units, deps.clock.now()))
+    tell(deps, told)
 
 
 def _batch_ops(msg: Item, number: int, units: Sequence[str]) -> list[TransactOp]:

@@ -31,6 +31,7 @@ from chalicelib.domain.notice_schemas import (
 from chalicelib.domain.ports import Condition, Delete, Item, Put, Update
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
+from chalicelib.services import webhook_outbox
 from chalicelib.services.deps import Deps
 from chalicelib.services.publish import tell
 from chalicelib.services.roles import require_operator
@@ -60,12 +61,14 @@ def publish(deps: Deps, caller: Caller, body: NoticeRequest) -> NoticeView:
         "cancelled_at": None, "cancelled_by": None}
     hpk, hsk = keys.notice(notice_id)
     cpk, csk = keys.current_notice(ends, notice_id)
+    view = _view(item, now)
+    told = [events.notice(view.model_dump(mode="json"), now)]
     deps.table.transact([
         Put({"pk": hpk, "sk": hsk, **item}, Condition(exists=False)),
         Put({"pk": cpk, "sk": csk, **item, "ttl": ends + rules.DAY}, Condition(exists=False)),
+        *webhook_outbox.ops(deps, told),
     ])
-    view = _view(item, now)
-    tell(deps, [events.notice(view.model_dump(mode="json"), now)])
+    tell(deps, told)
     return view
 
 
@@ -83,18 +86,20 @@ def cancel(deps: Deps, caller: Caller, notice_id: str) -> NoticeView:
         raise ConflictError("The notice has ended: it stays in the history as it was.",
                             code="notice_ended")
     change = {"status": CANCELLED, "cancelled_at": now, "cancelled_by": caller.actor}
+    view = _view({**item, **change}, now)
+    told = [events.notice(view.model_dump(mode="json"), now)]
     try:
         deps.table.transact([
             Update(*keys.notice(notice_id), set=change,
                    condition=Condition(equals={"status": PUBLISHED})),
             Delete(*keys.current_notice(item["ends_at"], notice_id)),
+            *webhook_outbox.ops(deps, told),
         ])
     except TransactionConflictError:  # another operator cancelled it meanwhile
         again = deps.table.get(*keys.notice(notice_id))
         assert again is not None, "notices are never deleted"
         return _view(again, now)
-    view = _view({**item, **change}, now)
-    tell(deps, [events.notice(view.model_dump(mode="json"), now)])
+    tell(deps, told)
     return view
 
 

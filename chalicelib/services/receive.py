@@ -15,7 +15,7 @@ from chalicelib.domain.ports import Condition, Delete, Item, TransactOp, Update
 from chalicelib.domain.schemas import DeliveryView, FetchGrant, InboxItem, InboxPage
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
-from chalicelib.services import counters
+from chalicelib.services import counters, webhook_outbox
 from chalicelib.services.access import delivery_for_destination
 from chalicelib.services.audit import history_put, trace_put
 from chalicelib.services.content_retention import closing_count, delete_content_when_done
@@ -81,14 +81,15 @@ def record_fetch(deps: Deps, msg: Item, delivery: Item, unit: str, *,
         ops += [Update(*keys.inbox(unit, delivery["inbox_sk"]),
                        set={"state": lifecycle.DeliveryState.FETCHED},
                        condition=Condition(exists=True))] if not delivery.get("via") else []
+        told = [events.outcome(msg, "fetched", unit, now)]
         ops += [trace_put(deps, msg["id"], "fetched", unit=unit, detail=detail),
-                *report_ops(deps, msg, unit, "fetched")]
+                *report_ops(deps, msg, unit, "fetched"), *webhook_outbox.ops(deps, told)]
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
         return False
     if first:
-        tell(deps, [events.outcome(msg, "fetched", unit, now)])
+        tell(deps, told)
         deps.kick()
     return True
 
@@ -129,6 +130,7 @@ def close(deps: Deps, unit: str, step: Step, msg: Item, delivery: Item, *,
         raise refused
     now = deps.clock.now()
     changes = step.changes(now, **extra)
+    told = [events.outcome(msg, step.target, unit, now)]
     ops: list[TransactOp] = [
         Update(*keys.delivery(msg["id"], unit), set=changes, condition=step.guard()),
         Delete(*keys.inbox(unit, delivery["inbox_sk"])),
@@ -137,6 +139,7 @@ def close(deps: Deps, unit: str, step: Step, msg: Item, delivery: Item, *,
                   detail=" ".join(str(x) for x in (extra.get("reason"), detail) if x)
                   or None),
         *report_ops(deps, msg, unit, step.target, reason=extra.get("reason")),
+        *webhook_outbox.ops(deps, told),
     ]
     if not delivery.get("via"):  # a unit of ours: its history and counters
         ops += [history_put(deps, unit, msg["id"], "received" if step is CONFIRM
@@ -154,7 +157,7 @@ def close(deps: Deps, unit: str, step: Step, msg: Item, delivery: Item, *,
             raise refused from exc
         raise ConflictError("The delivery changed meanwhile; retry.", code="conflict") from exc
     counters.settle(deps, ops)
-    tell(deps, [events.outcome(msg, step.target, unit, now)])
+    tell(deps, told)
     if msg.get("origin"):
         deps.kick()
     delete_content_when_done(deps, msg["id"], batch=delivery.get("batch"))
@@ -171,19 +174,20 @@ def _record_failed_fetch(deps: Deps, caller: Caller, msg: Item) -> None:
             return
         before = int(current.get("failed_fetches", 0))
         traced = lifecycle.traced(before)
+        told = [events.outcome(msg, "fetch_failed", caller.unit, deps.clock.now())]
         ops: list[TransactOp] = [
             Update(dpk, dsk, add={"failed_fetches": 1},
                    condition=Condition(equals={"failed_fetches": before},
                                        one_of={"state": list(OPEN)})),
             counters.tally(deps, caller.unit, failures=1)]
         if traced:
-            ops.append(trace_put(deps, msg["id"], "fetch_failed", unit=caller.unit,
-                                 detail="checksum_mismatch"))
+            ops += [trace_put(deps, msg["id"], "fetch_failed", unit=caller.unit,
+                              detail="checksum_mismatch"), *webhook_outbox.ops(deps, told)]
         try:
             deps.table.transact(ops)
         except TransactionConflictError:
             continue  # another failed fetch or a close came first: look again
         counters.settle(deps, ops)
         if traced:
-            tell(deps, [events.outcome(msg, "fetch_failed", caller.unit, deps.clock.now())])
+            tell(deps, told)
         return

@@ -26,6 +26,7 @@ from chalicelib.domain.errors import ConflictError, LgspError, TransactionConfli
 from chalicelib.domain.lifecycle import EXPIRE, MessageState
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.domain.times import iso
+from chalicelib.services import webhook_outbox
 from chalicelib.services.audit import trace_put
 from chalicelib.services.deps import Deps
 from chalicelib.services.partitions import every_item
@@ -142,15 +143,16 @@ def _failed(deps: Deps, msg: Item, item: Item, reason: str) -> int:
                                     set={"attempts": attempts, "last_error": reason,
                                          "last_attempt_at": now},
                                     condition=Condition(equals={"state": PENDING}))]
+    told = [events.outcome(msg, "waiting", unit, now, reason=reason, peer=item["peer"])
+            for unit in item["units"]] if first else []
     if first:
-        ops.append(trace_put(deps, msg["id"], "waiting", detail=f"{reason}: {item['peer']}"))
+        ops += [trace_put(deps, msg["id"], "waiting", detail=f"{reason}: {item['peer']}"),
+                *webhook_outbox.ops(deps, told)]
     try:
         deps.table.transact(ops)
     except TransactionConflictError:  # settled meanwhile: nothing to tell
         return now + relay.retry_after(attempts, msg["id"])
-    if first:
-        tell(deps, (events.outcome(msg, "waiting", unit, now, reason=reason,
-                                   peer=item["peer"]) for unit in item["units"]))
+    tell(deps, told)
     return now + relay.retry_after(attempts, msg["id"])
 
 

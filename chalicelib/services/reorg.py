@@ -28,7 +28,7 @@ from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Up
 from chalicelib.domain.reorg import Reorganisation, ReorgView, route
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import PROVINCE_TZ, iso
-from chalicelib.services import counters, units
+from chalicelib.services import counters, units, webhook_outbox
 from chalicelib.services.audit import trace_put
 from chalicelib.services.content_retention import closing_count, delete_content_when_done
 from chalicelib.services.deps import Deps
@@ -197,16 +197,17 @@ def move_delivery(deps: Deps, message_id: str, old: str, new: str) -> bool:
         if entry is not None:
             ipk, isk = keys.inbox(new, delivery["inbox_sk"])
             ops.append(Put({**entry, "pk": ipk, "sk": isk, "addressed_to": old}))
+    moved = {**msg, "to": new_to}
+    told = [events.outcome(msg, "rerouted", old, now, successor=new),
+            *([] if duplicate else [events.available(moved, new, now)])]
+    ops += webhook_outbox.ops(deps, told)
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
         return False
-    moved = {**msg, "to": new_to}
-    tell(deps, [events.outcome(msg, "rerouted", old, now, successor=new)])
+    tell(deps, told)
     if duplicate:
         delete_content_when_done(deps, message_id, batch=delivery.get("batch"))
-    else:
-        tell(deps, [events.available(moved, new, now)])
     return True
 
 
@@ -225,7 +226,8 @@ def undeliverable(deps: Deps, msg: Item, code: str, **detail: Any) -> None:
     once per destination however often it is told: a marker written with the tally."""
     now = deps.clock.now()
     pk, sk = keys.undeliverable(msg["id"], code)
-    ops: list[TransactOp] = [
+    told = [events.outcome(msg, "undeliverable", code, now, **detail)]
+    ops: list[TransactOp] = [*webhook_outbox.ops(deps, told),
         Put({"pk": pk, "sk": sk, "kind": "undeliverable", "unit": code, "at": now,
              "reason": detail.get("reason")}, Condition(exists=False)),
         counters.tally(deps, msg["source"], undeliverable=1),
@@ -238,7 +240,7 @@ def undeliverable(deps: Deps, msg: Item, code: str, **detail: Any) -> None:
         pass  # counted when it was first found
     else:
         counters.settle(deps, ops)
-    tell(deps, [events.outcome(msg, "undeliverable", code, now, **detail)])
+    tell(deps, told)
 
 
 def list_reorgs(deps: Deps, caller: Caller, *, limit: int, cursor: str | None

@@ -36,6 +36,7 @@ from chalicelib.domain.status_replies import (
 )
 from chalicelib.domain.status_reply_schemas import HopView, StatusReplyPage, StatusReplyView
 from chalicelib.domain.times import iso
+from chalicelib.services import webhook_outbox
 from chalicelib.services.access import message_for_party, not_found
 from chalicelib.services.audit import trace_put
 from chalicelib.services.deps import Deps
@@ -92,12 +93,14 @@ def _record(deps: Deps, msg: Item, unit: str, code: str, *, at: int, comment: st
         item: Item = {"kind": "status_reply", "id": deps.ids.new_id(), "message": msg["id"],
                       "unit": unit, "role": role, "code": status.value, "comment": note,
                       "at": at, "recorded_at": deps.clock.now(), "hops": path}
+        recipients = [msg["source"]] if role == "destination" else list(msg["to"])
+        told = [events.status_reply(msg, item, r, status.meaning) for r in recipients]
         try:
-            deps.table.transact(_writes(deps, msg, item, len(earlier)))
+            deps.table.transact([*_writes(deps, msg, item, len(earlier)),
+                                 *webhook_outbox.ops(deps, told)])
         except TransactionConflictError:
             continue  # another reply of the unit came first: look again
-        recipients = [msg["source"]] if role == "destination" else list(msg["to"])
-        tell(deps, (events.status_reply(msg, item, r, status.meaning) for r in recipients))
+        tell(deps, told)
         if msg.get("origin"):
             deps.kick()  # its report to the origin hub
         return item, True

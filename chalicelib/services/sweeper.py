@@ -22,7 +22,7 @@ from chalicelib.domain.errors import ConditionFailedError, TransactionConflictEr
 from chalicelib.domain.lifecycle import EXPIRE, DeliveryState, MessageState
 from chalicelib.domain.ports import Condition, Item, Update
 from chalicelib.domain.times import iso
-from chalicelib.services import connections, counters, fanout, reorg
+from chalicelib.services import connections, counters, fanout, reorg, webhook_outbox
 from chalicelib.services.audit import trace_put
 from chalicelib.services.content_retention import delete_content_when_done
 from chalicelib.services.deps import Deps
@@ -260,14 +260,16 @@ def _remember_next_check(deps: Deps, due: Item, at: int) -> None:
 
 def _warn(deps: Deps, msg: Item, unit: str, offline_since: int | None) -> None:
     now = deps.clock.now()
+    told = [events.outcome(msg, "waiting", unit, now, reason="destination_offline",
+                           offline_since=iso(offline_since) if offline_since else None)]
     try:
         deps.table.transact([
             Update(*keys.delivery(msg["id"], unit), set={"warned": True, "warned_at": now},
                    condition=Condition(equals={"state": DeliveryState.AVAILABLE,
                                                "warned": False})),
             trace_put(deps, msg["id"], "waiting", unit=unit, detail="destination_offline"),
+            *webhook_outbox.ops(deps, told),
         ])
     except TransactionConflictError:
         return  # fetched, or warned by an overlapping sweep
-    tell(deps, [events.outcome(msg, "waiting", unit, now, reason="destination_offline",
-                               offline_since=iso(offline_since) if offline_since else None)])
+    tell(deps, told)

@@ -33,6 +33,7 @@ from chalicelib.domain.webhook_schemas import (
     WebhookRequest,
     WebhookView,
 )
+from chalicelib.services import webhook_outbox
 from chalicelib.services.deps import Deps
 from chalicelib.services.roles import is_operator
 from chalicelib.services.webhook_secrets import new_secret
@@ -61,6 +62,7 @@ def create(deps: Deps, caller: Caller, body: WebhookRequest) -> WebhookCreated:
                   "state": ACTIVE, "created_at": now, "created_by": caller.actor,
                   "updated_at": now, "secrets": [_sealed(deps, sid, secret, None)]}
     deps.table.transact([Put(item, Condition(exists=False)), _count(caller.unit, +1)])
+    webhook_outbox.forget()  # this process hears its events at once
     return WebhookCreated(webhook=view(item), secret=secret)
 
 
@@ -107,6 +109,7 @@ def update(deps: Deps, caller: Caller, sid: str, body: WebhookChange) -> Webhook
     except TransactionConflictError as exc:
         raise ConflictError("The endpoint changed meanwhile; read it and retry.",
                             code="conflict") from exc
+    webhook_outbox.forget()
     return view({**current, **change})
 
 
