@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.http import Call, QueryParam, RouteSpec, api_route, page_limit
+from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
 from chalicelib.domain.catalogue import ENTRY_STATES
 from chalicelib.domain.catalogue_schemas import (
+    AccessPage,
+    AccessRequestBody,
+    AccessView,
     CatalogueEntry,
     CataloguePage,
     OpenApiView,
@@ -109,3 +112,77 @@ def refuse(call: Call, unit: str, service_id: str) -> CatalogueEntry:
 def withdraw(call: Call, unit: str, service_id: str) -> CatalogueEntry:
     from chalicelib.services import catalogue
     return catalogue.decide(call.deps, call.who, unit, service_id, "withdraw")
+
+
+REQUEST = "/v1/catalogue/requests/{request_id}"
+_ANSWERED = "Read the request (`GET` it): if its state is the one asked for, it was done."
+GRANTS_QUERY = (
+    QueryParam("role", "`provider`: requests on your unit's services; `consumer`: your "
+               "unit's requests.",
+               {"type": "string", "enum": ["provider", "consumer"], "example": "provider"},
+               required=True),
+    *PAGING,
+)
+
+
+@api_route(catalogue_api, RouteSpec(
+    "POST", "/v1/catalogue/requests", "Ask for access to a listed service for one of the "
+    "caller's unit's apps", AccessView, status=201, request=AccessRequestBody,
+    errors=(400, 401, 403, 404, 409), people=True,
+    before_retry="List your requests (`GET /v1/catalogue/grants?role=consumer`): a 409 "
+                 "`access_request_exists` after a lost answer means it was filed."))
+def request_access(call: Call) -> AccessView:
+    from chalicelib.services import catalogue_access
+    view = catalogue_access.request_access(call.deps, call.who, call.body)
+    call.headers["Location"] = f"/v1/catalogue/requests/{view.id}"
+    return view
+
+
+@api_route(catalogue_api, RouteSpec(
+    "GET", "/v1/catalogue/grants", "The access requests and grants involving the caller's "
+    "unit, as provider or consumer, newest first", AccessPage, query=GRANTS_QUERY,
+    errors=(400, 401), people=True))
+def list_access(call: Call) -> AccessPage:
+    from chalicelib.services import catalogue_access
+    role = call.query("role")
+    if role not in catalogue_access.ROLES:
+        raise InvalidRequestError("role must be provider or consumer.",
+                                  code="invalid_request")
+    return catalogue_access.list_access(call.deps, call.who, role, limit=page_limit(call),
+                                        cursor=call.query("cursor"))
+
+
+@api_route(catalogue_api, RouteSpec(
+    "GET", REQUEST, "One access request (its two sides and operators)", AccessView,
+    errors=(401, 404), people=True))
+def read_request(call: Call, request_id: str) -> AccessView:
+    from chalicelib.services import catalogue_access
+    return catalogue_access.get_request(call.deps, call.who, request_id)
+
+
+@api_route(catalogue_api, RouteSpec(
+    "POST", REQUEST + "/grant", "The service's owner (or an operator): grant access; the "
+    "brokered session works at once", AccessView, errors=(401, 403, 404, 409), people=True,
+    before_retry=_ANSWERED))
+def grant(call: Call, request_id: str) -> AccessView:
+    from chalicelib.services import catalogue_access
+    return catalogue_access.decide(call.deps, call.who, request_id, "grant")
+
+
+@api_route(catalogue_api, RouteSpec(
+    "POST", REQUEST + "/refuse", "The service's owner (or an operator): refuse access, "
+    "with a reason", AccessView, request=Reason, errors=(400, 401, 403, 404, 409),
+    people=True, before_retry=_ANSWERED))
+def refuse_access(call: Call, request_id: str) -> AccessView:
+    from chalicelib.services import catalogue_access
+    return catalogue_access.decide(call.deps, call.who, request_id, "refuse",
+                                   reason=call.body.reason)
+
+
+@api_route(catalogue_api, RouteSpec(
+    "POST", REQUEST + "/revoke", "The service's owner (or an operator): revoke a grant; "
+    "its tokens introspect inactive at once", AccessView, errors=(401, 403, 404, 409),
+    people=True, before_retry=_ANSWERED))
+def revoke(call: Call, request_id: str) -> AccessView:
+    from chalicelib.services import catalogue_access
+    return catalogue_access.decide(call.deps, call.who, request_id, "revoke")
