@@ -24,7 +24,6 @@ from typing import Any
 from . import directory as text
 from .errors import (
     ConflictError,
-    ForbiddenError,
     InvalidRequestError,
     PayloadTooLargeError,
 )
@@ -147,12 +146,6 @@ def may_see(entry_state: str, entry_unit: str, *, unit: str, operator: bool) -> 
 def may_decide_access(service_unit: str, *, unit: str, operator: bool) -> bool:
     """The service's owner unit or an operator grants, refuses and revokes access."""
     return operator or service_unit == unit
-
-
-def require_owner(entry_unit: str, *, unit: str, operator: bool) -> None:
-    if not (operator or entry_unit == unit):
-        raise ForbiddenError("Only the service's owner unit (or an operator) may do this.",
-                             code="forbidden")
 
 
 def searchable_words(name: str, description: str, categories: Sequence[str],

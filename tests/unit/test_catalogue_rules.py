@@ -10,7 +10,6 @@ import pytest
 from chalicelib.domain import catalogue as rules
 from chalicelib.domain.errors import (
     ConflictError,
-    ForbiddenError,
     InvalidRequestError,
     PayloadTooLargeError,
 )
@@ -96,9 +95,9 @@ def test_who_sees_what() -> None:
     assert not rules.may_see("pending", "U1", unit="U2", operator=False)
     assert rules.may_see("pending", "U1", unit="U1", operator=False)
     assert rules.may_see("refused", "U1", unit="U2", operator=True)
-    rules.require_owner("U1", unit="U1", operator=False)
-    with pytest.raises(ForbiddenError):
-        rules.require_owner("U1", unit="U2", operator=False)
+    assert rules.may_decide_access("U1", unit="U1", operator=False)
+    assert rules.may_decide_access("U1", unit="U3", operator=True)
+    assert not rules.may_decide_access("U1", unit="U2", operator=False)
 
 
 def test_search_ignores_diacritics_case_and_word_ends() -> None:  # like the directory
