@@ -71,7 +71,7 @@ def _quote(segment: str) -> str:
 
 class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, CatalogueCalls):
     """A signed session with one hub, safe to share between threads of one process; the
-    calls of notices, peers, status replies and edXML come from the mixins (api_*.py)."""
+    calls of notices, peers, status replies, edXML, the catalogue: mixins (api_*.py)."""
 
     def __init__(self, endpoint: str, access_key: str | None = None,
                  secret_key: str | None = None, *, algorithm: str = DEFAULT_ALGORITHM,
