@@ -14,6 +14,7 @@ from chalice.app import CloudWatchEvent, WebsocketEvent
 
 from chalicelib.api.access_keys import keys_api
 from chalicelib.api.admin import admin_api
+from chalicelib.api.catalogue import catalogue_api
 from chalicelib.api.console import console_api
 from chalicelib.api.directory import directory_api
 from chalicelib.api.edxml import edxml_api
@@ -63,6 +64,7 @@ app.register_blueprint(relay_api)
 app.register_blueprint(status_replies_api)
 app.register_blueprint(edxml_api)
 app.register_blueprint(federation_peer_api)
+app.register_blueprint(catalogue_api)
 app.register_blueprint(webhooks_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.

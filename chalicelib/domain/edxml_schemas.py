@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from chalicelib.domain.model import Model
-from chalicelib.domain.schemas import WirePriority
+from .model import Model
+from .schemas import WirePriority
 
 MAX_CHECK_BYTES = 1024 * 1024  # a real header is a few KiB; attachments never come here
 XML_MEDIA_TYPES = ("application/xml", "text/xml")

@@ -26,7 +26,8 @@ RATE_KEEP_SECONDS = 600
 
 OUTCOMES = ("ok", "refused", "failed")
 # Mutating routes outside /v1/admin/ that change who may do what: audited for apps too.
-AUDITED_PATHS = ("/v1/admin/", "/v1/grants", "/v1/groups", "/v1/keys", "/v1/services")
+AUDITED_PATHS = ("/v1/admin/", "/v1/catalogue/", "/v1/grants", "/v1/groups", "/v1/keys",
+                 "/v1/services")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CONFIRM_ROUTE = "POST /v1/messages/{message_id}/confirm"
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -34,7 +35,8 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 def audited(method: str, path: str, *, person: bool) -> bool:
     """Whether a call is an admin action: any change made by a person, or a change on
-    an admin route (`/v1/admin/...`, grants, groups, keys, services)."""
+    an admin route (`/v1/admin/...`, the catalogue, grants, groups, keys,
+    services)."""
     return method.upper() not in READ_METHODS and (person or path.startswith(AUDITED_PATHS))
 
 

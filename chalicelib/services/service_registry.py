@@ -13,7 +13,7 @@ from chalicelib.domain.errors import (
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.ports import Condition, Delete, Item, Put
+from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp
 from chalicelib.domain.session_schemas import (
     CreateGrantRequest,
     GrantView,
@@ -33,13 +33,19 @@ def service_view(item: Item) -> ServiceView:
                        created_at=iso(int(item["created_at"])))
 
 
+def service_item(deps: Deps, caller: Caller, service_id: str, name: str,
+                 base_url: str) -> Item:
+    """The registration of a service of the caller's unit (the catalogue writes the same
+    one when a unit publishes a service it had not registered)."""
+    pk, sk = keys.service(caller.unit, service_id)
+    return {"pk": pk, "sk": sk, "kind": "service", "unit": caller.unit,
+            "service_id": service_id, "name": name, "base_url": base_url.rstrip("/"),
+            "created_by": caller.actor, "created_at": deps.clock.now()}
+
+
 def register_service(deps: Deps, caller: Caller, body: RegisterServiceRequest) -> ServiceView:
     """A unit's app registers a service of its own unit (409 `service_exists`)."""
-    pk, sk = keys.service(caller.unit, body.id)
-    item: Item = {"pk": pk, "sk": sk, "kind": "service", "unit": caller.unit,
-                  "service_id": body.id, "name": body.name,
-                  "base_url": body.base_url.rstrip("/"), "created_by": caller.actor,
-                  "created_at": deps.clock.now()}
+    item = service_item(deps, caller, body.id, body.name, body.base_url)
     try:
         deps.table.put(item, Condition(exists=False))
     except ConditionFailedError as exc:
@@ -70,7 +76,7 @@ def grants_for(deps: Deps, unit: str, service_id: str, source_unit: str) -> list
     return page.items
 
 
-def _grant_view(item: Item) -> GrantView:
+def grant_view(item: Item) -> GrantView:
     return GrantView(id=item["grant_id"], source_unit=item["source_unit"],
                      source_app=item["source_app"], service=item["service"],
                      scopes=list(item["scopes"]), created_at=iso(int(item["created_at"])),
@@ -87,6 +93,35 @@ def _check_source(deps: Deps, body: CreateGrantRequest) -> None:
                                 "exist.", code="unknown_app")
 
 
+def new_grant(deps: Deps, actor: str, service: tuple[str, str], *, source_unit: str,
+              source_app: str | None, scopes: list[str]) -> tuple[Item, list[TransactOp]]:
+    """A grant and its id pointer, as the writes of a transaction (each conditional on
+    being new: one grant per source and service). The catalogue's access grants use it
+    too, so a granted request is exactly the grant `POST /v1/grants` makes."""
+    service_unit, service_id = service
+    grant_id = "gr-" + deps.ids.new_id()
+    pk, sk = keys.grant(service_unit, service_id, source_unit, source_app)
+    item: Item = {"pk": pk, "sk": sk, "kind": "grant", "grant_id": grant_id,
+                  "source_unit": source_unit, "source_app": source_app,
+                  "service": f"{service_unit}/{service_id}", "scopes": scopes,
+                  "created_by": actor, "created_at": deps.clock.now()}
+    ref_pk, ref_sk = keys.grant_ref(grant_id)
+    return item, [Put(item, Condition(exists=False)),
+                  Put({"pk": ref_pk, "sk": ref_sk, "kind": "grant_ref", "grant_pk": pk,
+                       "grant_sk": sk}, Condition(exists=False))]
+
+
+def grant_removal(deps: Deps, grant_id: str) -> tuple[Item, list[TransactOp]] | None:
+    """The grant `grant_id` and the writes that remove it (conditional on it being that
+    grant still), or None when there is no such grant."""
+    ref = deps.table.get(*keys.grant_ref(grant_id)) if grant_id.isascii() else None
+    grant = deps.table.get(ref["grant_pk"], ref["grant_sk"]) if ref else None
+    if ref is None or grant is None:
+        return None
+    return grant, [Delete(grant["pk"], grant["sk"], Condition(equals={"grant_id": grant_id})),
+                   Delete(ref["pk"], ref["sk"])]
+
+
 def create_grant(deps: Deps, caller: Caller, body: CreateGrantRequest) -> GrantView:
     """An operator lets a source unit (or one of its apps) call a service with scopes."""
     require_operator(deps, caller)
@@ -95,35 +130,26 @@ def create_grant(deps: Deps, caller: Caller, body: CreateGrantRequest) -> GrantV
         raise NotFoundError(f"Service {svc.unit}/{svc.id} does not exist.",
                             code="unknown_service")
     _check_source(deps, body)
-    grant_id = "gr-" + deps.ids.new_id()
-    pk, sk = keys.grant(svc.unit, svc.id, body.source_unit, body.source_app)
-    item: Item = {"pk": pk, "sk": sk, "kind": "grant", "grant_id": grant_id,
-                  "source_unit": body.source_unit, "source_app": body.source_app,
-                  "service": f"{svc.unit}/{svc.id}", "scopes": body.scope_list(),
-                  "created_by": caller.actor, "created_at": deps.clock.now()}
-    ref_pk, ref_sk = keys.grant_ref(grant_id)
+    item, ops = new_grant(deps, caller.actor, (svc.unit, svc.id),
+                          source_unit=body.source_unit, source_app=body.source_app,
+                          scopes=body.scope_list())
     try:
-        deps.table.transact([
-            Put(item, Condition(exists=False)),
-            Put({"pk": ref_pk, "sk": ref_sk, "kind": "grant_ref", "grant_pk": pk,
-                 "grant_sk": sk}, Condition(exists=False))])
+        deps.table.transact(ops)
     except TransactionConflictError as exc:
         raise ConflictError("This source already has a grant on this service; delete it "
                             "first.", code="grant_exists") from exc
-    return _grant_view(item)
+    return grant_view(item)
 
 
 def delete_grant(deps: Deps, caller: Caller, grant_id: str) -> GrantView:
     """Remove a grant: sessions opened under it stop introspecting as active at once."""
     require_operator(deps, caller)
-    ref = deps.table.get(*keys.grant_ref(grant_id)) if grant_id.isascii() else None
-    grant = deps.table.get(ref["grant_pk"], ref["grant_sk"]) if ref else None
-    if ref is None or grant is None:
+    found = grant_removal(deps, grant_id)
+    if found is None:
         raise NotFoundError(f"Grant {grant_id} does not exist.", code="unknown_grant")
+    grant, ops = found
     try:
-        deps.table.transact([
-            Delete(grant["pk"], grant["sk"], Condition(equals={"grant_id": grant_id})),
-            Delete(ref["pk"], ref["sk"])])
+        deps.table.transact(ops)
     except TransactionConflictError as exc:
         raise NotFoundError(f"Grant {grant_id} does not exist.", code="unknown_grant") from exc
-    return _grant_view(grant)
+    return grant_view(grant)

@@ -29,6 +29,7 @@ from tenacity import (
 )
 
 from lgsp_client.algorithms import DEFAULT_ALGORITHM
+from lgsp_client.api_catalogue import CatalogueCalls
 from lgsp_client.api_edxml import EdxmlCalls
 from lgsp_client.api_notices import NoticeCalls
 from lgsp_client.api_peers import PeerCalls
@@ -68,9 +69,9 @@ def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
 
 
-class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls):
+class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, CatalogueCalls):
     """A signed session with one hub, safe to share between threads of one process; the
-    calls of notices, peers, status replies and edXML come from the mixins (api_*.py)."""
+    calls of notices, peers, status replies, edXML, the catalogue: mixins (api_*.py)."""
 
     def __init__(self, endpoint: str, access_key: str | None = None,
                  secret_key: str | None = None, *, algorithm: str = DEFAULT_ALGORITHM,

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
 from lgsp_client.cli_admin import add_admin_commands, run_admin
+from lgsp_client.cli_catalogue import add_services_command, run_services
 from lgsp_client.cli_directory import add_directory_commands, run_directory, run_groups
 from lgsp_client.cli_edxml import add_edxml_commands, error_exit, run_edxml, send_edxml
 from lgsp_client.cli_keys import add_key_commands, is_local, run_keys, run_local
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_directory_commands(sub, common)
     add_report_commands(sub, common)
     add_notices_command(sub, common)
+    add_services_command(sub, common)
     add_edxml_commands(sub, common)
     return parser
 
@@ -247,7 +249,7 @@ HANDLERS: dict[str, Handler] = {"send": _send, "fetch": _fetch, "watch": _watch,
                                 "directory": run_directory, "groups": run_groups,
                                 "keys": run_keys, "admin": run_admin, "report": run_report,
                                 "notices": run_notices, "status-reply": run_status,
-                                "status-replies": run_status}
+                                "status-replies": run_status, "services": run_services}
 
 
 def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:

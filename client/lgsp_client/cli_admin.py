@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
+from lgsp_client.cli_catalogue import add_services_area, run_admin_services
 from lgsp_client.cli_notices import add_notices_area, run_admin_notices
 from lgsp_client.cli_peers import add_peers_areas, run_peers
 from lgsp_client.cli_people import add_people_areas, run_people
@@ -49,6 +50,7 @@ def add_admin_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     add_registry_areas(areas, common)
     add_people_areas(areas, common)
     add_notices_area(areas, common)
+    add_services_area(areas, common)
     add_peers_areas(areas, common)
     requests = areas.add_parser("requests", parents=[common],
                                 help="joining and leaving requests (forms 01-13)")
@@ -223,6 +225,8 @@ def run_admin(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
         return run_people(client, args, out)
     if args.admin_area == "notices":
         return run_admin_notices(client, args, out)
+    if args.admin_area == "services":
+        return run_admin_services(client, args, out)
     if args.admin_area in ("peers", "routes"):
         return run_peers(client, args, out)
     return _requests(client, args, out)

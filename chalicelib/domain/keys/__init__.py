@@ -6,6 +6,17 @@ item or a query of one partition: nothing here needs a scan.
 
 from __future__ import annotations
 
+from .catalogue import (  # the service catalogue's keys (keys/catalogue.py), re-exported
+    CATALOGUE as CATALOGUE,
+    access_listing as access_listing,
+    access_pair as access_pair,
+    access_request as access_request,
+    catalogue_document as catalogue_document,
+    catalogue_document_part as catalogue_document_part,
+    catalogue_entry as catalogue_entry,
+    consumer_access as consumer_access,
+    provider_access as provider_access,
+)
 from .console import (  # the console's keys (keys/console.py), re-exported
     console_login as console_login,
     console_session as console_session,

@@ -1,0 +1,96 @@
+"""The service-catalogue calls of `LgspClient` (R-COMP-3, R-JOIN-3, the hub's
+docs/catalogue.md):
+
+    client.publish_service({"id": "land-records", "name": "Tra cứu thửa đất", ...})
+    client.search_services("thua dat")["items"]          # anyone: listed services
+    client.catalogue_entry("000.00.02.H99", "land-records")
+    client.service_openapi("000.00.02.H99", "land-records")["document"]
+    client.request_access("000.00.02.H99/land-records", "app-1", purpose="...")
+    client.decide_access(request_id, "grant")           # the owner unit or an operator
+    client.catalogue_grants("consumer")["items"]        # or "provider"
+    client.decide_service("000.00.02.H99", "land-records", "approve")   # operators
+
+Changes are never retried (a retry after a lost answer answers 409: read the object).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+JSON = dict[str, Any]
+
+
+class _Calls(Protocol):
+    def call(self, method: str, path: str, *, body: Mapping[str, Any] | None = None,
+             query: Iterable[tuple[str, str]] = (), headers: Mapping[str, str] | None = None,
+             signed: bool = True, retry: bool = True) -> Any: ...
+
+
+def _entry(unit: str, service_id: str) -> str:
+    return (f"/v1/catalogue/services/{urllib.parse.quote(unit, safe='')}/"
+            f"{urllib.parse.quote(service_id, safe='')}")
+
+
+def _paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:
+    return [*((("cursor", cursor),) if cursor else ()),
+            *((("limit", str(limit)),) if limit is not None else ())]
+
+
+class CatalogueCalls:
+    """Mixed into `LgspClient`."""
+
+    def publish_service(self: _Calls, publication: Mapping[str, Any]) -> JSON:
+        """Publish a service of your unit (`pending` until an operator approves)."""
+        return dict(self.call("POST", "/v1/catalogue/services", body=dict(publication),
+                              retry=False))
+
+    def search_services(self: _Calls, query: str | None = None, *, state: str | None = None,
+                        cursor: str | None = None, limit: int | None = None) -> JSON:
+        """`{query, items, next_cursor}`: listed services (and your unit's own) matching
+        every word of `query`, diacritics and case ignored; `state` narrows to one."""
+        params = [*((("q", query),) if query else ()),
+                  *((("state", state),) if state else ()), *_paging(cursor, limit)]
+        return dict(self.call("GET", "/v1/catalogue/services", query=params))
+
+    def catalogue_entry(self: _Calls, unit: str, service_id: str) -> JSON:
+        return dict(self.call("GET", _entry(unit, service_id)))
+
+    def service_openapi(self: _Calls, unit: str, service_id: str) -> JSON:
+        """`{ref, url, document}`: the uploaded OpenAPI document and/or its URL."""
+        return dict(self.call("GET", _entry(unit, service_id) + "/openapi"))
+
+    def decide_service(self: _Calls, unit: str, service_id: str, action: str, *,
+                       reason: str | None = None) -> JSON:
+        """`approve`, `refuse` (with `reason`): operators; `withdraw`: the owner."""
+        body = {"reason": reason} if action == "refuse" else None
+        return dict(self.call("POST", f"{_entry(unit, service_id)}/{action}", body=body,
+                              retry=False))
+
+    def request_access(self: _Calls, service: str, app: str, *, purpose: str,
+                       scopes: Sequence[str] | None = None) -> JSON:
+        """Ask access to a listed service (`<unit>/<id>`) for one of your unit's apps."""
+        body: JSON = {"service": service, "app": app, "purpose": purpose}
+        if scopes:
+            body["scopes"] = list(scopes)
+        return dict(self.call("POST", "/v1/catalogue/requests", body=body, retry=False))
+
+    def access_request(self: _Calls, request_id: str) -> JSON:
+        return dict(self.call("GET", "/v1/catalogue/requests/"
+                                     f"{urllib.parse.quote(request_id, safe='')}"))
+
+    def decide_access(self: _Calls, request_id: str, action: str, *,
+                      reason: str | None = None) -> JSON:
+        """`grant`, `refuse` (with `reason`) or `revoke`: the owner unit or an operator."""
+        body = {"reason": reason} if action == "refuse" else None
+        return dict(self.call("POST", "/v1/catalogue/requests/"
+                                      f"{urllib.parse.quote(request_id, safe='')}/{action}",
+                              body=body, retry=False))
+
+    def catalogue_grants(self: _Calls, role: str, *, cursor: str | None = None,
+                         limit: int | None = None) -> JSON:
+        """`{role, items, next_cursor}`: requests and grants of your unit as `provider`
+        (on its services) or `consumer` (its own requests), newest first."""
+        return dict(self.call("GET", "/v1/catalogue/grants",
+                              query=[("role", role), *_paging(cursor, limit)]))
