@@ -102,6 +102,13 @@ def sweep(event: CloudWatchEvent) -> dict[str, Any]:
     return events.handle_sweep()
 
 
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="webhooks")
+def deliver_webhooks(event: CloudWatchEvent) -> dict[str, Any]:
+    """The webhook outbox drained and due deliveries attempted (docs/webhooks.md)."""
+    from chalicelib.api import events
+    return events.handle_webhooks()
+
+
 @app.on_ws_connect(name="ws_connect")
 def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
     from chalicelib.api import websocket

@@ -127,6 +127,18 @@ class Settings(Model):
         default="", description="Comma-separated CIDR ranges of the on-prem network that "
                                 "webhooks (and other calls to given URLs) may reach though "
                                 "not public, e.g. 10.20.0.0/16; unset: public addresses only")
+    webhook_first_retry_seconds: int = Field(
+        default=30, ge=1, le=3600, description="A failed webhook delivery is tried again "
+        "after this, then after twice as long each time (up to an hour), with jitter")
+    webhook_retry_seconds: int = Field(
+        default=86400, ge=5, description="A webhook delivery is tried for this long after "
+                                         "its event, then kept as a dead letter")
+    webhook_disable_after_seconds: int = Field(
+        default=86400, ge=5, description="A webhook endpoint that failed every delivery for "
+                                         "this long is disabled and its unit told")
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, le=30, description="Time a webhook endpoint has to connect and "
+                                             "to answer each read")
     province_domain: str = Field(default="lgsp.gov.vn", description="Units' accounts are "
                                  "<code>@<province_domain>")
     public_holidays: str = Field(

@@ -51,3 +51,10 @@ def handle_topic_event(event: dict[str, Any]) -> dict[str, Any]:
 
 def handle_sweep() -> dict[str, Any]:
     return sweeper.sweep(deps()).as_dict()
+
+
+def handle_webhooks() -> dict[str, Any]:
+    """One scheduled run of webhook delivery, within the function's 90 s: new attempts
+    stop after 50 s, and an attempt takes at most `LGSP_WEBHOOK_TIMEOUT_SECONDS` more."""
+    from chalicelib.services import webhook_delivery
+    return webhook_delivery.run(deps(), budget_seconds=50).as_dict()

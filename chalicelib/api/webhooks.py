@@ -1,5 +1,6 @@
 """Webhook subscriptions over REST (issue 16, R-PROP-8; docs/webhooks.md): an app
-registers its unit's endpoints, lists, changes, rotates the secret of and removes them."""
+registers its unit's endpoints, lists, changes, rotates the secret of and removes them,
+reads their attempts and dead letters, redelivers and pings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from chalice import Blueprint
 from chalicelib.api.http import PAGING, Call, RouteSpec, api_route, page_limit
 from chalicelib.domain.federation_schemas import Removed
 from chalicelib.domain.webhook_schemas import (
+    DeadLetterPage,
+    PingQueued,
+    Redelivery,
+    WebhookAttemptPage,
     WebhookChange,
     WebhookCreated,
     WebhookPage,
@@ -71,3 +76,52 @@ def remove_webhook(call: Call, webhook_id: str) -> Removed:
     from chalicelib.services import webhooks
     webhooks.remove(call.deps, call.who, webhook_id)
     return Removed(id=webhook_id)
+
+
+@api_route(webhooks_api, RouteSpec(
+    "GET", "/v1/webhooks/{webhook_id}/attempts", "The endpoint's delivery attempts of the "
+    "last 7 days, newest first: status, latency, error", WebhookAttemptPage, query=PAGING,
+    errors=(400, 401, 404)))
+def list_attempts(call: Call, webhook_id: str) -> WebhookAttemptPage:
+    from chalicelib.services import webhook_letters
+    return webhook_letters.attempts(call.deps, call.who, webhook_id, limit=page_limit(call),
+                                    cursor=call.query("cursor"))
+
+
+@api_route(webhooks_api, RouteSpec(
+    "GET", "/v1/webhooks/{webhook_id}/dead-letters", "The endpoint's dead letters: events "
+    "the hub gave up delivering (kept 30 days)", DeadLetterPage, query=PAGING,
+    errors=(400, 401, 404)))
+def list_dead_letters(call: Call, webhook_id: str) -> DeadLetterPage:
+    from chalicelib.services import webhook_letters
+    return webhook_letters.dead_letters(call.deps, call.who, webhook_id,
+                                        limit=page_limit(call), cursor=call.query("cursor"))
+
+
+@api_route(webhooks_api, RouteSpec(
+    "POST", "/v1/webhooks/{webhook_id}/dead-letters/redeliver", "Queue the endpoint's dead "
+    "letters (up to 45 a call) for delivery now, each with a new retry window", Redelivery,
+    status=202, errors=(401, 404, 409),
+    before_retry="Safe: what was queued is no longer a dead letter."))
+def redeliver_all(call: Call, webhook_id: str) -> Redelivery:
+    from chalicelib.services import webhook_letters
+    return webhook_letters.redeliver(call.deps, call.who, webhook_id, None)
+
+
+@api_route(webhooks_api, RouteSpec(
+    "POST", "/v1/webhooks/{webhook_id}/dead-letters/{event_id}/redeliver", "Queue one dead "
+    "letter for delivery now, with a new retry window", Redelivery, status=202,
+    errors=(401, 404, 409),
+    before_retry="A 404 after a retry means the first call queued it."))
+def redeliver_one(call: Call, webhook_id: str, event_id: str) -> Redelivery:
+    from chalicelib.services import webhook_letters
+    return webhook_letters.redeliver(call.deps, call.who, webhook_id, event_id)
+
+
+@api_route(webhooks_api, RouteSpec(
+    "POST", "/v1/webhooks/{webhook_id}/ping", "Send the endpoint a `webhook.ping`, signed "
+    "and retried like any event, to try it", PingQueued, status=202, errors=(401, 404, 409),
+    before_retry="A retry sends another ping."))
+def ping_webhook(call: Call, webhook_id: str) -> PingQueued:
+    from chalicelib.services import webhook_letters
+    return webhook_letters.ping(call.deps, call.who, webhook_id)

@@ -25,6 +25,7 @@ STATUS = "message.status"
 ONLINE, OFFLINE = "unit.online", "unit.offline"
 PRESENCE = (ONLINE, OFFLINE)
 NOTICE = "notice"
+WEBHOOK_DISABLED = "webhook.disabled"
 EVERY_UNIT = "*"  # the recipient of a broadcast: every unit online when it is pushed
 
 
@@ -74,6 +75,13 @@ def notice(view: dict[str, Any], at: int) -> Event:
     """A notice published or cancelled (`view` as the API shows it, its state included),
     for every unit."""
     return Event(NOTICE, EVERY_UNIT, None, None, at, {"notice": view})
+
+
+def webhook_disabled(unit: str, webhook_id: str, url: str, at: int) -> Event:
+    """A unit's webhook endpoint failed every delivery for a day and the hub disabled it
+    (docs/webhooks.md): the unit's own apps are told, and its other endpoints."""
+    return Event(WEBHOOK_DISABLED, unit, None, None, at,
+                 {"webhook_id": webhook_id, "url": url, "reason": "failing"})
 
 
 def as_dict(event: Event) -> dict[str, Any]:

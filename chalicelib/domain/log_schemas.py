@@ -40,7 +40,7 @@ class Remedy(Model):
 
 class ErrorLine(Model):
     at: str
-    kind: Literal["refused", "fetch_failed", "expired", "undeliverable"]
+    kind: Literal["refused", "fetch_failed", "expired", "undeliverable", "webhook"]
     code: str
     message: str
     app: str | None  # the app that called (refused calls), if known

@@ -27,7 +27,7 @@ RATE_KEEP_SECONDS = 600
 OUTCOMES = ("ok", "refused", "failed")
 # Mutating routes outside /v1/admin/ that change who may do what: audited for apps too.
 AUDITED_PATHS = ("/v1/admin/", "/v1/catalogue/", "/v1/grants", "/v1/groups", "/v1/keys",
-                 "/v1/services")
+                 "/v1/services", "/v1/webhooks")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CONFIRM_ROUTE = "POST /v1/messages/{message_id}/confirm"
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

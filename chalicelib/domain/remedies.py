@@ -4,7 +4,8 @@ integration without calling the province. Pure: a mapping, no I/O.
 
 A line's `kind` says what happened: `refused` (the hub refused a call), `fetch_failed`
 (a destination confirmed with another SHA-256), `expired` (a deadline passed, or the
-content never arrived), `undeliverable` (a destination cannot receive). The remedy of
+content never arrived), `undeliverable` (a destination cannot receive), `webhook` (the hub
+disabled one of the unit's webhook endpoints). The remedy of
 `(kind, code)` is looked up first, then that of the code, then the kind's, then a generic
 text pointing to docs/api.md.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("refused", "fetch_failed", "expired", "undeliverable")
+KINDS = ("refused", "fetch_failed", "expired", "undeliverable", "webhook")
 
 
 @dataclass(frozen=True)
@@ -199,12 +200,20 @@ _BY_KIND_CODE: dict[tuple[str, str], Remedy] = {
         "Đơn vị nhận đã giải thể, không có đơn vị kế thừa: kiểm tra danh bạ rồi gửi lại.",
         "The destination was dissolved without successor: check the directory, then send "
         "again."),
+    ("webhook", "webhook_disabled"): Remedy(
+        "Điểm nhận webhook không nhận được sự kiện nào suốt một ngày nên đã bị tắt: sửa điểm "
+        "nhận (xem GET /v1/webhooks/{id}/attempts), bật lại (PATCH state active) rồi gửi lại "
+        "thư chết (POST /v1/webhooks/{id}/dead-letters/redeliver).",
+        "The webhook endpoint failed every delivery for a day and was disabled: fix it (see "
+        "GET /v1/webhooks/{id}/attempts), enable it (PATCH state active), then redeliver its "
+        "dead letters (POST /v1/webhooks/{id}/dead-letters/redeliver)."),
 }
 
 _BY_KIND: dict[str, Remedy] = {
     "fetch_failed": _BY_KIND_CODE[("fetch_failed", "checksum_mismatch")],
     "expired": _BY_KIND_CODE[("expired", "destination_did_not_confirm")],
     "undeliverable": _DESTINATION,
+    "webhook": _BY_KIND_CODE[("webhook", "webhook_disabled")],
 }
 
 GENERIC = Remedy(

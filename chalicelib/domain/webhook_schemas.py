@@ -48,6 +48,12 @@ class WebhookView(Model):
     created_by: str
     updated_at: str
     secret_rotated_at: str | None = None
+    disabled_reason: str | None = Field(default=None, description="`owner` (disabled "
+                                        "by a change), `failing` (by the hub, after a day "
+                                        "of failed deliveries)")
+    failing_since: str | None = Field(default=None, description="The first failed "
+                                      "attempt since the last delivery")
+    last_success_at: str | None = None
 
 
 class WebhookCreated(Model):
@@ -59,3 +65,46 @@ class WebhookCreated(Model):
 class WebhookPage(Model):
     items: list[WebhookView]
     next_cursor: str | None = None
+
+
+class WebhookAttempt(Model):
+    event_id: str
+    event_type: str
+    at: str
+    attempt: int = Field(description="1 for the first attempt of this event")
+    status: int | None = Field(description="The endpoint's HTTP status, if it answered")
+    latency_ms: float | None = None
+    error: str | None = Field(description="Why it failed: `http_status` (not a 2xx), "
+                              "`timeout`, `connect_failed`, `tls_failed`, `bad_answer`, "
+                              "`refused:<reason>` (the address is not one the hub calls)")
+    delivered: bool
+
+
+class WebhookAttemptPage(Model):
+    items: list[WebhookAttempt]
+    next_cursor: str | None = None
+
+
+class DeadLetter(Model):
+    event_id: str
+    event_type: str
+    event_at: str
+    dead_at: str
+    attempts: int
+    last_status: int | None = None
+    last_error: str | None = None
+    reason: Literal["gave_up", "endpoint_disabled"]
+
+
+class DeadLetterPage(Model):
+    items: list[DeadLetter]
+    next_cursor: str | None = None
+
+
+class Redelivery(Model):
+    queued: int = Field(description="Dead letters queued for delivery now")
+    more: bool = Field(default=False, description="More are left: call again")
+
+
+class PingQueued(Model):
+    event_id: str = Field(description="The `webhook.ping` event's id, its `webhook-id`")

@@ -28,7 +28,7 @@ MESSAGE_EVENTS = ("message.available", "message.fetched", "message.fetch_failed"
                   "message.confirmed", "message.rejected", "message.expired",
                   "message.undeliverable", "message.waiting", "message.rerouted",
                   "message.refused", "message.status")
-UNIT_EVENTS = ("notice",)
+UNIT_EVENTS = ("notice", "webhook.disabled")
 OPERATOR_EVENTS = ("unit.online", "unit.offline")
 EVENT_TYPES = MESSAGE_EVENTS + UNIT_EVENTS + OPERATOR_EVENTS
 EVERYTHING = "*"

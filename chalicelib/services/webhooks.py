@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain import keys, webhooks
+from chalicelib.domain import keys, webhook_delivery as delivery_rules, webhooks
 from chalicelib.domain.errors import (
     ConflictError,
     InvalidRequestError,
@@ -99,18 +99,23 @@ def update(deps: Deps, caller: Caller, sid: str, body: WebhookChange) -> Webhook
     if body.description is not None:
         change["description"] = body.description
     ops: list[TransactOp] = []
+    gone: list[str] = []
     if body.state is not None and body.state != current["state"]:
         change["state"] = body.state
         ops.append(_count(caller.unit, +1 if body.state == ACTIVE else -1))
+        if body.state == ACTIVE:  # a fresh start: a day of failures before disabling
+            gone = ["disabled_reason", "failing_since"]
+        else:
+            change["disabled_reason"] = delivery_rules.BY_OWNER
     pk, sk = keys.webhook(caller.unit, sid)
     try:
-        deps.table.transact([Update(pk, sk, set=change, condition=Condition(
+        deps.table.transact([Update(pk, sk, set=change, remove=gone, condition=Condition(
             equals={"state": current["state"]})), *ops])
     except TransactionConflictError as exc:
         raise ConflictError("The endpoint changed meanwhile; read it and retry.",
                             code="conflict") from exc
     webhook_outbox.forget()
-    return view({**current, **change})
+    return view({k: v for k, v in {**current, **change}.items() if k not in gone})
 
 
 def rotate_secret(deps: Deps, caller: Caller, sid: str) -> WebhookCreated:
@@ -148,6 +153,12 @@ def signing_secrets(deps: Deps, item: Item, now: int) -> list[str]:
             for s in item["secrets"] if s.get("until") is None or s["until"] > now]
 
 
+def mine(deps: Deps, caller: Caller, sid: str) -> Item:
+    """The caller's unit's endpoint `sid`, or 404 `webhook_not_found` (another unit's
+    endpoint is not found either)."""
+    return _mine(deps, caller, sid)
+
+
 def _mine(deps: Deps, caller: Caller, sid: str) -> Item:
     item = (deps.table.get(*keys.webhook(caller.unit, sid))
             if sid.isalnum() and len(sid) <= 64 else None)
@@ -182,6 +193,12 @@ def view(item: Item) -> WebhookView:
         priorities=item["priorities"], counterparts=item["counterparts"],
         description=item.get("description") or "", state=item["state"],
         created_at=iso(item["created_at"]), created_by=item["created_by"],
-        updated_at=iso(item["updated_at"]),
+        updated_at=iso(item["updated_at"]), disabled_reason=item.get("disabled_reason"),
+        failing_since=_iso_or_none(item.get("failing_since")),
+        last_success_at=_iso_or_none(item.get("last_success_at")),
         secret_rotated_at=iso(item["secret_rotated_at"]) if item.get("secret_rotated_at")
         else None)
+
+
+def _iso_or_none(at: object) -> str | None:
+    return iso(int(str(at))) if at else None

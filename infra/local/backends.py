@@ -65,6 +65,7 @@ class HostSettings(BaseModel):
     bucket: str = "lgsp-exchange"
     sweep_seconds: float = 60
     sweep_lease_seconds: int = Field(default=30, ge=3)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
     mode: Literal["demo", "production"] = "demo"
     http_max_body_bytes: int = Field(default=10 * MiB, ge=1024)
     http_workers: int = Field(default=32, ge=1, le=1024)

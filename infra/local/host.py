@@ -41,6 +41,7 @@ from infra.local.http_server import EdgeServer
 from infra.local.refusals import StartRefused
 from infra.local.seaweed import SeaweedError
 from infra.local.sweeping import SweepLeader, holder_id
+from infra.local.webhook_worker import WebhookWorker
 from infra.local.ws_gateway import WebSocketGateway
 from infra.local.ws_sigv4 import ManagementAuth
 
@@ -275,6 +276,9 @@ def main() -> int:
                              lease_seconds=cfg.sweep_lease_seconds, stop=stop)
         deps.kick.connect(leader.wake)
         leader.start()
+        hooks = WebhookWorker(deps, leading=leader.leading, poll_seconds=cfg.webhook_poll_seconds,
+                              stop=stop)
+        hooks.start()
         creds = backends.demo_credentials_path if backends.demo else None
         print(json.dumps({
             "hub": f"http://127.0.0.1:{cfg.port}",
@@ -288,6 +292,7 @@ def main() -> int:
         server.shutdown()  # and every WebSocket, each with its $disconnect
         server.server_close()
         leader.join(timeout=10)  # the lease given up, the sweep in progress finished
+        hooks.join(timeout=15)  # the attempts in progress finished
     finally:
         backends.stop()
     return 0

@@ -26,7 +26,7 @@ ONLINE = body(events.presence(events.ONLINE, OTHER, 5))
 
 def test_every_event_type_the_hub_emits_can_be_subscribed_to() -> None:
     emitted = {events.AVAILABLE, events.REFUSED, events.STATUS, events.NOTICE,
-               *events.OUTCOMES.values(), *events.PRESENCE}
+               events.WEBHOOK_DISABLED, *events.OUTCOMES.values(), *events.PRESENCE}
     assert emitted == set(webhooks.EVENT_TYPES)
 
 

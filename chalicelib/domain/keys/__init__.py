@@ -109,17 +109,7 @@ from .status_replies import (  # status replies' keys (keys/status_replies.py), 
     unit_replies as unit_replies,
     unit_status_reply as unit_status_reply,
 )
-from .webhook_outbox import (  # the webhook outbox's keys (keys/webhook_outbox.py)
-    OUTBOX_SHARDS as OUTBOX_SHARDS,
-    webhook_outbox as webhook_outbox,
-    webhook_outbox_partition as webhook_outbox_partition,
-)
-from .webhooks import (  # webhook subscriptions' keys (keys/webhooks.py), re-exported
-    WEBHOOK_UNITS as WEBHOOK_UNITS,
-    webhook as webhook,
-    webhook_subscriptions as webhook_subscriptions,
-    webhook_unit as webhook_unit,
-)
+from .webhooks import *  # noqa: F403 (webhooks' keys: keys/webhooks.py, its __all__)
 
 META = "META"
 
