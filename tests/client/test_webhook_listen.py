@@ -61,11 +61,11 @@ class Listening:
         return [line.split("  ") for line in self.out.getvalue().splitlines()]
 
 
-def listening(*argv: str) -> Iterator[Listening]:
+def listening(*argv: str, environ: dict[str, str] | None = None) -> Iterator[Listening]:
     args = build_parser().parse_args(["webhooks", "listen", "--port", "0", *argv])
     out, ready = io.StringIO(), queue.Queue[ThreadingHTTPServer]()
     worker = threading.Thread(target=run_listen, args=(args, out),
-                              kwargs={"environ": {}, "started": ready.put}, daemon=True)
+                              kwargs={"environ": environ or {}, "started": ready.put}, daemon=True)
     worker.start()
     server = ready.get(timeout=10)
     try:
@@ -137,16 +137,9 @@ def test_during_a_rotation_either_secret_verifies() -> None:
 
 
 def test_the_secret_may_come_from_the_environment() -> None:
-    args = build_parser().parse_args(["webhooks", "listen", "--port", "0"])
-    ready = queue.Queue[ThreadingHTTPServer]()
-    worker = threading.Thread(target=run_listen, args=(args, io.StringIO()), daemon=True,
-                              kwargs={"environ": {"LGSP_WEBHOOK_SECRET": SECRET},
-                                      "started": ready.put})
-    worker.start()
-    server = ready.get(timeout=10)
-    server.shutdown()
-    worker.join(timeout=10)
-    assert not worker.is_alive()
+    for quiet in listening(environ={"LGSP_WEBHOOK_SECRET": SECRET}):
+        assert quiet.deliver(event("evt_1")) == (204, b"")
+        assert quiet.lines()[0][3] == "verified"
 
 
 @pytest.mark.parametrize(("argv", "said"), [
