@@ -29,11 +29,12 @@ from tenacity import (
 )
 
 from lgsp_client.algorithms import DEFAULT_ALGORITHM
-from lgsp_client.api_catalogue import CatalogueCalls
+from lgsp_client.api_catalogue import CatalogueCalls, paging
 from lgsp_client.api_edxml import EdxmlCalls
 from lgsp_client.api_notices import NoticeCalls
 from lgsp_client.api_peers import PeerCalls
 from lgsp_client.api_status import StatusReplyCalls
+from lgsp_client.api_webhooks import WebhookCalls
 from lgsp_client.bearer import BearerAuth, TokenSource
 from lgsp_client.config import Credentials, normalise_endpoint
 from lgsp_client.errors import LgspApiError
@@ -69,9 +70,10 @@ def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
 
 
-class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, CatalogueCalls):
+class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, CatalogueCalls,
+                 WebhookCalls):
     """A signed session with one hub, safe to share between threads of one process; the
-    calls of notices, peers, status replies, edXML, the catalogue: mixins (api_*.py)."""
+    calls of notices, peers, status replies, edXML, the catalogue, webhooks: mixins."""
 
     def __init__(self, endpoint: str, access_key: str | None = None,
                  secret_key: str | None = None, *, algorithm: str = DEFAULT_ALGORITHM,
@@ -236,16 +238,16 @@ class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, Catalogue
                 cursor = status.pop(f"{part}_next_cursor", None)
                 while cursor:
                     page = self.call("GET", f"/v1/messages/{_quote(message_id)}/{part}",
-                                     query=_paging(cursor, 200))
+                                     query=paging(cursor, 200))
                     status[part] = [*status[part], *page["items"]]
                     cursor = page.get("next_cursor")
         return status
 
     def inbox(self, *, cursor: str | None = None, limit: int | None = None) -> JSON:
-        return dict(self.call("GET", "/v1/inbox", query=_paging(cursor, limit)))
+        return dict(self.call("GET", "/v1/inbox", query=paging(cursor, limit)))
 
     def outbox(self, *, cursor: str | None = None, limit: int | None = None) -> JSON:
-        return dict(self.call("GET", "/v1/outbox", query=_paging(cursor, limit)))
+        return dict(self.call("GET", "/v1/outbox", query=paging(cursor, limit)))
 
     def fetch(self, message_id: str) -> JSON:
         """A short-lived download grant: `method`, `url`, `headers`, `size`, `sha256`, ..."""
@@ -314,7 +316,7 @@ class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, Catalogue
                     limit: int | None = None) -> JSON:
         """One page of the unit's people: `{items: [PersonView], next_cursor}`."""
         return dict(self.call("GET", f"/v1/admin/units/{_quote(unit)}/people",
-                              query=_paging(cursor, limit)))
+                              query=paging(cursor, limit)))
 
     def change_person(self, unit: str, username: str, *, name: str | None = None,
                       email: str | None = None, roles: Sequence[str] | None = None,
@@ -353,7 +355,7 @@ class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, Catalogue
 
     def list_requests(self, *, unit: str | None = None, state: str | None = None,
                       cursor: str | None = None, limit: int | None = None) -> JSON:
-        query = [*_paging(cursor, limit), *((("unit", unit),) if unit else ()),
+        query = [*paging(cursor, limit), *((("unit", unit),) if unit else ()),
                  *((("state", state),) if state else ())]
         return dict(self.call("GET", "/v1/admin/requests", query=query))
 
@@ -389,12 +391,3 @@ class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, Catalogue
 
 def _person_path(unit: str, username: str) -> str:
     return f"/v1/admin/units/{_quote(unit)}/people/{_quote(username)}"
-
-
-def _paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:
-    query = []
-    if cursor:
-        query.append(("cursor", cursor))
-    if limit is not None:
-        query.append(("limit", str(limit)))
-    return query

@@ -33,7 +33,8 @@ def _entry(unit: str, service_id: str) -> str:
             f"{urllib.parse.quote(service_id, safe='')}")
 
 
-def _paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:
+def paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:
+    """The query of one page: `cursor` (the previous page's `next_cursor`), `limit`."""
     return [*((("cursor", cursor),) if cursor else ()),
             *((("limit", str(limit)),) if limit is not None else ())]
 
@@ -51,7 +52,7 @@ class CatalogueCalls:
         """`{query, items, next_cursor}`: listed services (and your unit's own) matching
         every word of `query`, diacritics and case ignored; `state` narrows to one."""
         params = [*((("q", query),) if query else ()),
-                  *((("state", state),) if state else ()), *_paging(cursor, limit)]
+                  *((("state", state),) if state else ()), *paging(cursor, limit)]
         return dict(self.call("GET", "/v1/catalogue/services", query=params))
 
     def catalogue_entry(self: _Calls, unit: str, service_id: str) -> JSON:
@@ -93,4 +94,4 @@ class CatalogueCalls:
         """`{role, items, next_cursor}`: requests and grants of your unit as `provider`
         (on its services) or `consumer` (its own requests), newest first."""
         return dict(self.call("GET", "/v1/catalogue/grants",
-                              query=[("role", role), *_paging(cursor, limit)]))
+                              query=[("role", role), *paging(cursor, limit)]))

@@ -28,6 +28,7 @@ from lgsp_client.cli_notices import add_notices_command, run_notices
 from lgsp_client.cli_report import add_report_commands, check_report, run_report
 from lgsp_client.cli_sso import COMMANDS as SSO_COMMANDS, Device, add_sso_commands, connect, run_sso
 from lgsp_client.cli_status import add_status_commands, run_status
+from lgsp_client.cli_webhooks import add_webhooks_command, is_listen, run_listen, run_webhooks
 from lgsp_client.errors import ChecksumMismatchError, LgspError, UsageError, describe
 from lgsp_client.exchange import fetch_file, send_file
 from lgsp_client.options import (
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_commands(sub, common)
     add_notices_command(sub, common)
     add_services_command(sub, common)
+    add_webhooks_command(sub, common)
     add_edxml_commands(sub, common)
     return parser
 
@@ -249,7 +251,8 @@ HANDLERS: dict[str, Handler] = {"send": _send, "fetch": _fetch, "watch": _watch,
                                 "directory": run_directory, "groups": run_groups,
                                 "keys": run_keys, "admin": run_admin, "report": run_report,
                                 "notices": run_notices, "status-reply": run_status,
-                                "status-replies": run_status, "services": run_services}
+                                "status-replies": run_status, "services": run_services,
+                                "webhooks": run_webhooks}
 
 
 def run(args: argparse.Namespace, client: LgspClient, out: TextIO) -> int:
@@ -303,6 +306,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     try:
         if is_local(args):
             return run_local(args, stdout)
+        if is_listen(args):
+            return run_listen(args, stdout)
         if args.command == "edxml":  # build needs no hub; inspect has exit codes of its own
             return run_edxml(args, stdout, lambda: connect(args, require_keys=True))
         if args.command in SSO_COMMANDS:
