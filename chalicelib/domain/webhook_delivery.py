@@ -6,8 +6,10 @@ A delivery is tried at once, then again after a back-off that doubles from the f
 retry's (`first`, 30 s by default) up to an hour, each wait drawn between half and all of
 its step ("equal jitter": endpoints that failed together do not come back together). It
 is tried until `retry_for` (24 h by default) after the event, the last attempt falling at
-that bound, and then becomes a dead letter. An endpoint that has failed every attempt for
-`disable_after` (24 h by default) is disabled, and its owner told.
+that bound, and then becomes a dead letter. An endpoint is failing from the event of its
+first failed delivery until a delivery succeeds; failing for `disable_after` (24 h by
+default, the retry window: a delivery that failed its whole window disables it), it is
+disabled, and its owner told.
 """
 
 from __future__ import annotations

@@ -135,7 +135,7 @@ def _endpoint(deps: Deps, owner: tuple[str, str], due: list[Item], *,
             for waiting in due[n + 1:]:  # the endpoint is down: the rest wait with it
                 _apply(deps, [_gone(waiting), _again(waiting, next_at,
                                                      int(waiting["attempts"]))])
-        if _failed(deps, endpoint, now):
+        if _failed(deps, endpoint, delivery, now):
             report.disabled.append(endpoint["id"])
         if decision == rules.RETRY:
             break
@@ -215,17 +215,16 @@ def _succeeded(deps: Deps, endpoint: Item, now: int) -> None:
                                  condition=Condition(exists=True)))
 
 
-def _failed(deps: Deps, endpoint: Item, now: int) -> bool:
-    """Mark the endpoint failing; disable it once it has failed for a day. True when this
-    disabled it."""
+def _failed(deps: Deps, endpoint: Item, delivery: Item, now: int) -> bool:
+    """Mark the endpoint failing since the event of its first failed delivery; disable
+    it once it has failed for `disable_after`. True when this disabled it."""
     since = endpoint.get("failing_since")
     if since is None:
-        endpoint["failing_since"] = now
+        since = endpoint["failing_since"] = min(now, int(delivery["since"]))
         with contextlib.suppress(ConditionFailedError):  # disabled or removed meanwhile
             deps.table.update(Update(endpoint["pk"], endpoint["sk"],
-                                     set={"failing_since": now},
+                                     set={"failing_since": since},
                                      condition=Condition(equals={"state": "active"})))
-        return False
     if not rules.disable_now(int(since), now, timing(deps)):
         return False
     return disable_failing(deps, endpoint, now)
