@@ -9,23 +9,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from chalicelib.adapters.objects_s3 import S3ObjectStore, ensure_bucket, make_s3_client
-from chalicelib.adapters.table_dynamo import DynamoTable, create_table
 from chalicelib.domain.edxml.reader import read_package
 from chalicelib.services import sweeper
 from lgsp_client.cli import main
-from tests.client.server import Received, Reply, Server, serve
-from tests.support.fakes import FakeClock
-from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, World, make_deps, world
+from tests.client.server import Server
+from tests.support.cli_hub import as_app, bridged_hub
+from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, World
 
 BUCKET = "lgsp-edxml-cli"
 PDF = b"%PDF-1.4\n% Cong van 12/CV-UBND ve viec kiem tra\n" * 200
@@ -40,40 +35,13 @@ class Setup:
 
 @pytest.fixture
 def setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Setup]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1",
-                        "LGSP_CREDENTIALS_FILE": str(tmp_path / "no-profiles")}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("LGSP_PROFILE", raising=False)
-    with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
-        create_table(ddb, "lgsp")
-        s3 = make_s3_client(endpoint_url=None, region="us-east-1", access_key=None,
-                            secret_key=None, path_style=False)
-        ensure_bucket(s3, BUCKET)
-        deps = make_deps(DynamoTable(ddb, "lgsp"), S3ObjectStore(s3, BUCKET),
-                         FakeClock(int(time.time())))  # the CLI signs with the real clock
-        worlds = world(deps)
-        hub = next(worlds)
-
-        def bridge(req: Received) -> Reply:
-            res = hub.client.http.request(req.method, req.path, headers=req.headers,
-                                          body=req.body)
-            return Reply(res.status_code, res.body or b"", dict(res.headers))
-
-        try:
-            with serve(bridge) as server:
-                monkeypatch.setenv("LGSP_ENDPOINT", server.url)
-                as_unit(monkeypatch, hub, "a")
-                yield Setup(hub, server, tmp_path)
-        finally:
-            worlds.close()
+    with bridged_hub(monkeypatch, tmp_path, BUCKET) as (hub, server):
+        as_unit(monkeypatch, hub, "a")
+        yield Setup(hub, server, tmp_path)
 
 
 def as_unit(monkeypatch: pytest.MonkeyPatch, hub: World, who: str) -> None:
-    creds = getattr(hub, who).creds
-    monkeypatch.setenv("LGSP_ACCESS_KEY", creds.access_key)
-    monkeypatch.setenv("LGSP_SECRET_KEY", creds.secret_key)
+    as_app(monkeypatch, getattr(hub, who))
 
 
 def lgsp(*argv: str) -> tuple[int, str]:

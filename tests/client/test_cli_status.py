@@ -7,62 +7,24 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from chalicelib.adapters.objects_s3 import S3ObjectStore, ensure_bucket, make_s3_client
-from chalicelib.adapters.table_dynamo import DynamoTable, create_table
 from chalicelib.domain.edxml.status import read_status
 from lgsp_client.cli import main
 from lgsp_client.render import event_line
-from tests.client.server import Received, Reply, serve
 from tests.integration.test_exchange_flow import receive, send
-from tests.support.fakes import FakeClock
-from tests.support.hub import UNIT_A, UNIT_B, SignedClient, World, make_deps, world
+from tests.support.cli_hub import as_app, bridged_hub
+from tests.support.hub import UNIT_A, UNIT_B, World
 
 
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
     """The real hub (moto's table and store) behind a loopback bridge."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("LGSP_CREDENTIALS_FILE", str(tmp_path / "no-profiles"))
-    for name in ("LGSP_PROFILE", "LGSP_ALGORITHM", "LGSP_PRIVATE_KEY_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
-        create_table(ddb, "lgsp")
-        s3 = make_s3_client(endpoint_url=None, region="us-east-1", access_key=None,
-                            secret_key=None, path_style=False)
-        ensure_bucket(s3, "lgsp-status-test")
-        clock = FakeClock(int(time.time()))  # the CLI signs with the real clock
-        deps = make_deps(DynamoTable(ddb, "lgsp"), S3ObjectStore(s3, "lgsp-status-test"),
-                         clock)
-        worlds = world(deps)
-        hub = next(worlds)
-
-        def bridge(req: Received) -> Reply:
-            res = hub.client.http.request(req.method, req.path, headers=req.headers,
-                                          body=req.body)
-            return Reply(res.status_code, res.body or b"", dict(res.headers))
-
-        try:
-            with serve(bridge) as server:
-                monkeypatch.setenv("LGSP_ENDPOINT", server.url)
-                yield hub
-        finally:
-            worlds.close()
-
-
-def as_app(monkeypatch: pytest.MonkeyPatch, client: SignedClient) -> None:
-    monkeypatch.setenv("LGSP_ACCESS_KEY", client.creds.access_key)
-    monkeypatch.setenv("LGSP_SECRET_KEY", str(client.creds.secret_key))
+    with bridged_hub(monkeypatch, tmp_path, "lgsp-status-test") as (world_, _):
+        yield world_
 
 
 def lgsp(*argv: str) -> tuple[int, str]:
