@@ -4,7 +4,7 @@ R-PROP-5 (P1-P6) share one host started here (SeaweedFS + SQLite in a temporary 
 P3 runs again on a host of its own on PostgreSQL (a server started in a temporary folder);
 the signature, push-latency, directory and report (REP) benchmarks run in-process. `--quick`
 shrinks every size (the harness smoke run), `--only P1,P3` runs a subset (also SIG, PUSH,
-DIR, REP, EDXML, SWEEP).
+HOOK, DIR, REP, EDXML, SWEEP).
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from bench import (
     reports,
     signatures,
     throughput,
+    webhooks,
 )
 from bench.common import machine, running_hub
 
-EVERYTHING = ("SIG", "PUSH", "DIR", "REP", "EDXML", "P1", "P2", "P3", "P4", "P5", "P6", "SWEEP")
+EVERYTHING = ("SIG", "PUSH", "HOOK", "DIR", "REP", "EDXML", "P1", "P2", "P3", "P4", "P5", "P6",
+              "SWEEP")
 
 
 def _legacy(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
@@ -51,6 +53,15 @@ def _legacy(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
               f"complete answer {med['after_complete_ms']}, one inbox poll {med['poll_ms']}; "
               f"push/complete {latency['push_over_complete']}, push/poll "
               f"{latency['push_over_poll']}")
+    if "HOOK" in chosen:
+        hook = out["webhooks"] = (webhooks.run(messages=3, burst=10) if quick
+                                  else webhooks.run())
+        med, burst = hook["median_ms"], hook["burst"]
+        print(f"\nwebhook latency over {hook['messages']} messages (median ms): push "
+              f"{med['push_ms']}, webhook {med['webhook_ms']}; webhook/push "
+              f"{hook['webhook_over_push']}; a burst of {burst['messages']}: completed in "
+              f"{burst['complete_s']} s, every webhook delivered after "
+              f"{burst['all_delivered_s']} s ({burst['deliveries_per_s']}/s)")
     if "DIR" in chosen:
         search = out["directory_search"] = (directory.run(units=1000, queries=100) if quick
                                             else directory.run())

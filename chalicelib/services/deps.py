@@ -50,6 +50,7 @@ class Deps:
     connections: Connections
     poster: FormPoster = field(default_factory=lambda: _urllib_poster())  # noqa: PLW0108
     kick: Kick = field(default_factory=Kick)
+    kick_webhooks: Kick = field(default_factory=Kick)  # events written to the outbox
     downloads: Downloads = field(default_factory=lambda: _downloads())  # noqa: PLW0108
     outbound: OutboundPoster = field(default_factory=lambda: _outbound())  # noqa: PLW0108
     peer_http: PeerTransport = field(default_factory=lambda: _peer_transport())  # noqa: PLW0108

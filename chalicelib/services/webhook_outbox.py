@@ -30,6 +30,7 @@ CACHE_SECONDS = 30.0
 PER_ITEM = 200  # events in one outbox item: well within an item's 400 KB
 _lock = threading.Lock()
 _cache: dict[int, tuple[float, frozenset[str]]] = {}  # id(table) -> (read at, units)
+_written = threading.Event()  # an item was written since `written()` was last asked
 
 
 def subscribed_units(deps: Deps) -> frozenset[str]:
@@ -73,7 +74,16 @@ def ops(deps: Deps, told: Iterable[Event | None]) -> list[Put]:
     wanted = [e for e in present if _heard(deps, e, subscribed)]
     if not wanted:
         return []
+    _written.set()
     return [_item(deps, wanted[i:i + PER_ITEM]) for i in range(0, len(wanted), PER_ITEM)]
+
+
+def written() -> bool:
+    """Whether this process wrote outbox items since it last asked (then `tell` wakes the
+    delivery worker: on `make run` a webhook follows its change at once)."""
+    was = _written.is_set()
+    _written.clear()
+    return was
 
 
 def _item(deps: Deps, wanted: list[Event]) -> Put:

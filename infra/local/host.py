@@ -278,6 +278,7 @@ def main() -> int:
         leader.start()
         hooks = WebhookWorker(deps, leading=leader.leading, poll_seconds=cfg.webhook_poll_seconds,
                               stop=stop)
+        deps.kick_webhooks.connect(hooks.wake)
         hooks.start()
         creds = backends.demo_credentials_path if backends.demo else None
         print(json.dumps({
@@ -292,6 +293,7 @@ def main() -> int:
         server.shutdown()  # and every WebSocket, each with its $disconnect
         server.server_close()
         leader.join(timeout=10)  # the lease given up, the sweep in progress finished
+        hooks.wake()  # out of its wait, to see the stop
         hooks.join(timeout=15)  # the attempts in progress finished
     finally:
         backends.stop()

@@ -84,3 +84,14 @@ def test_a_change_that_did_not_happen_writes_no_event(hooks: World) -> None:
     again = hooks.b.post(f"/v1/messages/{message_id}/confirm", {"sha256": digest})
     assert first.status == again.status == 200
     assert [t for t, _ in types(hooks)].count("message.confirmed") == 1
+
+
+def test_a_change_that_wrote_events_wakes_the_delivery_worker(hooks: World) -> None:
+    woken: list[int] = []
+    hooks.deps.kick_webhooks.connect(lambda: woken.append(1))
+    webhook_outbox.written()  # nothing pending from before
+    send(hooks, b"cong van", [UNIT_B])
+    assert woken == []  # no endpoint: nothing written, nobody woken
+    subscribe(hooks.b, ["message.available"])
+    send(hooks, b"cong van", [UNIT_B])
+    assert woken == [1]
