@@ -15,6 +15,7 @@ from chalicelib.domain.ports import (
     ObjectStore,
     PeerTransport,
     SecretSealer,
+    ServiceTransport,
     Table,
     Topic,
 )
@@ -51,6 +52,8 @@ class Deps:
     kick: Kick = field(default_factory=Kick)
     downloads: Downloads = field(default_factory=lambda: _downloads())  # noqa: PLW0108
     peer_http: PeerTransport = field(default_factory=lambda: _peer_transport())  # noqa: PLW0108
+    # The catalogue's proxy; None: `safe_http.SafePoster` under the outbound settings.
+    outbound: ServiceTransport | None = None
 
 
 def _downloads() -> Downloads:
