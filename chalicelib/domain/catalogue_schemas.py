@@ -14,6 +14,9 @@ HTTPS_URL = r"^https://[^\s/?#@]+(/[^\s?#]*)?$"
 Category = Annotated[str, Field(min_length=1, max_length=60)]
 EntryState = Literal["pending", "listed", "refused", "withdrawn"]
 RequestState = Literal["pending", "granted", "refused", "revoked"]
+MAX_RATE_PER_MINUTE = 100_000
+_RATE = ("The calls a minute the grant allows through the hub's proxy (1-100000); null: "
+         "the hub's default (`LGSP_PROXY_RATE_PER_MINUTE`).")
 
 
 class PublishRequest(Strict):
@@ -88,6 +91,15 @@ class AccessRequestBody(Strict):
     purpose: str = Field(min_length=1, max_length=1000, description="What the data is for.")
 
 
+class GrantBody(Strict):
+    rate_per_minute: int | None = Field(default=None, ge=1, le=MAX_RATE_PER_MINUTE,
+                                        description=_RATE)
+
+
+class AccessChange(Strict):
+    rate_per_minute: int | None = Field(ge=1, le=MAX_RATE_PER_MINUTE, description=_RATE)
+
+
 class AccessView(Model):
     id: str
     service: str
@@ -104,6 +116,9 @@ class AccessView(Model):
     requested_by: str
     decided_at: str | None = None
     decided_by: str | None = None
+    rate_per_minute: int | None = Field(default=None, description="While granted: the "
+                                        "calls a minute the proxy allows (the grant's own, "
+                                        "or the hub's default).")
 
 
 class AccessPage(Model):

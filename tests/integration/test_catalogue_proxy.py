@@ -28,8 +28,10 @@ from cryptography.x509.oid import NameOID
 from http_message_signatures import HTTPMessageVerifier, HTTPSignatureKeyResolver, algorithms
 from http_message_signatures.digests import ContentDigest
 
+from chalicelib.services import registry
 from tests.integration.test_catalogue import approve, publication
-from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, World
+from tests.integration.test_catalogue_access import UNIT_D
+from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, SignedClient, World
 
 REF = f"{UNIT_B}/land-records"
 CALL = f"/v1/catalogue/services/{REF}/call"
@@ -121,8 +123,9 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[s
         thread.join()
 
 
-def granted(hub: World, base_url: str) -> str:
-    """The service published at `base_url`, listed, and granted to unit A's app."""
+def granted(hub: World, base_url: str, grant: dict[str, Any] | None = None) -> str:
+    """The service published at `base_url`, listed, and granted to unit A's app (the
+    grant's body: `grant`)."""
     res = hub.b.post("/v1/catalogue/services", publication(base_url=base_url))
     assert res.status == 201, res.body
     approve(hub)
@@ -130,7 +133,8 @@ def granted(hub: World, base_url: str) -> str:
                                                  "purpose": "Tra cứu thửa đất"})
     assert asked.status == 201, asked.body
     rid = str(asked.body["id"])
-    assert hub.b.post(f"/v1/catalogue/requests/{rid}/grant").status == 200
+    res = hub.b.post(f"/v1/catalogue/requests/{rid}/grant", grant)
+    assert res.status == 200, res.body
     return rid
 
 
@@ -257,6 +261,56 @@ def test_usage_appears_in_the_reports_of_both_units(hub: World,
                                     "bytes_sent": mine["bytes_received"],
                                     "bytes_received": mine["bytes_sent"]}
     assert provider["consumer"]["calls"] == 0
+
+
+def test_the_rate_set_when_granting_is_enforced_and_only_the_owner_changes_it(
+        hub: World, service: tuple[str, list[Seen]]) -> None:  # R-COMP-3
+    base, seen = service
+    rid = granted(hub, base, {"rate_per_minute": 2})  # the hub's default is 4
+    request = f"/v1/catalogue/requests/{rid}"
+    assert hub.a.get(request).body["rate_per_minute"] == 2
+    assert [hub.a.get(f"{CALL}/parcels").status for _ in range(2)] == [200, 200]
+    over = hub.a.get(f"{CALL}/parcels")
+    assert over.code == "rate_limited" and over.body["error"]["limit"] == 2
+    assert len(seen) == 2
+
+    assert hub.a.call("PATCH", request, {"rate_per_minute": 50}).code == "forbidden"
+    registry.create_unit(hub.deps, UNIT_D, "Đơn vị D")
+    other = SignedClient(hub.client, hub.deps, registry.create_app(hub.deps, UNIT_D, "app"))
+    assert other.call("PATCH", request, {"rate_per_minute": 50}).code == \
+        "access_request_not_found"
+    assert hub.a.get(f"{CALL}/parcels").code == "rate_limited"  # still 2
+
+    for bad in ({"rate_per_minute": 0}, {"rate_per_minute": 100_001},
+                {"rate_per_minute": "3"}, {}):
+        assert hub.b.call("PATCH", request, bad).code == "validation_failed", bad
+    changed = hub.b.call("PATCH", request, {"rate_per_minute": 3})
+    assert changed.status == 200 and changed.body["rate_per_minute"] == 3, changed.body
+    assert hub.a.get(f"{CALL}/parcels").status == 200  # the third of this minute
+    assert hub.a.get(f"{CALL}/parcels").code == "rate_limited"
+    assert hub.c.call("PATCH", request, {"rate_per_minute": None}).status == 200  # operator
+    assert hub.a.get(request).body["rate_per_minute"] == 4  # the hub's default again
+    assert hub.a.get(f"{CALL}/parcels").status == 200
+
+    assert hub.b.post(f"{request}/revoke").status == 200
+    assert hub.b.call("PATCH", request, {"rate_per_minute": 9}).code == \
+        "access_state_conflict"
+
+
+def test_a_rate_out_of_bounds_at_grant_time_grants_nothing(
+        hub: World, service: tuple[str, list[Seen]]) -> None:
+    base, _ = service
+    assert hub.b.post("/v1/catalogue/services", publication(base_url=base)).status == 201
+    approve(hub)
+    rid = hub.a.post("/v1/catalogue/requests", {"service": REF, "app": hub.a.creds.app,
+                                               "purpose": "Tra cứu"}).body["id"]
+    for bad in (0, 100_001, 2.5, True):
+        res = hub.b.post(f"/v1/catalogue/requests/{rid}/grant", {"rate_per_minute": bad})
+        assert res.code == "validation_failed", (bad, res.body)
+    assert hub.a.get(f"/v1/catalogue/requests/{rid}").body["state"] == "pending"
+    assert hub.a.get(f"{CALL}/parcels").code == "no_grant"
+    assert hub.b.post(f"/v1/catalogue/requests/{rid}/grant",
+                      {"rate_per_minute": 100_000}).body["rate_per_minute"] == 100_000
 
 
 @pytest.mark.parametrize(("base_url", "reason"), [
