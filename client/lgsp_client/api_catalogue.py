@@ -7,6 +7,7 @@ docs/catalogue.md):
     client.service_openapi("000.00.02.H99", "land-records")["document"]
     client.request_access("000.00.02.H99/land-records", "app-1", purpose="...")
     client.decide_access(request_id, "grant")           # the owner unit or an operator
+    client.set_access_rate(request_id, 120)             # calls a minute through the proxy
     client.catalogue_grants("consumer")["items"]        # or "provider"
     client.decide_service("000.00.02.H99", "land-records", "approve")   # operators
 
@@ -31,6 +32,10 @@ class _Calls(Protocol):
 def _entry(unit: str, service_id: str) -> str:
     return (f"/v1/catalogue/services/{urllib.parse.quote(unit, safe='')}/"
             f"{urllib.parse.quote(service_id, safe='')}")
+
+
+def _request(request_id: str) -> str:
+    return f"/v1/catalogue/requests/{urllib.parse.quote(request_id, safe='')}"
 
 
 def _paging(cursor: str | None, limit: int | None) -> list[tuple[str, str]]:
@@ -77,16 +82,23 @@ class CatalogueCalls:
         return dict(self.call("POST", "/v1/catalogue/requests", body=body, retry=False))
 
     def access_request(self: _Calls, request_id: str) -> JSON:
-        return dict(self.call("GET", "/v1/catalogue/requests/"
-                                     f"{urllib.parse.quote(request_id, safe='')}"))
+        return dict(self.call("GET", _request(request_id)))
 
     def decide_access(self: _Calls, request_id: str, action: str, *,
-                      reason: str | None = None) -> JSON:
-        """`grant`, `refuse` (with `reason`) or `revoke`: the owner unit or an operator."""
-        body = {"reason": reason} if action == "refuse" else None
-        return dict(self.call("POST", "/v1/catalogue/requests/"
-                                      f"{urllib.parse.quote(request_id, safe='')}/{action}",
-                              body=body, retry=False))
+                      reason: str | None = None, rate_per_minute: int | None = None) -> JSON:
+        """`grant` (with the grant's own `rate_per_minute` through the proxy, if given),
+        `refuse` (with `reason`) or `revoke`: the owner unit or an operator."""
+        body: JSON | None = {"reason": reason} if action == "refuse" else None
+        if action == "grant" and rate_per_minute is not None:
+            body = {"rate_per_minute": rate_per_minute}
+        return dict(self.call("POST", f"{_request(request_id)}/{action}", body=body,
+                              retry=False))
+
+    def set_access_rate(self: _Calls, request_id: str, rate_per_minute: int | None) -> JSON:
+        """The owner unit or an operator: a granted request's calls a minute through the
+        proxy (None: the hub's default). Setting a value is safe to repeat."""
+        return dict(self.call("PATCH", _request(request_id),
+                              body={"rate_per_minute": rate_per_minute}))
 
     def catalogue_grants(self: _Calls, role: str, *, cursor: str | None = None,
                          limit: int | None = None) -> JSON:

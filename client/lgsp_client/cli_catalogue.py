@@ -15,6 +15,7 @@ from lgsp_client.errors import ConfigError
 
 STATES = ("pending", "listed", "refused", "withdrawn")
 ROLES = ("provider", "consumer")
+MAX_RATE = 100_000
 
 
 def _ref(value: str) -> tuple[str, str]:
@@ -23,6 +24,21 @@ def _ref(value: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"invalid service {value!r}: use <unit>/<id>, "
                                          "e.g. 000.00.02.H40/land-records")
     return unit, service_id
+
+
+def _rate(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_RATE:
+        raise argparse.ArgumentTypeError(f"invalid rate {value!r}: 1 to {MAX_RATE} calls a "
+                                         "minute")
+    return number
+
+
+def _rate_or_default(value: str) -> int | None:
+    return None if value == "default" else _rate(value)
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +63,7 @@ def _publish_options(publish: argparse.ArgumentParser) -> None:
 
 def add_services_command(sub: Any, common: argparse.ArgumentParser) -> None:
     """`lgsp services publish|list|search|show|openapi|withdraw|request|requests|grant|
-    refuse|revoke|grants`."""
+    rate|refuse|revoke|grants`."""
     area = sub.add_parser("services", parents=[common],
                           help="the catalogue of shared data services")
     actions = area.add_subparsers(dest="services_command", required=True, metavar="ACTION")
@@ -93,6 +109,13 @@ def add_services_command(sub: Any, common: argparse.ArgumentParser) -> None:
         decide.add_argument("id", metavar="REQUEST_ID")
         if name == "refuse":
             decide.add_argument("--reason", required=True)
+        if name == "grant":
+            decide.add_argument("--rate", type=_rate, metavar="N", help="calls a minute "
+                                "through the hub's proxy (1-100000; default: the hub's)")
+    rate = actions.add_parser("rate", parents=[common], help="change a grant's calls a "
+                              "minute through the hub's proxy")
+    rate.add_argument("id", metavar="REQUEST_ID")
+    rate.add_argument("rate", type=_rate_or_default, metavar="N|default")
     for parser in actions.choices.values():
         _json_flag(parser)
 
@@ -124,8 +147,9 @@ def _entry_line(entry: dict[str, Any]) -> str:
 
 
 def _access_line(item: dict[str, Any]) -> str:
+    rate = item.get("rate_per_minute")
     return (f"{item['id']}  {item['state']}  {item['service']}  {item['consumer_unit']}/"
-            f"{item['app']}  {' '.join(item['scopes'])}")
+            f"{item['app']}  {' '.join(item['scopes'])}" + (f"  {rate}/min" if rate else ""))
 
 
 def _publication(args: argparse.Namespace) -> dict[str, Any]:
@@ -212,8 +236,11 @@ def run_services(client: LgspClient, args: argparse.Namespace, out: TextIO) -> i
         unit, service_id = args.service
         answer = client.request_access(f"{unit}/{service_id}", args.app,
                                        purpose=args.purpose, scopes=args.scopes)
+    elif action == "rate":
+        answer = client.set_access_rate(args.id, args.rate)
     else:
-        answer = client.decide_access(args.id, action, reason=getattr(args, "reason", None))
+        answer = client.decide_access(args.id, action, reason=getattr(args, "reason", None),
+                                      rate_per_minute=getattr(args, "rate", None))
     return _one(answer, _access_line(answer), args, out)
 
 
