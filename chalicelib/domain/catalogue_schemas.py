@@ -100,6 +100,22 @@ class AccessChange(Strict):
     rate_per_minute: int | None = Field(ge=1, le=MAX_RATE_PER_MINUTE, description=_RATE)
 
 
+class UsageFigures(Model):
+    calls: int
+    failures: int = Field(description="Calls without a usable answer, or answered 5xx.")
+    request_bytes: int = Field(description="The bodies the consumer's app sent.")
+    answer_bytes: int = Field(description="The answers the service gave.")
+
+
+class GrantUsage(Model):
+    """A grant's calls through the hub's proxy (docs/catalogue.md, data-model C11)."""
+
+    day: str = Field(description="Today in the province (Asia/Ho_Chi_Minh).")
+    month: str
+    today: UsageFigures
+    this_month: UsageFigures
+
+
 class AccessView(Model):
     id: str
     service: str
@@ -119,6 +135,9 @@ class AccessView(Model):
     rate_per_minute: int | None = Field(default=None, description="While granted: the "
                                         "calls a minute the proxy allows (the grant's own, "
                                         "or the hub's default).")
+    usage: GrantUsage | None = Field(default=None, description="The grant's calls through "
+                                     "the proxy (in `GET /v1/catalogue/requests/{id}` "
+                                     "only, once granted).")
 
 
 class AccessPage(Model):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .errors import InvalidRequestError, LgspError
 
@@ -129,3 +130,13 @@ def usage(sent: int, got: int, status: int | None) -> tuple[dict[str, int], dict
     provider = {"service_calls_served": 1, "service_bytes_in": sent,
                 "service_bytes_out": got, "service_calls_served_failed": fail}
     return consumer, provider
+
+
+def usage_figures(counted: Mapping[str, Any] | None) -> dict[str, int]:
+    """A grant's stored usage of a day or a month (its provider-side counters, `usage`)
+    as both sides read it; nothing stored: zeros."""
+    item = counted or {}
+    return {"calls": int(item.get("service_calls_served", 0)),
+            "failures": int(item.get("service_calls_served_failed", 0)),
+            "request_bytes": int(item.get("service_bytes_in", 0)),
+            "answer_bytes": int(item.get("service_bytes_out", 0))}

@@ -11,8 +11,14 @@ from a partition of its own: another unit's never appear.
 
 from __future__ import annotations
 
-from chalicelib.domain import catalogue as rules, keys
-from chalicelib.domain.catalogue_schemas import AccessPage, AccessRequestBody, AccessView
+from chalicelib.domain import catalogue as rules, keys, proxy as proxy_rules
+from chalicelib.domain.catalogue_schemas import (
+    AccessPage,
+    AccessRequestBody,
+    AccessView,
+    GrantUsage,
+    UsageFigures,
+)
 from chalicelib.domain.errors import (
     ConflictError,
     ForbiddenError,
@@ -22,7 +28,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Update
 from chalicelib.domain.sessions import parse_service_ref
 from chalicelib.domain.signatures import Caller
-from chalicelib.domain.times import iso
+from chalicelib.domain.times import iso, province_day
 from chalicelib.services import roles, service_registry
 from chalicelib.services.catalogue import require_member
 from chalicelib.services.deps import Deps
@@ -99,8 +105,23 @@ def _visible(deps: Deps, caller: Caller, request_id: str) -> tuple[Item, bool]:
                                          operator=operator)
 
 
+def _usage(deps: Deps, grant_id: str) -> GrantUsage:
+    """The grant's usage today and this month (two reads: data-model C11)."""
+    day = province_day(deps.clock.now())
+    today = deps.table.get(*keys.proxy_usage_day(grant_id, day))
+    month = deps.table.get(*keys.proxy_usage_month(grant_id, day[:7]))
+    return GrantUsage(day=day, month=day[:7],
+                      today=UsageFigures(**proxy_rules.usage_figures(today)),
+                      this_month=UsageFigures(**proxy_rules.usage_figures(month)))
+
+
 def get_request(deps: Deps, caller: Caller, request_id: str) -> AccessView:
-    return access_view(deps, _visible(deps, caller, request_id)[0])
+    """One request and, once granted (revoked too), its grant's usage through the proxy."""
+    item = _visible(deps, caller, request_id)[0]
+    view = access_view(deps, item)
+    if item.get("grant_id"):
+        view.usage = _usage(deps, item["grant_id"])
+    return view
 
 
 def _grant_ops(deps: Deps, caller: Caller, record: Item, new: Item) -> list[TransactOp]:

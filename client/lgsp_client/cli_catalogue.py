@@ -63,7 +63,7 @@ def _publish_options(publish: argparse.ArgumentParser) -> None:
 
 def add_services_command(sub: Any, common: argparse.ArgumentParser) -> None:
     """`lgsp services publish|list|search|show|openapi|withdraw|request|requests|grant|
-    rate|refuse|revoke|grants`."""
+    rate|usage|refuse|revoke|grants`."""
     area = sub.add_parser("services", parents=[common],
                           help="the catalogue of shared data services")
     actions = area.add_subparsers(dest="services_command", required=True, metavar="ACTION")
@@ -112,6 +112,9 @@ def add_services_command(sub: Any, common: argparse.ArgumentParser) -> None:
         if name == "grant":
             decide.add_argument("--rate", type=_rate, metavar="N", help="calls a minute "
                                 "through the hub's proxy (1-100000; default: the hub's)")
+    usage = actions.add_parser("usage", parents=[common], help="an access request and its "
+                               "grant's calls through the hub's proxy, today and this month")
+    usage.add_argument("id", metavar="REQUEST_ID")
     rate = actions.add_parser("rate", parents=[common], help="change a grant's calls a "
                               "minute through the hub's proxy")
     rate.add_argument("id", metavar="REQUEST_ID")
@@ -150,6 +153,17 @@ def _access_line(item: dict[str, Any]) -> str:
     rate = item.get("rate_per_minute")
     return (f"{item['id']}  {item['state']}  {item['service']}  {item['consumer_unit']}/"
             f"{item['app']}  {' '.join(item['scopes'])}" + (f"  {rate}/min" if rate else ""))
+
+
+def _usage_lines(item: dict[str, Any]) -> list[str]:
+    usage = item.get("usage")
+    if not usage:
+        return [_access_line(item), "no usage: not granted"]
+    return [_access_line(item), *(
+        f"{label} {usage[period]}: {f['calls']} calls, {f['failures']} failed, "
+        f"{f['request_bytes']} bytes sent, {f['answer_bytes']} bytes answered"
+        for label, period, f in (("today", "day", usage["today"]),
+                                 ("month", "month", usage["this_month"])))]
 
 
 def _publication(args: argparse.Namespace) -> dict[str, Any]:
@@ -224,6 +238,9 @@ def run_services(client: LgspClient, args: argparse.Namespace, out: TextIO) -> i
                      f"lgsp services {action} --role {args.role}", args, out)
     if action == "openapi":
         return _openapi(client, args, out)
+    if action == "usage":
+        item = client.access_request(args.id)
+        return _one(item, "\n".join(_usage_lines(item)), args, out)
     if action in ("publish", "show", "withdraw"):
         entry = client.publish_service(_publication(args)) if action == "publish" else (
             client.catalogue_entry(*args.service) if action == "show"

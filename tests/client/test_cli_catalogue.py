@@ -88,6 +88,7 @@ def test_catalogue_path_through_the_cli(setup: Setup, tmp_path: Path) -> None:  
     asked = json.loads(_run(s.source, "services", "request", SERVICE, "--app",
                             s.hub.a.creds.app, "--purpose", "Thủ tục đất đai", "--json"))
     assert asked["state"] == "pending"
+    assert _run(s.source, "services", "usage", asked["id"]).endswith("not granted\n")
     assert asked["id"] in _run(s.dest, "services", "requests")
     assert _run(s.dest, "services", "grant", asked["id"], "--rate", "30").split()[-1] == \
         "30/min"
@@ -98,6 +99,9 @@ def test_catalogue_path_through_the_cli(setup: Setup, tmp_path: Path) -> None:  
         _run(s.source, "services", "rate", asked["id"], "5000")
     assert not_yours.value.code == "forbidden"
     assert "600/min" in _run(s.dest, "services", "rate", asked["id"], "default")
+    assert _run(s.source, "services", "usage", asked["id"]).splitlines()[1:] == [
+        "today 2026-11-18: 0 calls, 0 failed, 0 bytes sent, 0 bytes answered",
+        "month 2026-11: 0 calls, 0 failed, 0 bytes sent, 0 bytes answered"]
     session = open_session(s.source, SERVICE)  # the brokered session works for the pair
     assert active(s.dest, session.token) is True
     assert "revoked" in _run(s.dest, "services", "revoke", asked["id"])

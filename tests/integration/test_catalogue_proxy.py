@@ -263,6 +263,33 @@ def test_usage_appears_in_the_reports_of_both_units(hub: World,
     assert provider["consumer"]["calls"] == 0
 
 
+def test_the_request_view_shows_the_grants_usage_today_and_this_month(
+        hub: World, service: tuple[str, list[Seen]]) -> None:  # R-COMP-3
+    base, _ = service
+    request = f"/v1/catalogue/requests/{granted(hub, base)}"
+    assert hub.a.get(request).body["usage"] == {
+        "day": "2026-11-18", "month": "2026-11",
+        "today": {"calls": 0, "failures": 0, "request_bytes": 0, "answer_bytes": 0},
+        "this_month": {"calls": 0, "failures": 0, "request_bytes": 0, "answer_bytes": 0}}
+    answer = hub.a.post(f"{CALL}/parcels", {"q": "12"})
+    assert hub.a.get(f"{CALL}/moved").code == "service_redirect_refused"
+    hub.deps.clock.advance(86_400)  # type: ignore[attr-defined]
+    assert hub.a.get(f"{CALL}/parcels").status == 200
+    answered = len(json.dumps(answer.body).encode())  # the service's compact echo
+    usage = hub.b.get(request).body["usage"]  # the provider sees the same
+    assert usage == hub.a.get(request).body["usage"] == hub.c.get(request).body["usage"]
+    assert (usage["day"], usage["month"]) == ("2026-11-19", "2026-11")
+    assert usage["today"] == {"calls": 1, "failures": 0, "request_bytes": 0,
+                              "answer_bytes": usage["today"]["answer_bytes"]}
+    assert usage["this_month"] == {
+        "calls": 3, "failures": 1, "request_bytes": len(b'{"q": "12"}'),
+        "answer_bytes": usage["today"]["answer_bytes"] + answered}
+    listing = hub.a.get("/v1/catalogue/grants?role=consumer").body["items"]
+    assert listing[0]["usage"] is None  # one read per item: only the single view has it
+    hub.b.post(f"{request}/revoke")
+    assert hub.a.get(request).body["usage"]["this_month"]["calls"] == 3  # kept
+
+
 def test_the_rate_set_when_granting_is_enforced_and_only_the_owner_changes_it(
         hub: World, service: tuple[str, list[Seen]]) -> None:  # R-COMP-3
     base, seen = service

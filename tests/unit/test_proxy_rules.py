@@ -47,3 +47,11 @@ def test_body_bound_rate_window_and_what_counts_as_failed() -> None:
     assert proxy.retry_after(120) == 60 and proxy.retry_after(179) == 1
     assert [proxy.failed(s) for s in (None, 200, 404, 500, 503)] == \
         [True, False, False, True, True]
+
+
+def test_a_grants_usage_reads_as_both_sides_see_it() -> None:
+    _, provider = proxy.usage(sent=11, got=40, status=503)
+    assert proxy.usage_figures(provider) == {"calls": 1, "failures": 1,
+                                             "request_bytes": 11, "answer_bytes": 40}
+    assert proxy.usage_figures(None) == {"calls": 0, "failures": 0, "request_bytes": 0,
+                                         "answer_bytes": 0}
