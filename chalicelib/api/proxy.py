@@ -20,6 +20,7 @@ BINARY = "application/octet-stream"
 proxy_api = BinaryBlueprint(__name__, BINARY)
 
 CALL = "/v1/catalogue/services/{unit}/{service_id}/call"
+RELAYED = "lgsp-relayed"
 _RETRY = ("The hub may have forwarded the call: whether repeating it is safe is the "
           "service's to say (its OpenAPI in the catalogue).")
 
@@ -36,6 +37,7 @@ def _relay(call: Call, unit: str, service_id: str, segments: list[str]) -> Relay
         unit, service_id, request.method, segments, query, dict(request.headers.items()),
         body))
     headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
+    headers[RELAYED] = "true"  # the service's answer: a client tells it from a refusal
     return Relayed(answer.status, headers, _for_gateway(answer.body, headers))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
+from lgsp_client.cli_service_call import add_call_command, run_call
 from lgsp_client.errors import ConfigError
 
 STATES = ("pending", "listed", "refused", "withdrawn")
@@ -63,7 +64,7 @@ def _publish_options(publish: argparse.ArgumentParser) -> None:
 
 def add_services_command(sub: Any, common: argparse.ArgumentParser) -> None:
     """`lgsp services publish|list|search|show|openapi|withdraw|request|requests|grant|
-    rate|usage|refuse|revoke|grants`."""
+    rate|usage|refuse|revoke|grants|call`."""
     area = sub.add_parser("services", parents=[common],
                           help="the catalogue of shared data services")
     actions = area.add_subparsers(dest="services_command", required=True, metavar="ACTION")
@@ -121,6 +122,7 @@ def add_services_command(sub: Any, common: argparse.ArgumentParser) -> None:
     rate.add_argument("rate", type=_rate_or_default, metavar="N|default")
     for parser in actions.choices.values():
         _json_flag(parser)
+    add_call_command(actions, common, _ref)
 
 
 def add_services_area(areas: Any, common: argparse.ArgumentParser) -> None:
@@ -225,6 +227,8 @@ def _openapi(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 def run_services(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     """Carry out one `services` action."""
     action = args.services_command
+    if action == "call":
+        return run_call(client, args, out)
     if action in ("list", "search"):
         query = " ".join(args.words) if action == "search" else None
         page = client.search_services(query, state=args.state, cursor=args.cursor,

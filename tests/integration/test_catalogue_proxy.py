@@ -202,6 +202,8 @@ def test_a_granted_app_calls_through_the_hub_then_revoked_is_refused_at_once(
     assert got.status == 200, got.body
     assert got.body == {"path": "/api/parcels/12?b=a%20b&x=1", "got": 0}
     assert "set-cookie" not in got.headers
+    assert got.headers["lgsp-relayed"] == "true"  # the service's answer, not the hub's
+    assert "lgsp-relayed" not in hub.c.get(f"{CALL}/parcels/12").headers  # a refusal
     forwarded = seen[-1]
     assert forwarded.headers["x-trace"] == "t1" and "cookie" not in forwarded.headers
     assert "authorization" not in forwarded.headers
