@@ -29,6 +29,7 @@ from chalicelib.api.meta import meta_api
 from chalicelib.api.notices import notices_api
 from chalicelib.api.people import people_api
 from chalicelib.api.presence import presence_api
+from chalicelib.api.proxy import proxy_api
 from chalicelib.api.relay import relay_api
 from chalicelib.api.report_history import report_history_api
 from chalicelib.api.reports import reports_api
@@ -66,6 +67,7 @@ app.register_blueprint(edxml_api)
 app.register_blueprint(federation_peer_api)
 app.register_blueprint(catalogue_api)
 app.register_blueprint(webhooks_api)
+app.register_blueprint(proxy_api)
 declare_binary(app)  # report exports (CSV, XLSX)
 # Last: every method a path above does not declare answers 405 in the project's shape.
 answer_undeclared_methods(app)

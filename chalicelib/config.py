@@ -139,6 +139,12 @@ class Settings(Model):
     webhook_timeout_seconds: float = Field(
         default=10, gt=0, le=30, description="Time a webhook endpoint has to connect and "
                                              "to answer each read")
+    proxy_timeout_seconds: int = Field(
+        default=30, ge=1, le=300, description="The catalogue's proxy: how long the "
+        "hub waits for a service to connect and for each read of its answer (504 after)")
+    proxy_rate_per_minute: int = Field(
+        default=600, ge=1, le=1_000_000, description="The catalogue's proxy: calls per "
+        "minute a grant allows when its owner set no rate of its own")
     province_domain: str = Field(default="lgsp.gov.vn", description="Units' accounts are "
                                  "<code>@<province_domain>")
     public_holidays: str = Field(

@@ -1,5 +1,6 @@
-"""Outbound POSTs to URLs somebody gave the hub (webhook endpoints, later the catalogue's
-proxy), safe against server-side request forgery (issue 16, `docs/webhooks.md`).
+"""Outbound calls to URLs somebody gave the hub (webhook endpoints, the catalogue's proxy),
+safe against server-side request forgery (issue 16, `docs/webhooks.md`,
+`docs/catalogue.md`).
 
 Before anything is sent, the URL must pass `domain/outbound.py`: https (http only when
 allowed), a host name that resolves, and every address it resolves to public or inside a
@@ -13,6 +14,12 @@ connecting and each read have a timeout. Standard library only, nothing logged h
     poster = SafePoster(allow_http=False, allowed=settings().webhook_private_networks)
     answer = poster.post(url, body, headers, timeout=10, max_answer=4096)
     answer.status, answer.body, answer.elapsed_ms
+    relayed = poster.request("GET", url, b"", headers, timeout=30, max_answer=6 * 2**20)
+    relayed.status, relayed.headers, relayed.body   # only the safe answer headers
+
+`request` is the proxy's: any method, and an answer over `max_answer` is an error
+(`too_large`), never cut; only the answer headers a caller may see are kept
+(`ANSWER_HEADERS`).
 """
 
 from __future__ import annotations
@@ -31,8 +38,12 @@ from chalicelib.domain.outbound import (
     refusal,
     target,
 )
-from chalicelib.domain.ports import HttpAnswer
+from chalicelib.domain.ports import HttpAnswer, RelayedAnswer
 
+# The answer headers `request` keeps: what describes the body, never a cookie or a
+# server's internals.
+ANSWER_HEADERS = ("content-type", "content-length", "etag", "cache-control",
+                  "last-modified", "location")
 Resolver = Callable[[str, int], list[str]]
 
 
@@ -100,14 +111,28 @@ class SafePoster:
         """POST `body`; the status, the answer's first `max_answer` bytes and the time
         taken. `OutboundRefusedError` before connecting; `OutboundFailedError` when nothing
         usable answered (`timeout` applies to connecting and to each read)."""
+        answer = self._send("POST", url, body, headers, timeout=timeout,
+                            max_answer=max_answer, whole=False)
+        return HttpAnswer(answer.status, answer.body, answer.elapsed_ms)
+
+    def request(self, method: str, url: str, body: bytes, headers: Mapping[str, str], *,
+                timeout: float, max_answer: int) -> RelayedAnswer:
+        """Send `method` with `body` (none when empty); the status, the `ANSWER_HEADERS`
+        and the whole answer, or `OutboundFailedError` `too_large` when it is over
+        `max_answer` bytes (refusals and failures as `post`'s). A 3xx is the answer."""
+        return self._send(method, url, body, headers, timeout=timeout,
+                          max_answer=max_answer, whole=True)
+
+    def _send(self, method: str, url: str, body: bytes, headers: Mapping[str, str], *,
+              timeout: float, max_answer: int, whole: bool) -> RelayedAnswer:
         where, addresses = self.check(url)
         started = time.monotonic()
         failure: OutboundFailedError | None = None
         for address in addresses:
             connection = self._connection(where, address, timeout)
             try:
-                return self._exchange(connection, where, body, headers,
-                                      max_answer=max_answer, started=started)
+                return self._exchange(connection, where, (method, body), headers,
+                                      max_answer=max_answer, started=started, whole=whole)
             except OutboundFailedError as exc:
                 if exc.reason != "connect_failed":
                     raise
@@ -125,9 +150,10 @@ class SafePoster:
         return _PinnedHTTP(where.host, where.port, address, timeout)
 
     @staticmethod
-    def _exchange(connection: http.client.HTTPConnection, where: Target, body: bytes,
-                  headers: Mapping[str, str], *, max_answer: int, started: float
-                  ) -> HttpAnswer:
+    def _exchange(connection: http.client.HTTPConnection, where: Target,
+                  sent: tuple[str, bytes], headers: Mapping[str, str], *, max_answer: int,
+                  started: float, whole: bool) -> RelayedAnswer:
+        method, body = sent
         try:
             connection.connect()
         except ssl.SSLError as exc:
@@ -137,12 +163,17 @@ class SafePoster:
         except OSError as exc:
             raise OutboundFailedError("connect_failed", f"cannot connect: {exc}") from exc
         try:
-            connection.request("POST", where.path, body=body,
+            connection.request(method, where.path, body=body or None,
                                headers={**headers, "Connection": "close"})
             answer = connection.getresponse()
-            prefix = answer.read(max_answer)
+            prefix = answer.read(max_answer + 1 if whole else max_answer)
         except TimeoutError as exc:
             raise OutboundFailedError("timeout", "no answer in time") from exc
         except (OSError, http.client.HTTPException) as exc:
             raise OutboundFailedError("bad_answer", f"{type(exc).__name__}: {exc}") from exc
-        return HttpAnswer(answer.status, prefix, round((time.monotonic() - started) * 1000, 1))
+        if len(prefix) > max_answer:
+            raise OutboundFailedError("too_large", f"the answer is over {max_answer} bytes")
+        kept = {name: value for name, value in
+                ((k.lower(), v) for k, v in answer.getheaders()) if name in ANSWER_HEADERS}
+        return RelayedAnswer(answer.status, kept, prefix,
+                             round((time.monotonic() - started) * 1000, 1))

@@ -12,11 +12,13 @@ from chalice import Blueprint
 from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
 from chalicelib.domain.catalogue import ENTRY_STATES
 from chalicelib.domain.catalogue_schemas import (
+    AccessChange,
     AccessPage,
     AccessRequestBody,
     AccessView,
     CatalogueEntry,
     CataloguePage,
+    GrantBody,
     OpenApiView,
     PublishRequest,
     Reason,
@@ -161,12 +163,24 @@ def read_request(call: Call, request_id: str) -> AccessView:
 
 
 @api_route(catalogue_api, RouteSpec(
-    "POST", REQUEST + "/grant", "The service's owner (or an operator): grant access; the "
-    "brokered session works at once", AccessView, errors=(401, 403, 404, 409), people=True,
-    before_retry=_ANSWERED))
+    "PATCH", REQUEST, "The service's owner (or an operator): change a granted request's "
+    "rate a minute through the proxy (setting a value: safe to repeat)", AccessView,
+    request=AccessChange, errors=(400, 401, 403, 404, 409), people=True, idempotent=True))
+def change_access(call: Call, request_id: str) -> AccessView:
+    from chalicelib.services import catalogue_access
+    return catalogue_access.change_rate(call.deps, call.who, request_id,
+                                        call.body.rate_per_minute)
+
+
+@api_route(catalogue_api, RouteSpec(
+    "POST", REQUEST + "/grant", "The service's owner (or an operator): grant access, "
+    "optionally with the grant's own rate a minute through the proxy; the brokered "
+    "session works at once", AccessView, request=GrantBody,
+    errors=(400, 401, 403, 404, 409), people=True, before_retry=_ANSWERED))
 def grant(call: Call, request_id: str) -> AccessView:
     from chalicelib.services import catalogue_access
-    return catalogue_access.decide(call.deps, call.who, request_id, "grant")
+    return catalogue_access.decide(call.deps, call.who, request_id, "grant",
+                                   rate_per_minute=call.body.rate_per_minute)
 
 
 @api_route(catalogue_api, RouteSpec(

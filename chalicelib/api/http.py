@@ -36,7 +36,7 @@ from chalicelib.api.wire_lengths import text_over_max_length
 from chalicelib.domain.errors import BusyError, ContentionError, InvalidRequestError, LgspError
 
 __all__ = ["JSON", "METHODS", "PAGING", "PEOPLE_PATHS", "ROUTES", "QueryParam",  # routes'
-           "RouteSpec", "Call", "Download", "api_route", "page_limit"]  # declarations
+           "RouteSpec", "Call", "Download", "Relayed", "api_route", "page_limit"]  # declarations
 
 if TYPE_CHECKING:  # imported by the first call, not by a cold start (docs/performance.md)
     from chalicelib.domain.signatures import Caller, SignedRequest
@@ -90,6 +90,16 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Relayed:
+    """Another server's answer relayed as it came (the catalogue's proxy): its status,
+    its headers (already filtered) and its body (text, or bytes of a binary media type)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes | str
+
+
+@dataclass(frozen=True)
 class Download:
     """A file answer, for a route whose `media_type` is not JSON."""
 
@@ -114,6 +124,8 @@ def error_response(err: LgspError, headers: Mapping[str, str] | None = None) -> 
     all_headers: dict[str, str | list[str]] = {"Content-Type": JSON, **(headers or {})}
     if "server_time" in err.details:
         all_headers["LGSP-Server-Time"] = str(err.details["server_time"])
+    if "retry_after" in err.details:
+        all_headers["Retry-After"] = str(err.details["retry_after"])
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=err.status,
                     headers=all_headers)
 
@@ -180,8 +192,12 @@ def _check_media_type(request: Request, spec: RouteSpec) -> None:
         raise UnsupportedMediaError(f"Send the body as {' or '.join(spec.body_media_types)}.")
 
 
-def _render(result: BaseModel | Download, call: Call, spec: RouteSpec) -> Response:
+def _render(result: BaseModel | Download | Relayed, call: Call, spec: RouteSpec
+            ) -> Response:
     headers: dict[str, str | list[str]]
+    if isinstance(result, Relayed):
+        headers = {**result.headers, **call.headers}
+        return Response(body=result.body, status_code=result.status, headers=headers)
     if spec.media_type == JSON and isinstance(result, BaseModel):
         headers = {"Content-Type": JSON, **call.headers}
         return Response(body=result.model_dump_json(), status_code=call.status,
@@ -230,12 +246,15 @@ def _record(d: Deps, spec: RouteSpec, request: Request, caller: Caller | None, *
                             request_id=request.context.get("requestId"))
 
 
-def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., BaseModel | Download]],
+Result = BaseModel | Download | Relayed
+
+
+def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., Result]],
                                                            Callable[..., Response]]:
     """Register `spec` on `bp` with the shared authentication/validation/error handling."""
     ROUTES.append(spec)
 
-    def decorator(fn: Callable[..., BaseModel | Download]) -> Callable[..., Response]:
+    def decorator(fn: Callable[..., Result]) -> Callable[..., Response]:
         @functools.wraps(fn)
         def handler(**params: str) -> Response:
             from chalicelib.bootstrap import deps

@@ -6,6 +6,7 @@ a refused or withdrawn one again (back to `pending`).
 
 An access request's life: `pending` → `granted` (the grant brokered sessions read is
 created with it) or `refused` (with a reason); `granted` → `revoked` (the grant removed).
+While granted, its rate a minute through the proxy may change.
 
 Search matches the words of a query against an entry's name, description, data
 categories and owner unit, folded as the directory folds names (`domain.directory`):
@@ -50,9 +51,10 @@ REQUEST_MOVES: Mapping[str, tuple[tuple[str, ...], str]] = {
     "grant": ((PENDING,), GRANTED),
     "refuse": ((PENDING,), REFUSED),
     "revoke": ((GRANTED,), REVOKED),
+    "change_rate": ((GRANTED,), GRANTED),  # the grant's own rate a minute (proxy mode)
 }
 _DONE = {"approve": "approved", "refuse": "refused", "withdraw": "withdrawn",
-         "grant": "granted", "revoke": "revoked"}
+         "grant": "granted", "revoke": "revoked", "change_rate": "given another rate"}
 
 
 def entry_move(action: str, current: str) -> str:

@@ -14,6 +14,9 @@ HTTPS_URL = r"^https://[^\s/?#@]+(/[^\s?#]*)?$"
 Category = Annotated[str, Field(min_length=1, max_length=60)]
 EntryState = Literal["pending", "listed", "refused", "withdrawn"]
 RequestState = Literal["pending", "granted", "refused", "revoked"]
+MAX_RATE_PER_MINUTE = 100_000
+_RATE = ("The calls a minute the grant allows through the hub's proxy (1-100000); null: "
+         "the hub's default (`LGSP_PROXY_RATE_PER_MINUTE`).")
 
 
 class PublishRequest(Strict):
@@ -88,6 +91,31 @@ class AccessRequestBody(Strict):
     purpose: str = Field(min_length=1, max_length=1000, description="What the data is for.")
 
 
+class GrantBody(Strict):
+    rate_per_minute: int | None = Field(default=None, ge=1, le=MAX_RATE_PER_MINUTE,
+                                        description=_RATE)
+
+
+class AccessChange(Strict):
+    rate_per_minute: int | None = Field(ge=1, le=MAX_RATE_PER_MINUTE, description=_RATE)
+
+
+class UsageFigures(Model):
+    calls: int
+    failures: int = Field(description="Calls without a usable answer, or answered 5xx.")
+    request_bytes: int = Field(description="The bodies the consumer's app sent.")
+    answer_bytes: int = Field(description="The answers the service gave.")
+
+
+class GrantUsage(Model):
+    """A grant's calls through the hub's proxy (docs/catalogue.md, data-model C11)."""
+
+    day: str = Field(description="Today in the province (Asia/Ho_Chi_Minh).")
+    month: str
+    today: UsageFigures
+    this_month: UsageFigures
+
+
 class AccessView(Model):
     id: str
     service: str
@@ -104,6 +132,12 @@ class AccessView(Model):
     requested_by: str
     decided_at: str | None = None
     decided_by: str | None = None
+    rate_per_minute: int | None = Field(default=None, description="While granted: the "
+                                        "calls a minute the proxy allows (the grant's own, "
+                                        "or the hub's default).")
+    usage: GrantUsage | None = Field(default=None, description="The grant's calls through "
+                                     "the proxy (in `GET /v1/catalogue/requests/{id}` "
+                                     "only, once granted).")
 
 
 class AccessPage(Model):

@@ -48,7 +48,7 @@ class OutboundRefusedError(Exception):
 
 class OutboundFailedError(OSError):
     """Something was tried and nothing usable came back: `timeout`, `connect_failed`,
-    `tls_failed` or `bad_answer`."""
+    `tls_failed`, `bad_answer`, or (a proxied call's answer over its limit) `too_large`."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)

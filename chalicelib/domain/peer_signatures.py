@@ -83,12 +83,23 @@ def sign(method: str, url: str, headers: dict[str, str], body: bytes | None, *,
     """`headers` (which must hold `lgsp-hub`, and `content-type` with a body) plus the
     signature's (`Signature`, `Signature-Input`, and `Content-Digest` with a body),
     signed `rsa-pss-sha512` with the hub's RSA key."""
+    return sign_as_hub(method, url, headers, body or None, label=LABEL,
+                       components=covered(body=bool(body)), key_id=key_id,
+                       private_pem=private_pem, created=created, nonce=nonce)
+
+
+def sign_as_hub(method: str, url: str, headers: dict[str, str], body: bytes | None, *,
+                label: str, components: tuple[str, ...], key_id: str, private_pem: bytes,
+                created: int, nonce: str) -> dict[str, str]:
+    """Any call the hub signs with its own key (`rsa-pss-sha512`), under `label`,
+    covering `components` (and `content-digest`, sha-512, unless `body` is None: an empty
+    body has a digest too)."""
     message = _Outgoing(method.upper(), url, dict(headers))
     signer = _HubSigner(signature_algorithm=algorithms.RSA_PSS_SHA512,
                         key_resolver=OneKey(private_pem))
-    signer.sign(message, key_id=key_id, label=LABEL, nonce=nonce, include_alg=True,
+    signer.sign(message, key_id=key_id, label=label, nonce=nonce, include_alg=True,
                 created=datetime.datetime.fromtimestamp(created, datetime.UTC),
-                covered_component_ids=covered(body=bool(body)), body=body or None)
+                covered_component_ids=components, body=body)
     return message.headers
 
 

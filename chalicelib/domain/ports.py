@@ -329,6 +329,25 @@ class HttpAnswer:
     elapsed_ms: float
 
 
+@dataclass(frozen=True)
+class RelayedAnswer:
+    """What a service answered a proxied call: its status, the answer headers a caller
+    may see (lower-case names), its whole body and how long the exchange took."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed_ms: float
+
+
+class ServiceTransport(Protocol):
+    """Outbound calls to the catalogue's services, safe against SSRF
+    (`adapters/safe_http.SafePoster`)."""
+
+    def request(self, method: str, url: str, body: bytes, headers: Mapping[str, str], *,
+                timeout: float, max_answer: int) -> RelayedAnswer: ...
+
+
 class PeerTransport(Protocol):
     """Outbound HTTP to peer hubs (their API, their JWKS): `adapters/peer_http.py`."""
 

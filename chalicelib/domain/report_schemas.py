@@ -46,6 +46,21 @@ class ByPriority(Model):
     thuong: PriorityFigures
 
 
+class ServiceFigures(Model):
+    calls: int
+    bytes_sent: int = Field(description="Request bodies for a consumer, answers for a "
+                                        "provider.")
+    bytes_received: int
+    failures: int = Field(description="Calls without a usable answer, or answered 5xx.")
+
+
+class ServiceCalls(Model):
+    """Calls through the catalogue's proxy (docs/catalogue.md, "Proxy mode")."""
+
+    consumer: ServiceFigures = Field(description="Calls the unit's apps made.")
+    provider: ServiceFigures = Field(description="Calls the unit's services served.")
+
+
 class Latency(Model):
     confirmed: int = Field(description="Confirmations whose latency was measured.")
     median_seconds: int | None = Field(
@@ -78,6 +93,7 @@ class ProvinceReport(Model):
     totals: Totals
     by_priority: ByPriority
     latency: Latency
+    services: ServiceCalls
     days: list[DayFigures] | list[MonthFigures]
 
 
@@ -88,6 +104,7 @@ class UnitReport(Model):
     totals: Totals
     by_priority: ByPriority
     latency: Latency
+    services: ServiceCalls
     days: list[DayFigures] | list[MonthFigures]
 
 

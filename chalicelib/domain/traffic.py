@@ -41,6 +41,16 @@ FIGURE_NAMES = tuple(figure for figure, _ in FIGURES)
 EVENTS = ("sent", "received", "rejected", "failed_fetches", "expired", "undeliverable")
 # The counter fields that are failures: also added per province hour (the dashboard).
 FAILURE_FIELDS = ("rejected", "failures", "expired", "undeliverable")
+# Calls through the catalogue's proxy (`domain/proxy.py` `usage`): the report's
+# `services.consumer` and `services.provider` figures and the counter field each reads.
+SERVICE_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
+    "consumer": (("calls", "service_calls_made"), ("bytes_sent", "service_bytes_sent"),
+                 ("bytes_received", "service_bytes_received"),
+                 ("failures", "service_calls_made_failed")),
+    "provider": (("calls", "service_calls_served"), ("bytes_received", "service_bytes_in"),
+                 ("bytes_sent", "service_bytes_out"),
+                 ("failures", "service_calls_served_failed")),
+}
 MAX_RANKED = 20_000  # units a ranking lists at most
 # What a ranking may be ordered by (the query's `by`) and the counter field it reads.
 RANK_BY = {"sent": "sent", "received": "received", "failures": "failures",
@@ -86,6 +96,12 @@ def figures(counts: Counts, names: Sequence[str] = FIGURE_NAMES) -> dict[str, in
     """The report's figures `names` from counters (0 for a field they lack)."""
     fields = dict(FIGURES)
     return {name: int(counts.get(fields[name], 0)) for name in names}
+
+
+def service_calls(counts: Counts) -> dict[str, dict[str, int]]:
+    """The proxy's figures of a unit (or the province) as consumer and as provider."""
+    return {side: {name: int(counts.get(field, 0)) for name, field in fields}
+            for side, fields in SERVICE_FIGURES.items()}
 
 
 def by_priority(counts: Counts) -> dict[str, dict[str, int]]:

@@ -11,18 +11,24 @@ from a partition of its own: another unit's never appear.
 
 from __future__ import annotations
 
-from chalicelib.domain import catalogue as rules, keys
-from chalicelib.domain.catalogue_schemas import AccessPage, AccessRequestBody, AccessView
+from chalicelib.domain import catalogue as rules, keys, proxy as proxy_rules
+from chalicelib.domain.catalogue_schemas import (
+    AccessPage,
+    AccessRequestBody,
+    AccessView,
+    GrantUsage,
+    UsageFigures,
+)
 from chalicelib.domain.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
     TransactionConflictError,
 )
-from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp
+from chalicelib.domain.ports import Condition, Delete, Item, Put, TransactOp, Update
 from chalicelib.domain.sessions import parse_service_ref
 from chalicelib.domain.signatures import Caller
-from chalicelib.domain.times import iso
+from chalicelib.domain.times import iso, province_day
 from chalicelib.services import roles, service_registry
 from chalicelib.services.catalogue import require_member
 from chalicelib.services.deps import Deps
@@ -30,8 +36,10 @@ from chalicelib.services.deps import Deps
 ROLES = ("provider", "consumer")
 
 
-def access_view(item: Item) -> AccessView:
+def access_view(deps: Deps, item: Item) -> AccessView:
     decided = item.get("decided_at")
+    rate = (item.get("rate_per_minute") or deps.settings.proxy_rate_per_minute) \
+        if item["state"] == rules.GRANTED else None
     return AccessView(
         id=item["request_id"], service=item["service"], provider_unit=item["provider_unit"],
         consumer_unit=item["consumer_unit"], app=item["app"], scopes=list(item["scopes"]),
@@ -39,7 +47,7 @@ def access_view(item: Item) -> AccessView:
         grant_id=item.get("grant_id"), requested_at=iso(int(item["requested_at"])),
         requested_by=item["requested_by"],
         decided_at=iso(int(decided)) if decided is not None else None,
-        decided_by=item.get("decided_by"))
+        decided_by=item.get("decided_by"), rate_per_minute=rate)
 
 
 def _writes(record: Item, guard: Condition) -> list[TransactOp]:
@@ -81,7 +89,7 @@ def request_access(deps: Deps, caller: Caller, body: AccessRequestBody) -> Acces
     except TransactionConflictError as exc:
         raise ConflictError(f"App {body.app} has an open request on {body.service} "
                             "already.", code="access_request_exists") from exc
-    return access_view(record)
+    return access_view(deps, record)
 
 
 def _visible(deps: Deps, caller: Caller, request_id: str) -> tuple[Item, bool]:
@@ -97,8 +105,23 @@ def _visible(deps: Deps, caller: Caller, request_id: str) -> tuple[Item, bool]:
                                          operator=operator)
 
 
+def _usage(deps: Deps, grant_id: str) -> GrantUsage:
+    """The grant's usage today and this month (two reads: data-model C11)."""
+    day = province_day(deps.clock.now())
+    today = deps.table.get(*keys.proxy_usage_day(grant_id, day))
+    month = deps.table.get(*keys.proxy_usage_month(grant_id, day[:7]))
+    return GrantUsage(day=day, month=day[:7],
+                      today=UsageFigures(**proxy_rules.usage_figures(today)),
+                      this_month=UsageFigures(**proxy_rules.usage_figures(month)))
+
+
 def get_request(deps: Deps, caller: Caller, request_id: str) -> AccessView:
-    return access_view(_visible(deps, caller, request_id)[0])
+    """One request and, once granted (revoked too), its grant's usage through the proxy."""
+    item = _visible(deps, caller, request_id)[0]
+    view = access_view(deps, item)
+    if item.get("grant_id"):
+        view.usage = _usage(deps, item["grant_id"])
+    return view
 
 
 def _grant_ops(deps: Deps, caller: Caller, record: Item, new: Item) -> list[TransactOp]:
@@ -108,7 +131,8 @@ def _grant_ops(deps: Deps, caller: Caller, record: Item, new: Item) -> list[Tran
                             code="unknown_service")
     grant, ops = service_registry.new_grant(
         deps, caller.actor, (ref.unit, ref.service_id), source_unit=record["consumer_unit"],
-        source_app=record["app"], scopes=list(record["scopes"]))
+        source_app=record["app"], scopes=list(record["scopes"]),
+        rate_per_minute=new.get("rate_per_minute"))
     new["grant_id"] = grant["grant_id"]
     return ops
 
@@ -124,17 +148,26 @@ def _closing_ops(deps: Deps, record: Item) -> list[TransactOp]:
     return ops + (found[1] if found else [])
 
 
-def decide(deps: Deps, caller: Caller, request_id: str, action: str, *,
-           reason: str | None = None) -> AccessView:
-    """`grant`, `refuse` or `revoke`, by the service's owner unit or an operator."""
+def _decidable(deps: Deps, caller: Caller, request_id: str) -> Item:
+    """The request, if the caller may decide it (else 403 `forbidden`, or 404)."""
     record, may_decide = _visible(deps, caller, request_id)
     if not may_decide:
         raise ForbiddenError("Only the service's owner unit (or an operator) may do this.",
                              code="forbidden")
     require_member(deps, caller, record["provider_unit"])
+    return record
+
+
+def decide(deps: Deps, caller: Caller, request_id: str, action: str, *,
+           reason: str | None = None, rate_per_minute: int | None = None) -> AccessView:
+    """`grant` (with the grant's own rate a minute, if given), `refuse` or `revoke`, by
+    the service's owner unit or an operator."""
+    record = _decidable(deps, caller, request_id)
     state = rules.request_move(action, record["state"])
     new: Item = {**record, "state": state, "decided_at": deps.clock.now(),
                  "decided_by": caller.actor, "reason": reason}
+    if action == "grant":
+        new["rate_per_minute"] = rate_per_minute
     extra = _grant_ops(deps, caller, record, new) if action == "grant" \
         else _closing_ops(deps, record)
     try:
@@ -146,7 +179,32 @@ def decide(deps: Deps, caller: Caller, request_id: str, action: str, *,
                                 code="conflict") from exc
         raise ConflictError(f"App {record['app']} has a grant on {record['service']} "
                             "already; remove it first.", code="grant_exists") from exc
-    return access_view(new)
+    return access_view(deps, new)
+
+
+def change_rate(deps: Deps, caller: Caller, request_id: str,
+                rate_per_minute: int | None) -> AccessView:
+    """The owner (or an operator) sets a granted request's rate a minute through the
+    proxy (None: the hub's default), on the grant the proxy reads and on the request, in
+    one transaction."""
+    record = _decidable(deps, caller, request_id)
+    rules.request_move("change_rate", record["state"])
+    grant = service_registry.grant_by_id(deps, record["grant_id"])
+    if grant is None:
+        raise NotFoundError(f"The grant of request {request_id} was removed (DELETE "
+                            "/v1/grants): revoke the request.", code="unknown_grant")
+    rate = {"rate_per_minute": rate_per_minute}
+    new: Item = {**record, **rate}
+    try:
+        deps.table.transact([
+            *_writes(new, Condition(equals={"state": rules.GRANTED})),
+            Update(grant["pk"], grant["sk"], set=rate if rate_per_minute else {},
+                   remove=() if rate_per_minute else tuple(rate),
+                   condition=Condition(equals={"grant_id": grant["grant_id"]}))])
+    except TransactionConflictError as exc:
+        raise ConflictError("The request changed meanwhile; read it and try again.",
+                            code="conflict") from exc
+    return access_view(deps, new)
 
 
 def list_access(deps: Deps, caller: Caller, role: str, *, limit: int,
@@ -156,4 +214,4 @@ def list_access(deps: Deps, caller: Caller, role: str, *, limit: int,
         else keys.consumer_access(caller.unit)
     page = deps.table.query(part, limit=limit, cursor=cursor, descending=True)
     return AccessPage(role="provider" if role == "provider" else "consumer",
-                      items=[access_view(i) for i in page.items], next_cursor=page.cursor)
+                      items=[access_view(deps, i) for i in page.items], next_cursor=page.cursor)

@@ -30,6 +30,7 @@ from chalicelib.domain.report_schemas import (
     RankedUnit,
     Ranking,
     ReportPeriod,
+    ServiceCalls,
     Totals,
     UnitReport,
 )
@@ -92,6 +93,7 @@ def _figures(result: Read) -> dict[str, object]:
         "latency": Latency(confirmed=sum(buckets),
                            median_seconds=traffic.percentile(buckets, 50),
                            p95_seconds=traffic.percentile(buckets, 95)),
+        "services": ServiceCalls.model_validate(traffic.service_calls(result.totals)),
         "days": ([MonthFigures(month=label, **e) for (label, _), e in zip(result.rows, events,
                                                                           strict=True)]
                  if result.by_month else

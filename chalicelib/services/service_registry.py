@@ -94,32 +94,40 @@ def _check_source(deps: Deps, body: CreateGrantRequest) -> None:
 
 
 def new_grant(deps: Deps, actor: str, service: tuple[str, str], *, source_unit: str,
-              source_app: str | None, scopes: list[str]) -> tuple[Item, list[TransactOp]]:
+              source_app: str | None, scopes: list[str], rate_per_minute: int | None = None
+              ) -> tuple[Item, list[TransactOp]]:
     """A grant and its id pointer, as the writes of a transaction (each conditional on
     being new: one grant per source and service). The catalogue's access grants use it
-    too, so a granted request is exactly the grant `POST /v1/grants` makes."""
+    too, so a granted request is exactly the grant `POST /v1/grants` makes (with, if
+    given, its own rate a minute through the catalogue's proxy)."""
     service_unit, service_id = service
     grant_id = "gr-" + deps.ids.new_id()
     pk, sk = keys.grant(service_unit, service_id, source_unit, source_app)
     item: Item = {"pk": pk, "sk": sk, "kind": "grant", "grant_id": grant_id,
                   "source_unit": source_unit, "source_app": source_app,
                   "service": f"{service_unit}/{service_id}", "scopes": scopes,
-                  "created_by": actor, "created_at": deps.clock.now()}
+                  "created_by": actor, "created_at": deps.clock.now(),
+                  **({"rate_per_minute": rate_per_minute} if rate_per_minute else {})}
     ref_pk, ref_sk = keys.grant_ref(grant_id)
     return item, [Put(item, Condition(exists=False)),
                   Put({"pk": ref_pk, "sk": ref_sk, "kind": "grant_ref", "grant_pk": pk,
                        "grant_sk": sk}, Condition(exists=False))]
 
 
+def grant_by_id(deps: Deps, grant_id: str) -> Item | None:
+    """The grant `grant_id` (through its id pointer), or None."""
+    ref = deps.table.get(*keys.grant_ref(grant_id)) if grant_id.isascii() else None
+    return deps.table.get(ref["grant_pk"], ref["grant_sk"]) if ref else None
+
+
 def grant_removal(deps: Deps, grant_id: str) -> tuple[Item, list[TransactOp]] | None:
     """The grant `grant_id` and the writes that remove it (conditional on it being that
     grant still), or None when there is no such grant."""
-    ref = deps.table.get(*keys.grant_ref(grant_id)) if grant_id.isascii() else None
-    grant = deps.table.get(ref["grant_pk"], ref["grant_sk"]) if ref else None
-    if ref is None or grant is None:
+    grant = grant_by_id(deps, grant_id)
+    if grant is None:
         return None
     return grant, [Delete(grant["pk"], grant["sk"], Condition(equals={"grant_id": grant_id})),
-                   Delete(ref["pk"], ref["sk"])]
+                   Delete(*keys.grant_ref(grant_id))]
 
 
 def create_grant(deps: Deps, caller: Caller, body: CreateGrantRequest) -> GrantView:

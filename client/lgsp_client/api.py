@@ -29,7 +29,7 @@ from tenacity import (
 )
 
 from lgsp_client.algorithms import DEFAULT_ALGORITHM
-from lgsp_client.api_catalogue import CatalogueCalls, paging
+from lgsp_client.api_catalogue import RELAYED, CatalogueCalls, paging
 from lgsp_client.api_edxml import EdxmlCalls
 from lgsp_client.api_notices import NoticeCalls
 from lgsp_client.api_peers import PeerCalls
@@ -127,8 +127,8 @@ class LgspClient(NoticeCalls, PeerCalls, StatusReplyCalls, EdxmlCalls, Catalogue
         response = self.session.request(method, url, data=body, headers=dict(headers),
                                         auth=auth, timeout=self.timeout,
                                         allow_redirects=False)
-        if response.status_code >= 400:
-            raise error_from_response(response)
+        if response.status_code >= 400 and RELAYED not in response.headers:
+            raise error_from_response(response)  # the hub's (a service's relayed: returned)
         return response
 
     def _send(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str],

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lgsp_client.api import LgspClient
+from lgsp_client.cli_service_call import add_call_command, run_call
 from lgsp_client.errors import ConfigError
 
 STATES = ("pending", "listed", "refused", "withdrawn")
 ROLES = ("provider", "consumer")
+MAX_RATE = 100_000
 
 
 def _ref(value: str) -> tuple[str, str]:
@@ -23,6 +25,21 @@ def _ref(value: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"invalid service {value!r}: use <unit>/<id>, "
                                          "e.g. 000.00.02.H40/land-records")
     return unit, service_id
+
+
+def _rate(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_RATE:
+        raise argparse.ArgumentTypeError(f"invalid rate {value!r}: 1 to {MAX_RATE} calls a "
+                                         "minute")
+    return number
+
+
+def _rate_or_default(value: str) -> int | None:
+    return None if value == "default" else _rate(value)
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +64,7 @@ def _publish_options(publish: argparse.ArgumentParser) -> None:
 
 def add_services_command(sub: Any, common: argparse.ArgumentParser) -> None:
     """`lgsp services publish|list|search|show|openapi|withdraw|request|requests|grant|
-    refuse|revoke|grants`."""
+    rate|usage|refuse|revoke|grants|call`."""
     area = sub.add_parser("services", parents=[common],
                           help="the catalogue of shared data services")
     actions = area.add_subparsers(dest="services_command", required=True, metavar="ACTION")
@@ -93,8 +110,19 @@ def add_services_command(sub: Any, common: argparse.ArgumentParser) -> None:
         decide.add_argument("id", metavar="REQUEST_ID")
         if name == "refuse":
             decide.add_argument("--reason", required=True)
+        if name == "grant":
+            decide.add_argument("--rate", type=_rate, metavar="N", help="calls a minute "
+                                "through the hub's proxy (1-100000; default: the hub's)")
+    usage = actions.add_parser("usage", parents=[common], help="an access request and its "
+                               "grant's calls through the hub's proxy, today and this month")
+    usage.add_argument("id", metavar="REQUEST_ID")
+    rate = actions.add_parser("rate", parents=[common], help="change a grant's calls a "
+                              "minute through the hub's proxy")
+    rate.add_argument("id", metavar="REQUEST_ID")
+    rate.add_argument("rate", type=_rate_or_default, metavar="N|default")
     for parser in actions.choices.values():
         _json_flag(parser)
+    add_call_command(actions, common, _ref)
 
 
 def add_services_area(areas: Any, common: argparse.ArgumentParser) -> None:
@@ -124,8 +152,20 @@ def _entry_line(entry: dict[str, Any]) -> str:
 
 
 def _access_line(item: dict[str, Any]) -> str:
+    rate = item.get("rate_per_minute")
     return (f"{item['id']}  {item['state']}  {item['service']}  {item['consumer_unit']}/"
-            f"{item['app']}  {' '.join(item['scopes'])}")
+            f"{item['app']}  {' '.join(item['scopes'])}" + (f"  {rate}/min" if rate else ""))
+
+
+def _usage_lines(item: dict[str, Any]) -> list[str]:
+    usage = item.get("usage")
+    if not usage:
+        return [_access_line(item), "no usage: not granted"]
+    return [_access_line(item), *(
+        f"{label} {usage[period]}: {f['calls']} calls, {f['failures']} failed, "
+        f"{f['request_bytes']} bytes sent, {f['answer_bytes']} bytes answered"
+        for label, period, f in (("today", "day", usage["today"]),
+                                 ("month", "month", usage["this_month"])))]
 
 
 def _publication(args: argparse.Namespace) -> dict[str, Any]:
@@ -187,6 +227,8 @@ def _openapi(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
 def run_services(client: LgspClient, args: argparse.Namespace, out: TextIO) -> int:
     """Carry out one `services` action."""
     action = args.services_command
+    if action == "call":
+        return run_call(client, args, out)
     if action in ("list", "search"):
         query = " ".join(args.words) if action == "search" else None
         page = client.search_services(query, state=args.state, cursor=args.cursor,
@@ -200,6 +242,9 @@ def run_services(client: LgspClient, args: argparse.Namespace, out: TextIO) -> i
                      f"lgsp services {action} --role {args.role}", args, out)
     if action == "openapi":
         return _openapi(client, args, out)
+    if action == "usage":
+        item = client.access_request(args.id)
+        return _one(item, "\n".join(_usage_lines(item)), args, out)
     if action in ("publish", "show", "withdraw"):
         entry = client.publish_service(_publication(args)) if action == "publish" else (
             client.catalogue_entry(*args.service) if action == "show"
@@ -212,8 +257,11 @@ def run_services(client: LgspClient, args: argparse.Namespace, out: TextIO) -> i
         unit, service_id = args.service
         answer = client.request_access(f"{unit}/{service_id}", args.app,
                                        purpose=args.purpose, scopes=args.scopes)
+    elif action == "rate":
+        answer = client.set_access_rate(args.id, args.rate)
     else:
-        answer = client.decide_access(args.id, action, reason=getattr(args, "reason", None))
+        answer = client.decide_access(args.id, action, reason=getattr(args, "reason", None),
+                                      rate_per_minute=getattr(args, "rate", None))
     return _one(answer, _access_line(answer), args, out)
 
 

@@ -13,6 +13,7 @@ TOTALS = (("sent", "sent"), ("bytes_sent", "bytes sent"), ("received", "received
           ("bytes_received", "bytes received"), ("rejected", "rejected"),
           ("failed_fetches", "failed fetches"), ("expired", "expired"),
           ("undeliverable", "undeliverable"))
+SIDES = (("consumer", "consumer (its apps)"), ("provider", "provider (its services)"))
 COUNTS = ("sent", "received", "rejected", "failed_fetches", "expired", "undeliverable")
 
 
@@ -53,7 +54,8 @@ def _counts(row: Mapping[str, Any]) -> list[Any]:
 
 
 def print_figures(data: Mapping[str, Any], out: TextIO) -> None:
-    """A unit's or the province's figures: totals, by priority, latency, per day."""
+    """A unit's or the province's figures: totals, by priority, latency, calls through
+    the proxy to the catalogue's services, per day."""
     heading: list[tuple[str, Any]] = []
     if data.get("unit"):
         heading.append(("unit", f"{data['unit']}  {data.get('unit_name') or ''}".rstrip()))
@@ -77,12 +79,27 @@ def print_figures(data: Mapping[str, Any], out: TextIO) -> None:
             (by_priority.get(slug) or {}).get("received")]
            for slug in [*PRIORITIES, *(s for s in by_priority if s not in PRIORITIES)]],
           out, right={1, 2})
+    _services(data.get("services"), out)
     days = data.get("days") or []
     if days:
         key = "month" if "month" in days[0] else "day"
         print(file=out)
         table([key.upper(), *(c.upper() for c in COUNTS)],
               [[d.get(key), *_counts(d)] for d in days], out, right=set(range(1, 7)))
+
+
+def _services(services: Any, out: TextIO) -> None:
+    """Calls through the hub's proxy to the catalogue's services (a hub that has none in
+    its report: no table)."""
+    if not isinstance(services, Mapping) or not services:
+        return
+    print(file=out)
+    table(["SERVICES", "CALLS", "FAILURES", "BYTES_SENT", "BYTES_RECEIVED"],
+          [[label, row.get("calls"), row.get("failures"),
+            human_size(int(row.get("bytes_sent") or 0)),
+            human_size(int(row.get("bytes_received") or 0))]
+           for side, label in SIDES if isinstance(row := services.get(side), Mapping)],
+          out, right={1, 2, 3, 4})
 
 
 def print_ranking(data: Mapping[str, Any], out: TextIO) -> None:

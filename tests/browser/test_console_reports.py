@@ -50,6 +50,8 @@ def test_a_unit_admin_exports_the_apis_xlsx_and_the_operator_reads_the_pages(
     api = sender.call("GET", f"/v1/reports/units/{SENDER}")
     expect(page.locator("#total-sent")).to_have_text(str(api["totals"]["sent"]))
     assert api["totals"]["sent"] >= 1
+    expect(page.locator("#services-consumer-calls")).to_have_text(
+        str(api["services"]["consumer"]["calls"]))  # calls through the catalogue's proxy
     shoot(page, "console-reports-unit")
     with page.expect_download() as info:
         page.click("#export-xlsx")

@@ -35,6 +35,9 @@ COUNTS = {"sent": 120, "bytes_sent": 5_242_880, "received": 98, "bytes_received"
 BY_PRIORITY = {"hoa_toc": {"sent": 4, "received": 1}, "thuong_khan": {"sent": 6, "received": 7},
                "khan": {"sent": 10, "received": 0}, "thuong": {"sent": 100, "received": 90}}
 LATENCY = {"confirmed": 95, "median_seconds": 200.0, "p95_seconds": 14700.0}
+SERVICES = {"consumer": {"calls": 12, "bytes_sent": 3072, "bytes_received": 1_258_291,
+                         "failures": 1},
+            "provider": {"calls": 0, "bytes_sent": 0, "bytes_received": 0, "failures": 0}}
 DAYS = [{"day": "2026-11-01", "sent": 70, "received": 48, "rejected": 2, "failed_fetches": 1,
          "expired": 0, "undeliverable": 0},
         {"day": "2026-11-02", "sent": 50, "received": 50, "rejected": 0, "failed_fetches": 0,
@@ -164,7 +167,7 @@ class ReportsHub:
             for d in DAYS[:1]]
         figures: dict[str, Any] = {"period": period, "totals": COUNTS,
                                    "by_priority": BY_PRIORITY, "latency": LATENCY,
-                                   "days": days}
+                                   "services": SERVICES, "days": days}
         if unit is None:
             return {**figures, "units": 42}
         return {"unit": unit, "unit_name": UNIT_NAME, **figures}

@@ -40,6 +40,9 @@ def test_services_arguments() -> None:
     assert parse("services", "requests").role == "provider"  # type: ignore[attr-defined]
     assert parse("services", "grants").role == "consumer"  # type: ignore[attr-defined]
     assert parse("services", "refuse", "ar-1", "--reason", "r").reason == "r"  # type: ignore[attr-defined]
+    assert parse("services", "grant", "ar-1").rate is None  # type: ignore[attr-defined]
+    assert parse("services", "grant", "ar-1", "--rate", "60").rate == 60  # type: ignore[attr-defined]
+    assert parse("services", "rate", "ar-1", "default").rate is None  # type: ignore[attr-defined]
     admin = parse("admin", "services", "refuse", SERVICE, "--reason", "r")
     assert admin.admin_services_command == "refuse"  # type: ignore[attr-defined]
 
@@ -47,7 +50,9 @@ def test_services_arguments() -> None:
 @pytest.mark.parametrize("argv", [
     ["services", "show", "no-slash"], ["services", "refuse", "ar-1"],
     ["services", "request", SERVICE, "--app", "app-1"], ["services", "grants", "--role", "x"],
-    ["admin", "services", "approve"], ["services", "publish", "--id", "x"]])
+    ["admin", "services", "approve"], ["services", "publish", "--id", "x"],
+    ["services", "grant", "ar-1", "--rate", "0"], ["services", "rate", "ar-1", "x"],
+    ["services", "rate", "ar-1", "100001"], ["services", "rate", "ar-1"]])
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(argv)
@@ -83,9 +88,20 @@ def test_catalogue_path_through_the_cli(setup: Setup, tmp_path: Path) -> None:  
     asked = json.loads(_run(s.source, "services", "request", SERVICE, "--app",
                             s.hub.a.creds.app, "--purpose", "Thủ tục đất đai", "--json"))
     assert asked["state"] == "pending"
+    assert _run(s.source, "services", "usage", asked["id"]).endswith("not granted\n")
     assert asked["id"] in _run(s.dest, "services", "requests")
-    assert "granted" in _run(s.dest, "services", "grant", asked["id"])
+    assert _run(s.dest, "services", "grant", asked["id"], "--rate", "30").split()[-1] == \
+        "30/min"
     assert asked["id"] in _run(s.source, "services", "grants")
+    assert "120/min" in _run(s.dest, "services", "rate", asked["id"], "120")
+    assert s.source.access_request(asked["id"])["rate_per_minute"] == 120
+    with pytest.raises(LgspApiError) as not_yours:  # the consumer cannot change it
+        _run(s.source, "services", "rate", asked["id"], "5000")
+    assert not_yours.value.code == "forbidden"
+    assert "600/min" in _run(s.dest, "services", "rate", asked["id"], "default")
+    assert _run(s.source, "services", "usage", asked["id"]).splitlines()[1:] == [
+        "today 2026-11-18: 0 calls, 0 failed, 0 bytes sent, 0 bytes answered",
+        "month 2026-11: 0 calls, 0 failed, 0 bytes sent, 0 bytes answered"]
     session = open_session(s.source, SERVICE)  # the brokered session works for the pair
     assert active(s.dest, session.token) is True
     assert "revoked" in _run(s.dest, "services", "revoke", asked["id"])

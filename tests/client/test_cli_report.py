@@ -15,6 +15,7 @@ import pytest
 
 from lgsp_client import reports
 from lgsp_client.cli import main
+from tests.client import fakereports
 from tests.client.fakehub import FakeHub
 from tests.client.fakereports import (
     HISTORY,
@@ -102,10 +103,23 @@ def test_unit_asks_the_unit_report_and_prints_its_tables(
     assert lines[14:19] == ["PRIORITY     SENT  RECEIVED", "Hỏa tốc         4         1",
                             "Thượng khẩn     6         7", "Khẩn           10         0",
                             "Thường        100        90"]
-    assert lines[20].split() == ["DAY", "SENT", "RECEIVED", "REJECTED", "FAILED_FETCHES",
+    assert lines[20:23] == [  # calls through the catalogue's proxy (docs/catalogue.md)
+        "SERVICES                 CALLS  FAILURES  BYTES_SENT  BYTES_RECEIVED",
+        "consumer (its apps)         12         1     3.0 KiB         1.2 MiB",
+        "provider (its services)      0         0         0 B             0 B"]
+    assert lines[24].split() == ["DAY", "SENT", "RECEIVED", "REJECTED", "FAILED_FETCHES",
                                  "EXPIRED", "UNDELIVERABLE"]
-    assert [r.split() for r in lines[21:]] == [["2026-11-01", "70", "48", "2", "1", "0", "0"],
+    assert [r.split() for r in lines[25:]] == [["2026-11-01", "70", "48", "2", "1", "0", "0"],
                                                ["2026-11-02", "50", "50", "0", "0", "3", "0"]]
+
+
+def test_a_report_of_a_hub_without_the_services_block_prints_no_services_table(
+        hub: tuple[ReportsHub, Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(fakereports.SERVICES, "consumer")
+    monkeypatch.delitem(fakereports.SERVICES, "provider")
+    code, out = lgsp("unit", UNIT, *NOVEMBER)
+    assert code == 0 and "SERVICES" not in out
+    assert out.splitlines()[20].split()[0] == "DAY"
 
 
 def test_province_for_a_quarter_has_a_row_per_month(

@@ -36,14 +36,15 @@ def test_entry_moves_refused(action: str, start: str) -> None:
 
 @pytest.mark.parametrize(("action", "start", "end"), [
     ("grant", "pending", "granted"), ("refuse", "pending", "refused"),
-    ("revoke", "granted", "revoked")])
+    ("revoke", "granted", "revoked"), ("change_rate", "granted", "granted")])
 def test_request_moves(action: str, start: str, end: str) -> None:  # R-JOIN-3
     assert rules.request_move(action, start) == end
 
 
 @pytest.mark.parametrize(("action", "start"), [
     ("grant", "granted"), ("grant", "revoked"), ("revoke", "pending"),
-    ("revoke", "revoked"), ("refuse", "granted")])
+    ("revoke", "revoked"), ("refuse", "granted"), ("change_rate", "pending"),
+    ("change_rate", "revoked"), ("change_rate", "refused")])
 def test_request_moves_refused(action: str, start: str) -> None:
     with pytest.raises(ConflictError) as err:
         rules.request_move(action, start)

@@ -34,6 +34,14 @@ VI: dict[str, str] = {
     "latency_p95": "Phân vị 95",
     "latency_help": "Từ khi gói tin sẵn sàng đến khi đơn vị nhận xác nhận; mỗi số là cận "
                     "trên của khoảng thời gian chứa phân vị.",
+    "services_calls": "Gọi dịch vụ dùng chung qua trục",
+    "services_side": "Vai trò",
+    "services_consumer": "Bên gọi (ứng dụng của đơn vị)",
+    "services_provider": "Bên cung cấp (dịch vụ của đơn vị)",
+    "services_count": "Lượt gọi",
+    "services_failures": "Lượt lỗi",
+    "services_help": "Lượt lỗi: không có câu trả lời dùng được, hoặc trả lời 5xx. Bên cung "
+                     "cấp gửi câu trả lời và nhận yêu cầu.",
     "chart_by_day": "Lưu lượng theo ngày: gửi và nhận",
     "chart_by_month": "Lưu lượng theo tháng: gửi và nhận",
     "chart_by_priority": "Theo độ khẩn: gửi và nhận",
@@ -148,6 +156,14 @@ EN: dict[str, str] = {
     "latency_p95": "95th percentile",
     "latency_help": "From a message being available to the destination's confirmation; "
                     "each figure is the upper edge of the time bucket holding it.",
+    "services_calls": "Calls to shared services through the hub",
+    "services_side": "Side",
+    "services_consumer": "Consumer (the unit's apps)",
+    "services_provider": "Provider (the unit's services)",
+    "services_count": "Calls",
+    "services_failures": "Failures",
+    "services_help": "Failures: calls without a usable answer, or answered 5xx. A provider "
+                     "sends the answers and receives the requests.",
     "chart_by_day": "Traffic per day: sent and received",
     "chart_by_month": "Traffic per month: sent and received",
     "chart_by_priority": "By priority: sent and received",

@@ -46,6 +46,11 @@ from .notices import (  # maintenance notices' keys (keys/notices.py), re-export
     notice as notice,
     notice_end as notice_end,
 )
+from .proxy import (  # the catalogue proxy's keys (keys/proxy.py), re-exported
+    proxy_rate as proxy_rate,
+    proxy_usage_day as proxy_usage_day,
+    proxy_usage_month as proxy_usage_month,
+)
 from .relay import (  # the relay between hubs' keys (keys/relay.py), re-exported
     RELAYS as RELAYS,
     REPORTS as REPORTS,

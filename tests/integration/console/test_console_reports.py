@@ -10,7 +10,8 @@ from typing import Any
 
 import openpyxl
 
-from chalicelib.services import registry, units
+from chalicelib.domain import proxy
+from chalicelib.services import counters, registry, units
 from tests.integration.test_reports import csv_rows, download, get
 from tests.support.console import OPERATOR, Person, sign_in
 from tests.support.hub import HOST, UNIT_A, UNIT_B, SignedClient, World
@@ -73,6 +74,34 @@ def test_a_unit_admins_report_shows_the_apis_figures(traffic: World) -> None:
     order = ("hoa_toc", "thuong_khan", "khan", "thuong")
     assert cells == [n for p in order for n in (api["by_priority"][p]["sent"],
                                                 api["by_priority"][p]["received"])]
+
+
+def proxied_calls(world: World) -> None:
+    """Calls through the catalogue's proxy as `services/proxy.py` counts them: unit A's
+    apps called unit B's service; unit A served a call of its own."""
+    consumer, provider = proxy.usage(1200, 34_567, 200)
+    failed_consumer, failed_provider = proxy.usage(10, 0, None)
+    ops = [counters.tally(world.deps, UNIT_A, **consumer),
+           counters.tally(world.deps, UNIT_A, **failed_consumer),
+           counters.tally(world.deps, UNIT_B, **provider),
+           counters.tally(world.deps, UNIT_B, **failed_provider),
+           counters.tally(world.deps, UNIT_A, **proxy.usage(7, 70, 502)[1])]
+    world.deps.table.transact(ops)
+    counters.settle(world.deps, ops)
+
+
+def test_the_report_shows_the_apis_calls_through_the_proxy(traffic: World) -> None:
+    proxied_calls(traffic)  # docs/catalogue.md "Usage in the reports"
+    admin = sign_in(traffic, UNIT_A, "quantri", ["unit_admin"])
+    page = admin.get(f"/console/reports?{NOVEMBER}")
+    api = get(traffic.a, f"/v1/reports/units/{UNIT_A}?{NOVEMBER}").body["services"]
+    assert api["consumer"] == {"calls": 2, "failures": 1, "bytes_sent": 1210,
+                               "bytes_received": 34_567}
+    assert api["provider"]["calls"] == 1
+    for side in ("consumer", "provider"):
+        for name in ("calls", "failures", "bytes_sent", "bytes_received"):
+            element = f"services-{side}-{name.replace('_', '-')}"
+            assert shown(page.text, element) == api[side][name], element
 
 
 def test_the_xlsx_export_is_the_apis_file(traffic: World) -> None:
