@@ -56,12 +56,12 @@ def build(cfg: Settings) -> Deps:
                  settings=cfg, topic=_topic(cfg),
                  connections=ManagementApi(region=cfg.aws_region, access_key=cfg.ws_access_key,
                                            secret_key=reveal(cfg.ws_secret_key)),
-                 outbound=_outbound(cfg))
+                 outbound=outbound_for(cfg))
     subscribe_push(built)
     return built
 
 
-def _outbound(cfg: Settings) -> OutboundPoster:
+def outbound_for(cfg: Settings) -> OutboundPoster:
     """Calls to URLs somebody gave the hub, under the operator's settings
     (LGSP_WEBHOOK_ALLOW_HTTP, LGSP_WEBHOOK_ALLOW_PRIVATE)."""
     from chalicelib.adapters.safe_http import SafePoster

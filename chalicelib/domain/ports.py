@@ -340,14 +340,6 @@ class RelayedAnswer:
     elapsed_ms: float
 
 
-class ServiceTransport(Protocol):
-    """Outbound calls to the catalogue's services, safe against SSRF
-    (`adapters/safe_http.SafePoster`)."""
-
-    def request(self, method: str, url: str, body: bytes, headers: Mapping[str, str], *,
-                timeout: float, max_answer: int) -> RelayedAnswer: ...
-
-
 class PeerTransport(Protocol):
     """Outbound HTTP to peer hubs (their API, their JWKS): `adapters/peer_http.py`."""
 
@@ -367,6 +359,13 @@ class OutboundPoster(Protocol):
         """The status, the answer's first `max_answer` bytes and the time taken;
         `OutboundRefusedError` before connecting to an address the rules refuse,
         `OutboundFailedError` when nothing usable answered in time."""
+        ...
+
+    def request(self, method: str, url: str, body: bytes, headers: Mapping[str, str], *,
+                timeout: float, max_answer: int) -> RelayedAnswer:
+        """Any method; the status, the safe headers and the whole answer up to
+        `max_answer` bytes (longer: `OutboundFailedError` `too_large`): the catalogue's
+        proxy."""
         ...
 
     def check(self, url: str) -> object:

@@ -16,7 +16,6 @@ from chalicelib.domain.ports import (
     OutboundPoster,
     PeerTransport,
     SecretSealer,
-    ServiceTransport,
     Table,
     Topic,
 )
@@ -55,8 +54,6 @@ class Deps:
     downloads: Downloads = field(default_factory=lambda: _downloads())  # noqa: PLW0108
     outbound: OutboundPoster = field(default_factory=lambda: _outbound())  # noqa: PLW0108
     peer_http: PeerTransport = field(default_factory=lambda: _peer_transport())  # noqa: PLW0108
-    # The catalogue's proxy; None: `safe_http.SafePoster` under the outbound settings.
-    outbound: ServiceTransport | None = None
 
 
 def _outbound() -> OutboundPoster:

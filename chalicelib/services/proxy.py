@@ -27,9 +27,9 @@ from chalicelib.domain.outbound import OutboundFailedError, OutboundRefusedError
 from chalicelib.domain.ports import (
     Condition,
     Item,
+    OutboundPoster,
     Put,
     RelayedAnswer,
-    ServiceTransport,
     TransactOp,
     Update,
 )
@@ -57,12 +57,9 @@ class Call:
     body: bytes
 
 
-def transport(deps: Deps) -> ServiceTransport:
-    if deps.outbound is not None:
-        return deps.outbound
-    from chalicelib.adapters.safe_http import SafePoster
-    return SafePoster(allow_http=deps.settings.webhook_allow_http,
-                      allowed=deps.settings.webhook_private_networks)
+def transport(deps: Deps) -> OutboundPoster:
+    """The SSRF-safe outbound adapter, built from the operator's settings (bootstrap)."""
+    return deps.outbound
 
 
 def _grant(deps: Deps, caller: Caller, call: Call) -> tuple[Item, Item]:

@@ -35,9 +35,11 @@ def hub_settings(**overrides: Any) -> Settings:
 
 def make_deps(table: Table, objects: ObjectStore, clock: FakeClock | None = None,
               connections: Connections | None = None, **overrides: Any) -> Deps:
+    settings = hub_settings(**overrides)
     deps = Deps(table=table, objects=objects, clock=clock or FakeClock(), ids=CountingIds(),
                 topic=LocalTopic(), connections=connections or FakeConnections(),
-                sealer=AesGcmSealer(b"k" * 32), settings=hub_settings(**overrides))
+                sealer=AesGcmSealer(b"k" * 32), settings=settings,
+                outbound=bootstrap.outbound_for(settings))
     bootstrap.subscribe_push(deps)
     return deps
 
