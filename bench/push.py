@@ -17,11 +17,13 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from infra.local.launcher import LocalHub, host_in
 from lgsp_client.api import LgspClient
@@ -45,15 +47,22 @@ def _prepare(source: LgspClient, data: bytes) -> str:
     return str(created["message"]["id"])
 
 
-def _measure(hub: LocalHub, messages: int) -> dict[str, list[float]]:
-    source, dest = _client(hub, SOURCE), _client(hub, DEST)
+@contextmanager
+def listening(hub: LocalHub, dest: LgspClient) -> Iterator[ClientConnection]:
+    """`dest`'s WebSocket, open and synced: the next frames are new events."""
     ws_url = hub.url.replace("http://", "ws://") + "/ws"
     assert dest.auth is not None
-    raw: dict[str, list[float]] = {"push_ms": [], "complete_ms": [], "after_complete_ms": [],
-                                   "poll_ms": []}
     with connect(ws_url, additional_headers=dest.auth.sign_headers("GET", ws_url)) as ws:
         ws.send(json.dumps({"action": "sync"}))
         json.loads(ws.recv(timeout=10))
+        yield ws
+
+
+def _measure(hub: LocalHub, messages: int) -> dict[str, list[float]]:
+    source, dest = _client(hub, SOURCE), _client(hub, DEST)
+    raw: dict[str, list[float]] = {"push_ms": [], "complete_ms": [], "after_complete_ms": [],
+                                   "poll_ms": []}
+    with listening(hub, dest) as ws:
         for n in range(messages):
             message_id = _prepare(source, n.to_bytes(4, "big") * 256)
             started = time.perf_counter()

@@ -22,9 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from websockets.sync.client import connect
-
-from bench.push import DEST, SOURCE, _client, _prepare
+from bench.push import DEST, SOURCE, _client, _prepare, listening
 from infra.local.launcher import free_port, host_in
 from lgsp_client.webhooks import verify_webhook
 
@@ -72,12 +70,7 @@ def run(messages: int = 30, burst: int = 100) -> dict[str, Any]:
             made = dest.create_webhook(f"http://127.0.0.1:{receiver.port}/hooks",
                                        ["message.available"])
             receiver.secret = made["secret"]
-            ws_url = hub.url.replace("http://", "ws://") + "/ws"
-            assert dest.auth is not None
-            with connect(ws_url, additional_headers=dest.auth.sign_headers("GET", ws_url)
-                         ) as ws:
-                ws.send(json.dumps({"action": "sync"}))
-                json.loads(ws.recv(timeout=10))
+            with listening(hub, dest) as ws:
                 for n in range(messages):
                     message_id = _prepare(source, n.to_bytes(4, "big") * 256)
                     started = time.perf_counter()
