@@ -29,8 +29,8 @@ from http_message_signatures import HTTPMessageVerifier, HTTPSignatureKeyResolve
 from http_message_signatures.digests import ContentDigest
 
 from chalicelib.services import registry
-from tests.integration.test_catalogue import approve, publication
-from tests.integration.test_catalogue_access import UNIT_D
+from tests.integration.test_catalogue import approve, publication, refs
+from tests.integration.test_catalogue_access import UNIT_D, introspect
 from tests.support.hub import UNIT_A, UNIT_B, UNIT_C, SignedClient, World
 
 REF = f"{UNIT_B}/land-records"
@@ -352,3 +352,23 @@ def test_a_service_at_an_address_the_hub_does_not_call_is_refused(
     res = hub.a.get(f"{CALL}/meta-data")
     assert res.status == 502 and res.code == "service_address_refused"
     assert res.body["error"]["reason"] == reason
+
+
+def test_one_grant_opens_both_ways_and_one_revocation_closes_both(
+        hub: World, service: tuple[str, list[Seen]]) -> None:  # R-COMP-3, R-JOIN-3
+    """Publish → approve → search → request → grant: the brokered session opens and the
+    proxy call goes through; revoke: both refused at once, nothing more forwarded."""
+    base, seen = service
+    rid = granted(hub, base)
+    assert refs(hub.c.get("/v1/catalogue/services?q=thua%20dat")) == [REF]
+    opened = hub.a.post("/v1/auth/sessions", {"service": REF})
+    assert opened.status == 201, opened.body
+    token = opened.body["token"]
+    assert introspect(hub, token)
+    assert hub.a.get(f"{CALL}/parcels/12").status == 200
+    assert hub.b.post(f"/v1/catalogue/requests/{rid}/revoke").status == 200
+    assert not introspect(hub, token)  # the brokered token, before it expires
+    assert hub.a.post("/v1/auth/sessions", {"service": REF}).code == "access_denied"
+    before = len(seen)
+    assert hub.a.get(f"{CALL}/parcels/12").code == "no_grant"
+    assert len(seen) == before
