@@ -61,8 +61,9 @@ lint: venv
 
 # Lint the merge template alone (references to chalice's own resources and the patches of
 # chalice resources cannot resolve there: E1010/E1019/E1020/E3001/W3694), then package every
-# stage exactly as for a deployment and lint the merged SAM template in full (cfn-lint
-# applies the SAM transform itself). Wheels are cached in .chalice/deployments/.
+# stage exactly as for a deployment (405 answers folded: infra/aws/compact_template.py) and
+# lint the merged SAM template in full (cfn-lint applies the SAM transform itself; it also
+# refuses a template over CloudFormation's 1 MB). Wheels are cached in .chalice/deployments/.
 cfn: venv
 	$(BIN)/cfn-lint --ignore-checks E1010 E1019 E1020 E3001 W3694 -- infra/aws/*.yaml
 	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
@@ -71,6 +72,7 @@ cfn: venv
 	  echo "chalice package --merge-template infra/aws/resources.yaml --stage $$stage"; \
 	  $(BIN)/chalice package --merge-template infra/aws/resources.yaml \
 	    --stage $$stage "$$out/$$stage"; \
+	  $(BIN)/python -m infra.aws.compact_template "$$out/$$stage/sam.yaml"; \
 	  echo "  packaged in $${SECONDS}s; cfn-lint $$stage/sam.yaml"; \
 	  $(BIN)/cfn-lint -- "$$out/$$stage/sam.yaml"; \
 	done
