@@ -92,6 +92,7 @@ def rotate_key(deps: Deps, caller: Caller, *, algorithm: str | None = None,
         deps.table.transact([*puts, *ops])
     except TransactionConflictError as exc:
         raise _conflict() from exc
+    deps.auth_cache.forget()  # this process sees the retiring keys at once
     return IssuedKey(key=_view(puts[1].item, now, caller), secret_key=issued.secret_key,
                      retiring=[_view({**link, **retire}, now, caller) for link in active])
 
@@ -116,6 +117,7 @@ def revoke_app_key(deps: Deps, caller: Caller, app_id: str, key_id: str) -> KeyV
         try:
             deps.table.transact(_both(app_id, key_id, fields, cond))
             link = {**link, **fields}
+            deps.auth_cache.forget()  # refused at once here; elsewhere within the cache's bound
         except TransactionConflictError as exc:
             link = deps.table.get(*keys.app_key(app_id, key_id))
             if link is None or link["status"] != REVOKED:

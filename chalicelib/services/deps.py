@@ -19,6 +19,7 @@ from chalicelib.domain.ports import (
     Table,
     Topic,
 )
+from chalicelib.services.auth_cache import AuthCache
 
 
 class Kick:
@@ -51,6 +52,7 @@ class Deps:
     poster: FormPoster = field(default_factory=lambda: _urllib_poster())  # noqa: PLW0108
     kick: Kick = field(default_factory=Kick)
     kick_webhooks: Kick = field(default_factory=Kick)  # events written to the outbox
+    auth_cache: AuthCache = field(default_factory=AuthCache)  # what signed calls read
     downloads: Downloads = field(default_factory=lambda: _downloads())  # noqa: PLW0108
     outbound: OutboundPoster = field(default_factory=lambda: _outbound())  # noqa: PLW0108
     peer_http: PeerTransport = field(default_factory=lambda: _peer_transport())  # noqa: PLW0108

@@ -68,7 +68,9 @@ def _decided(deps: Deps, caller: Caller, item: Item, state: str, answer: dict[st
 
 
 def _cancel_op(deps: Deps, app_id: str, unit: str) -> Update:
-    """The app stops working at once: authentication accepts only active apps."""
+    """The app stops working at once: authentication accepts only active apps (on other
+    hosts within `LGSP_AUTH_CACHE_SECONDS`)."""
+    deps.auth_cache.forget()
     return Update(*keys.app(app_id), set={"status": CANCELLED,
                                                 "cancelled_at": deps.clock.now()},
                   condition=Condition(equals={"unit": unit}))

@@ -6,6 +6,7 @@ capability; here is what the exchange and the single-machine host need.)
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
 from chalicelib.domain.signatures import Caller, VerificationKey
 from chalicelib.services import units
+from chalicelib.services.auth_cache import Entry
 from chalicelib.services.deps import Deps
 from chalicelib.services.roles import APP, ROLES, require_operator
 
@@ -162,21 +164,30 @@ def key_usable(item: Item, now: int) -> bool:
 
 
 def load_key(deps: Deps, key_id: str) -> tuple[VerificationKey, Item] | None:
-    """The key the signature verifier needs (secret opened in memory only) and its item."""
+    """The key the signature verifier needs (secret opened in memory only) and its item,
+    from the process's cache when it was read less than `LGSP_AUTH_CACHE_SECONDS` ago
+    (`services/auth_cache.py`: the bound on a revocation elsewhere)."""
     if not key_id.isalnum() or len(key_id) > 64:
         return None
-    item = deps.table.get(*keys.access_key(key_id))
-    if item is None:
-        return None
-    unit = get_unit(deps, item["unit"])
-    app = deps.table.get(*keys.app(item["app"]))
-    active = (key_usable(item, deps.clock.now()) and unit is not None
-              and unit["status"] == ACTIVE and app is not None and app["status"] == ACTIVE)
-    material = (item["public_key_pem"].encode() if "public_key_pem" in item
-                else deps.sealer.open(item["secret_sealed"], key_id))
-    return VerificationKey(key_id=key_id, algorithm=item["algorithm"], material=material,
-                           unit=item["unit"], app=item["app"], active=active,
-                           legacy=bool(app and app.get("legacy"))), item
+    now, seconds = deps.clock.now(), deps.settings.auth_cache_seconds
+    entry = deps.auth_cache.get(key_id, now, seconds) if seconds > 0 else None
+    if entry is None:
+        item = deps.table.get(*keys.access_key(key_id))
+        if item is None:
+            return None
+        unit = get_unit(deps, item["unit"])
+        app = deps.table.get(*keys.app(item["app"]))
+        material = (item["public_key_pem"].encode() if "public_key_pem" in item
+                    else deps.sealer.open(item["secret_sealed"], key_id))
+        entry = Entry(now, item, unit, app, material)
+        if seconds > 0:
+            deps.auth_cache.put(key_id, entry)
+    item, unit, app = entry.item, entry.unit, entry.app
+    active = (key_usable(item, now) and unit is not None and unit["status"] == ACTIVE
+              and app is not None and app["status"] == ACTIVE)
+    return VerificationKey(key_id=key_id, algorithm=item["algorithm"],
+                           material=entry.material, unit=item["unit"], app=item["app"],
+                           active=active, legacy=bool(app and app.get("legacy"))), item
 
 
 def find_verification_key(deps: Deps, key_id: str) -> VerificationKey | None:
@@ -194,14 +205,13 @@ def record_key_use(deps: Deps, item: Item) -> None:
         return
     cond = (Condition(equals={"last_used_at": last}) if "last_used_at" in item
             else Condition(exists=True))
-    try:
+    with contextlib.suppress(TransactionConflictError, ConditionFailedError):  # another did
         deps.table.transact([
             Update(*keys.access_key(item["key_id"]), set={"last_used_at": now}, condition=cond),
             Update(*keys.app_key(item["app"], item["key_id"]), set={"last_used_at": now},
                    condition=Condition(exists=True)),
         ])
-    except (TransactionConflictError, ConditionFailedError):
-        return
+    deps.auth_cache.stamped(item["key_id"], now)  # one stamp an hour, not one a call
 
 
 def set_legacy(deps: Deps, caller: Caller, app_id: str, legacy: bool) -> Item:
@@ -211,7 +221,9 @@ def set_legacy(deps: Deps, caller: Caller, app_id: str, legacy: bool) -> Item:
     if not app_id.startswith("app-") or not app_id[4:].isalnum():
         raise NotFoundError("No such app.", code="app_not_found")
     try:
-        return deps.table.update(Update(*keys.app(app_id), set={"legacy": legacy},
-                                        condition=Condition(exists=True)))
+        changed = deps.table.update(Update(*keys.app(app_id), set={"legacy": legacy},
+                                           condition=Condition(exists=True)))
     except ConditionFailedError as exc:
         raise NotFoundError("No such app.", code="app_not_found") from exc
+    deps.auth_cache.forget()
+    return changed

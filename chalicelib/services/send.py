@@ -95,11 +95,18 @@ def _check_destinations(deps: Deps, entries: list[str]) -> Destinations:
     addressed = _expand(deps, entries)
     rerouted: dict[str, str] = {}
     remote: dict[str, str] = {}
+    read: dict[str, Item | None] = {}
+
+    def unit(code: str) -> Item | None:  # each unit read once, here and along its successors
+        if code not in read:
+            read[code] = get_unit(deps, code)
+        return read[code]
+
     for code in addressed:
-        if get_unit(deps, code) is None and (peer := peer_for(deps, code)) is not None:
+        if unit(code) is None and (peer := peer_for(deps, code)) is not None:
             remote[code] = peer
             continue
-        target = reorg.route(code, lambda c: get_unit(deps, c))
+        target = reorg.route(code, unit)
         if target != code:
             rerouted[code] = target
     unique = list(dict.fromkeys(rerouted.get(code, code) for code in addressed))

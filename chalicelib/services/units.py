@@ -116,6 +116,7 @@ def change_ops(deps: Deps, unit: Item, changes: dict[str, Any], *, event: str,
     """Change a unit's attributes (conditional on the version read) with its history."""
     now = deps.clock.now()
     updated = {**unit, **changes, "changed_at": now}
+    deps.auth_cache.forget()  # a suspended or dissolved unit's apps: refused at once here
     return [
         Update(unit["pk"], unit["sk"], set={**changes, "changed_at": now},
                condition=Condition(equals={"changed_at": unit["changed_at"]})),
