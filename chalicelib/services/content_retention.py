@@ -38,17 +38,24 @@ def _all_closed(deps: Deps, msg: Item, batch: int | None) -> bool:
         own = deps.table.get(*keys.open_count(msg["id"], batch))
         if own is not None and own["remaining"] > 0:
             return False
+        if own is not None and int(msg.get("batches") or 0) == 1:
+            return True  # the message's only batch: nothing else to look at
     counts = every_item(deps, keys.message_partition(msg["id"]), prefix=keys.LEFT)
     return all(c["remaining"] <= 0 for c in counts)
 
 
-def delete_content_when_done(deps: Deps, message_id: str, *, batch: int | None = None
-                             ) -> Item | None:
+def delete_content_when_done(deps: Deps, message_id: str, *, batch: int | None = None,
+                             read: Item | None = None) -> Item | None:
     """Delete the content and complete the message if nothing is left open (`batch`: the
     batch of the delivery just closed, looked at first). Idempotent: a retry after a
-    crash between the deletion and the write finishes the job."""
+    crash between the deletion and the write finishes the job. `read`: the message as
+    the caller read it before closing a delivery; used instead of reading it again when
+    it was already verified and fanned out (both never undone; the completion's
+    condition checks the state anyway)."""
     pk, sk = keys.message(message_id)
-    msg = deps.table.get(pk, sk)
+    trusted = (read is not None and read["state"] == MessageState.VERIFIED
+               and read.get("fanned_out") and not lifecycle.is_legacy(read))
+    msg = read if trusted else deps.table.get(pk, sk)
     if msg is None or msg["state"] != MessageState.VERIFIED or not _all_closed(deps, msg, batch):
         return msg
     if msg["object_key"]:  # a message relayed from a peer hub has its content there

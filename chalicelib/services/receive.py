@@ -160,7 +160,7 @@ def close(deps: Deps, unit: str, step: Step, msg: Item, delivery: Item, *,
     tell(deps, told)
     if msg.get("origin"):
         deps.kick()
-    delete_content_when_done(deps, msg["id"], batch=delivery.get("batch"))
+    delete_content_when_done(deps, msg["id"], batch=delivery.get("batch"), read=msg)
     return delivery_view({**delivery, **changes})
 
 
