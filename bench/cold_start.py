@@ -111,7 +111,8 @@ imported = time.perf_counter()
 answer = app.app(event, None)
 answered = time.perf_counter()
 print(json.dumps({"status": answer["statusCode"], "body": answer["body"],
-                  "import_s": imported - started, "total_s": answered - started}))
+                  "import_s": imported - started, "total_s": answered - started,
+                  "modules": sorted(sys.modules) if sys.argv[2:] == ["modules"] else None}))
 """
 CLIENT_BASELINE = """\
 import time; started = time.perf_counter()
@@ -122,7 +123,7 @@ print('{"total_s": %r}' % (time.perf_counter() - started))
 HOST = "lgsp.example.gov.vn"
 
 
-def _first_request_environment(folder: Path) -> tuple[dict[str, str], Any]:
+def first_request_environment(folder: Path) -> tuple[dict[str, str], Any]:
     """The production stage's settings (.chalice/config.json: https, `/prod`) on the
     embedded SQLite table in `folder` and an object store that this path never calls;
     the destination unit seeded with an app and 20 messages in its inbox. Returns the
@@ -160,6 +161,14 @@ def _probe(code: str, env: dict[str, str], *args: str) -> tuple[dict[str, Any], 
     return json.loads(out.stdout.strip().splitlines()[-1]), wall
 
 
+def first_request(env: dict[str, str], auth: Any, *, modules: bool = False
+                  ) -> tuple[dict[str, Any], float]:
+    """One cold probe answering a request signed now by `auth` (an `LgspAuth`): what it
+    printed (with the names of every module loaded, if asked) and its wall time."""
+    headers = {"Host": HOST, **auth.sign_headers("GET", f"https://{HOST}/prod/v1/inbox")}
+    return _probe(FIRST_REQUEST, env, json.dumps(headers), *(["modules"] if modules else []))
+
+
 def run_first_request(samples: int = 7) -> dict[str, Any]:
     """P5b: median of `samples` fresh interpreters each, alternating with the baseline."""
     from lgsp_client.signing import LgspAuth
@@ -167,11 +176,10 @@ def run_first_request(samples: int = 7) -> dict[str, Any]:
     raw: dict[str, list[float]] = {k: [] for k in ("hub", "hub_import", "hub_wall",
                                                    "baseline", "baseline_wall")}
     with tempfile.TemporaryDirectory(prefix="lgsp-bench-p5b-") as tmp:
-        env, creds = _first_request_environment(Path(tmp))
+        env, creds = first_request_environment(Path(tmp))
         auth = LgspAuth(creds.access_key, creds.secret_key)
         for _ in range(samples):
-            headers = {"Host": HOST, **auth.sign_headers("GET", f"https://{HOST}/prod/v1/inbox")}
-            hub, wall = _probe(FIRST_REQUEST, env, json.dumps(headers))
+            hub, wall = first_request(env, auth)
             if hub["status"] != 200 or len(json.loads(hub["body"])["items"]) != 20:
                 raise RuntimeError(f"the cold probe was answered {hub['status']}: {hub['body']}")
             raw["hub"].append(hub["total_s"] * 1000)
