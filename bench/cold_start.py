@@ -15,9 +15,15 @@ authentication, the inbox use case, the DynamoDB and S3 adapters, which bring bo
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import secrets
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.common import median, result, rounded
@@ -82,3 +88,119 @@ def run(samples: int = 7) -> dict[str, Any]:
                   first_inbox_call_imports_ms=round(inbox_s * 1000, 1),
                   first_inbox_call_ratio_to_boto3=round(inbox_s / boto_s, 2),
                   heaviest_imports_of_app=heaviest())
+
+
+# P5b: the cold first request. A fresh interpreter imports `app` and hands its Lambda
+# handler one API Gateway proxy event, exactly what Lambda does on a cold start; the
+# request is signed beforehand by this process, so signing costs the probe nothing.
+FIRST_REQUEST_WHAT = "cold first signed GET /v1/inbox vs `import boto3` + one client"
+FIRST_REQUEST = """\
+import time; started = time.perf_counter()
+import json, os, sys
+import app
+headers = json.loads(sys.argv[1])
+event = {"resource": "/v1/inbox", "path": "/v1/inbox", "httpMethod": "GET",
+         "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
+         "queryStringParameters": None, "multiValueQueryStringParameters": None,
+         "pathParameters": None, "stageVariables": None, "body": None,
+         "isBase64Encoded": False,
+         "requestContext": {"resourcePath": "/v1/inbox", "httpMethod": "GET",
+                            "path": os.environ["LGSP_PUBLIC_PATH_PREFIX"] + "/v1/inbox",
+                            "stage": "prod", "requestId": "cold-start-probe"}}
+imported = time.perf_counter()
+answer = app.app(event, None)
+answered = time.perf_counter()
+print(json.dumps({"status": answer["statusCode"], "body": answer["body"],
+                  "import_s": imported - started, "total_s": answered - started,
+                  "modules": sorted(sys.modules) if sys.argv[2:] == ["modules"] else None}))
+"""
+CLIENT_BASELINE = """\
+import time; started = time.perf_counter()
+import boto3
+boto3.client("dynamodb", region_name="ap-southeast-1")
+print('{"total_s": %r}' % (time.perf_counter() - started))
+"""
+HOST = "lgsp.example.gov.vn"
+
+
+def first_request_environment(folder: Path) -> tuple[dict[str, str], Any]:
+    """The production stage's settings (.chalice/config.json: https, `/prod`) on the
+    embedded SQLite table in `folder` and an object store that this path never calls;
+    the destination unit seeded with an app and 20 messages in its inbox. Returns the
+    environment and the app's credentials."""
+    from bench.inbox import seed  # messages from UNIT_A to UNIT_B's inbox
+    from chalicelib import bootstrap
+    from chalicelib.config import Settings
+    from chalicelib.services import registry
+    from tests.support.hub import UNIT_A, UNIT_B
+
+    env = {"LGSP_TABLE_BACKEND": "sqlite", "LGSP_SQLITE_PATH": str(folder / "table.sqlite3"),
+           "LGSP_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+           "LGSP_DEFAULT_SCHEME": "https", "LGSP_PUBLIC_PATH_PREFIX": "/prod",
+           "LGSP_S3_ENDPOINT": "http://127.0.0.1:9", "LGSP_S3_ACCESS_KEY": "unused",
+           "LGSP_S3_SECRET_KEY": "unused"}
+    deps = bootstrap.build(Settings.from_env(env))
+    try:
+        for code in (UNIT_A, UNIT_B):
+            registry.create_unit(deps, code, f"Đơn vị {code}")
+        creds = registry.create_app(deps, UNIT_B, "cold start")
+        seed(deps, 20)
+    finally:
+        deps.table.close()  # type: ignore[attr-defined]
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LGSP_")}
+    return {**base, **env, "AWS_ACCESS_KEY_ID": "unused", "AWS_SECRET_ACCESS_KEY": "unused",
+            "AWS_DEFAULT_REGION": "ap-southeast-1"}, creds
+
+
+def _probe(code: str, env: dict[str, str], *args: str) -> tuple[dict[str, Any], float]:
+    """What the probe printed (its last line, as JSON) and the process's wall time."""
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
+                         check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    return json.loads(out.stdout.strip().splitlines()[-1]), wall
+
+
+def first_request(env: dict[str, str], auth: Any, *, modules: bool = False
+                  ) -> tuple[dict[str, Any], float]:
+    """One cold probe answering a request signed now by `auth` (an `LgspAuth`): what it
+    printed (with the names of every module loaded, if asked) and its wall time."""
+    headers = {"Host": HOST, **auth.sign_headers("GET", f"https://{HOST}/prod/v1/inbox")}
+    return _probe(FIRST_REQUEST, env, json.dumps(headers), *(["modules"] if modules else []))
+
+
+def run_first_request(samples: int = 7) -> dict[str, Any]:
+    """P5b: median of `samples` fresh interpreters each, alternating with the baseline."""
+    from lgsp_client.signing import LgspAuth
+
+    raw: dict[str, list[float]] = {k: [] for k in ("hub", "hub_import", "hub_wall",
+                                                   "baseline", "baseline_wall")}
+    with tempfile.TemporaryDirectory(prefix="lgsp-bench-p5b-") as tmp:
+        env, creds = first_request_environment(Path(tmp))
+        auth = LgspAuth(creds.access_key, creds.secret_key)
+        for _ in range(samples):
+            hub, wall = first_request(env, auth)
+            if hub["status"] != 200 or len(json.loads(hub["body"])["items"]) != 20:
+                raise RuntimeError(f"the cold probe was answered {hub['status']}: {hub['body']}")
+            raw["hub"].append(hub["total_s"] * 1000)
+            raw["hub_import"].append(hub["import_s"] * 1000)
+            raw["hub_wall"].append(wall * 1000)
+            base, wall = _probe(CLIENT_BASELINE, env)
+            raw["baseline"].append(base["total_s"] * 1000)
+            raw["baseline_wall"].append(wall * 1000)
+    med = {k: median(v) for k, v in raw.items()}
+    ratio = med["hub"] / med["baseline"]
+    return result("P5b", FIRST_REQUEST_WHAT, hub=med["hub"], baseline=med["baseline"],
+                  unit="ms", ratio=ratio, direction="lower is better", target=1.5,
+                  met=ratio <= 1.5, samples=samples,
+                  import_app_ms_median=round(med["hub_import"], 1),
+                  process_ms_median={"hub": round(med["hub_wall"], 1),
+                                     "baseline": round(med["baseline_wall"], 1)},
+                  process_ratio=round(med["hub_wall"] / med["baseline_wall"], 3),
+                  raw_ms={k: rounded(v, 1) for k, v in raw.items()})
+
+
+if __name__ == "__main__":  # python -m bench.cold_start: both rows, as `make bench` shows them
+    from bench.report import table
+
+    print(table([run(), run_first_request()]))

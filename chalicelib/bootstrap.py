@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from chalicelib.config import Settings, reveal, settings
-from chalicelib.domain.ports import KeyringStore, OutboundPoster, Topic
+from chalicelib.domain.ports import Event, KeyringStore, OutboundPoster, Topic
 from chalicelib.services.deps import Deps
 
 _lock = threading.Lock()
@@ -96,10 +96,13 @@ def subscribe_push(built: Deps) -> None:
     """With the in-process topic, this process fans events out to WebSocket connections
     itself (in the cloud, SNS invokes the `on_event` function instead)."""
     from chalicelib.adapters.topic_local import LocalTopic
-    from chalicelib.services import push
+
+    def deliver(event: Event) -> None:
+        from chalicelib.services import push  # by the first event, not the first request
+        push.deliver(built, event)
 
     if isinstance(built.topic, LocalTopic):
-        built.topic.subscribe(lambda event: push.deliver(built, event))
+        built.topic.subscribe(deliver)
 
 
 def _topic(cfg: Settings) -> Topic:

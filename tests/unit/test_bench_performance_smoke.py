@@ -21,6 +21,15 @@ def test_cold_start_reports_medians_raw_samples_and_a_ratio() -> None:
     assert row["first_inbox_call_imports_ms"] > 0
 
 
+def test_the_cold_first_request_is_timed_to_a_real_answer_against_boto3() -> None:
+    """P5b: the probe must be answered 200 with the seeded inbox, or the row fails."""
+    row = cold_start.run_first_request(samples=1)
+    assert set(row) >= SHAPE and row["id"] == "P5b" and isinstance(row["met"], bool)
+    assert set(row["raw_ms"]) == {"hub", "hub_import", "hub_wall", "baseline", "baseline_wall"}
+    assert 0 < row["import_app_ms_median"] < row["hub"] < row["process_ms_median"]["hub"]
+    assert row["baseline"] < row["process_ms_median"]["baseline"]
+
+
 def test_inbox_latency_compares_a_big_history_with_a_small_one() -> None:
     row = inbox.run(big=300, small=10, calls=2, repetitions=1)
     assert set(row) >= SHAPE and row["id"] == "P6"

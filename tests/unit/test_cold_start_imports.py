@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+from bench import cold_start
 from infra.local.launcher import ROOT
 
 PROBE = ("import json, sys, app; print(json.dumps(sorted(m for m in sys.modules)))")
@@ -44,3 +46,27 @@ def test_the_algorithm_names_are_those_the_hub_implements() -> None:
     from chalicelib.domain.algorithm_ids import NAMES
     from chalicelib.domain.algorithms import ALGORITHMS
     assert sorted(NAMES) == sorted(ALGORITHMS)
+
+
+# What the first signed `GET /v1/inbox` of a cold function must not load: it lists the
+# caller's inbox, nothing else (R-PROP-5, P5b in docs/performance.md).
+NOT_ON_THE_INBOX_PATH = (
+    "moto", "openpyxl", "jinja2", "docx", "holidays", "jwt",  # tests, exports, pages, tokens
+    "chalicelib.domain.edxml.",  # the edXML codec
+    "chalicelib.adapters.spreadsheets", "chalicelib.adapters.letters",
+    "chalicelib.services.push",  # pushing to WebSocket connections, not listing
+    "chalicelib.services.send", "chalicelib.services.fanout", "chalicelib.services.sweeper",
+)
+
+
+def test_the_first_signed_inbox_call_loads_nothing_the_inbox_does_not_need(tmp_path: Path
+                                                                           ) -> None:
+    from lgsp_client.signing import LgspAuth
+
+    env, creds = cold_start.first_request_environment(tmp_path)
+    answer, _ = cold_start.first_request(env, LgspAuth(creds.access_key, creds.secret_key),
+                                         modules=True)
+    assert answer["status"] == 200, answer["body"]
+    loaded = set(answer["modules"])
+    assert {"chalicelib.services.auth", "chalicelib.services.receive"} <= loaded
+    assert sorted(m for m in loaded if m.startswith(NOT_ON_THE_INBOX_PATH)) == []
