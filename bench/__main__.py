@@ -121,7 +121,8 @@ def _scale(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
         cells = ", ".join(f"{n}: {part['median_s'][str(n)][what]:.3f} s = {part['per_ms'][str(n)]}"
                           for n in part[sizes])
         print(f"  {name:<8} {cells}; ratio {part['ratio']} "
-              f"({'met' if part['ratio'] <= 1 else 'NOT met'}); marginal {part['marginal_ms']}")
+              f"({'met' if part['ratio'] <= 1 else 'NOT met'}); marginal {part['marginal_ms']}"
+              f", last/before {part['marginal_ratio']}")
     print(f"  {res['push']['connections'][-1]:,} WebSockets opened in {res['push']['open_s']} s")
 
 

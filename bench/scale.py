@@ -5,19 +5,20 @@ Setup, as an operator would do it: the units go in through the hub's import
 (`POST /v1/admin/units/import`), then each gets an app (`POST /v1/admin/units/{code}/apps`,
 a few operator clients in parallel). Then, in the same run:
 
-- **fan-out**: the demo source sends one 1 KiB message to 1, 10 and N of them (the `to`
+- **fan-out**: the demo source sends one 1 KiB message to 1, 10, 100 and N of them (the `to`
   list: `LGSP_MAX_DESTINATIONS` is 2,000). Timed: the hub's two calls whose work grows
   with the destinations, `POST /v1/messages` (each destination checked) and `complete`
   (verified, then every delivery and inbox entry written, in batches, before it answers);
   the upload is the same for any N and is left out. Afterwards every delivery is read back
-  (`GET /v1/messages/{id}` and its delivery pages): N of them, each `available`.
+  (`GET /v1/messages/{id}` and its delivery pages): N of them, each `available`; and the
+  first message to all N is looked for in each destination's inbox, by its own app.
 - **push**: one signed WebSocket per unit (its own app, `bench.scale_push`), synced; the
-  source sends to 1 of them, then to all N; timed from sending `complete` to the last
+  source sends to 1, 10, 100 of them and to all N; timed from sending `complete` to the last
   connection's `message.available`.
 
 Per destination and per connection are the times divided by N; the ratio N against 1 must
 be at most 1 (linear or better). Since one destination carries the fixed cost of a call,
-the marginal cost (the slope between 10 and N against the slope between 1 and 10) is
+the marginal cost (the slope between 100 and N against the slope between 10 and 100) is
 reported beside it: a growth worse than linear shows there first.
 """
 
@@ -102,16 +103,29 @@ def delivered(source: LgspClient, message_id: str, to: Sequence[str]) -> None:
                            f"an available delivery (e.g. {missing[:3]})")
 
 
-def fan_out(source: LgspClient, units: Sequence[str], sizes: Sequence[int],
-            repetitions: int) -> dict[int, dict[str, list[float]]]:
+def in_every_inbox(clients: Sequence[LgspClient], message_id: str) -> None:
+    """Each destination, signing as its own app, finds the message in its inbox."""
+    def missing(chunk: Sequence[LgspClient]) -> int:
+        return sum(all(i["id"] != message_id for i in c.inbox(limit=100)["items"])
+                   for c in chunk)
+
+    with ThreadPoolExecutor(APP_WORKERS) as pool:
+        lacking = sum(pool.map(missing, [clients[n::APP_WORKERS] for n in range(APP_WORKERS)]))
+    if lacking:
+        raise RuntimeError(f"{message_id}: not in {lacking} of {len(clients)} inboxes")
+
+
+def fan_out(source: LgspClient, clients: Sequence[LgspClient], units: Sequence[str],
+            sizes: Sequence[int], repetitions: int) -> dict[int, dict[str, list[float]]]:
     """Seconds of `POST /v1/messages` and `complete` for a message to the first n units,
-    for each n of `sizes`, interleaved so a noisy moment hits every size alike."""
+    for each n of `sizes`, interleaved so a noisy moment hits every size alike; the first
+    message to the most is also looked for in each of their inboxes."""
     raw: dict[int, dict[str, list[float]]] = {
         n: {"create_s": [], "complete_s": [], "total_s": []} for n in sizes}
     counter = 0
     warm_up, _ = prepared(source, units[:1], counter)  # the first call of a process is slow
     source.complete(warm_up)
-    for _ in range(repetitions):
+    for rep in range(repetitions):
         for n in sizes:
             counter += 1
             to = units[:n]
@@ -120,25 +134,39 @@ def fan_out(source: LgspClient, units: Sequence[str], sizes: Sequence[int],
             source.complete(message_id)
             complete_s = time.perf_counter() - started
             delivered(source, message_id, to)
+            if rep == 0 and n == sizes[-1]:
+                in_every_inbox(clients[:n], message_id)
             raw[n]["create_s"].append(create_s)
             raw[n]["complete_s"].append(complete_s)
             raw[n]["total_s"].append(create_s + complete_s)
     return raw
 
 
+def sizes_up_to(largest: int) -> list[int]:
+    """1, 10, 100 ... below `largest`, and `largest`: each step a multiple of the last."""
+    out, n = [], 1
+    while n < largest:
+        out.append(n)
+        n *= 10
+    return [*out, largest]
+
+
 def growth(seconds: dict[int, float]) -> dict[str, Any]:
     """From the median seconds for each size: ms per unit of size, the ratio largest/1,
-    and the marginal ms per unit of size (between the two smaller sizes and between the
-    two larger ones) with their ratio, which shows a growth worse than linear first."""
+    the marginal ms per unit between consecutive sizes, and the last of those against the
+    one before (above 1: each added unit costs more than the ones before it did, the
+    first sign of a growth worse than linear; 1 and 10 destinations share one batch, so
+    the first step says little)."""
     sizes = sorted(seconds)
-    small, mid, big = sizes[0], sizes[len(sizes) // 2], sizes[-1]
     per = {n: seconds[n] / n * 1000 for n in sizes}
-    low = (seconds[mid] - seconds[small]) / (mid - small) * 1000 if mid > small else 0.0
-    high = (seconds[big] - seconds[mid]) / (big - mid) * 1000 if big > mid else 0.0
+    steps = {f"{a}-{b}": (seconds[b] - seconds[a]) / (b - a) * 1000
+             for a, b in zip(sizes, sizes[1:], strict=False)}
+    slopes = list(steps.values())
     return {"per_ms": {str(n): round(per[n], 3) for n in sizes},
-            "ratio": round(per[big] / per[small], 4),
-            "marginal_ms": {f"{small}-{mid}": round(low, 3), f"{mid}-{big}": round(high, 3)},
-            "marginal_ratio": round(high / low, 3) if low > 0 else None}
+            "ratio": round(per[sizes[-1]] / per[sizes[0]], 4),
+            "marginal_ms": {k: round(v, 3) for k, v in steps.items()},
+            "marginal_ratio": (round(slopes[-1] / slopes[-2], 3)
+                               if len(slopes) > 1 and slopes[-2] > 0 else None)}
 
 
 def per_destination(raw: dict[int, dict[str, list[float]]]) -> dict[str, Any]:
@@ -162,8 +190,8 @@ def run(destinations: int = 1000, connections: int = 1000, repetitions: int = 3,
         clients, setup = register(running, count)
         units = unit_codes(count)
         source = client_for(running, SOURCE)
-        sizes = sorted({1, min(10, destinations), destinations})
-        fan = per_destination(fan_out(source, units, sizes, repetitions))
+        sizes = sizes_up_to(destinations)
+        fan = per_destination(fan_out(source, clients, units, sizes, repetitions))
         pushed = scale_push.run(running, source, clients[:connections],
                                 units[:connections], repetitions)
     return {"units": count, "setup_s": {k: round(v, 2) for k, v in setup.items()},

@@ -105,7 +105,7 @@ async def _measure(hub: LocalHub, source: LgspClient, clients: Sequence[LgspClie
     open_s = time.perf_counter() - started
     tasks = [asyncio.create_task(_read(ws, n, arrivals)) for n, (ws, _) in enumerate(opened)]
     tasks += [asyncio.create_task(_heartbeat(ws, period)) for ws, period in opened]
-    sizes = sorted({1, min(10, len(clients)), len(clients)})
+    sizes = scale.sizes_up_to(len(clients))
     raw: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
     try:
         await _one_run(source, units[:1], arrivals, 0)  # warm-up, not counted
@@ -121,8 +121,8 @@ async def _measure(hub: LocalHub, source: LgspClient, clients: Sequence[LgspClie
 
 def run(hub: LocalHub, source: LgspClient, clients: Sequence[LgspClient],
         units: Sequence[str], repetitions: int) -> dict[str, Any]:
-    """Connections for `clients` (of `units`, in the same order), the runs to 1, 10 and
-    all of them, and the figures: medians, ms per connection (to the last push), the ratio
+    """Connections for `clients` (of `units`, in the same order), the runs to 1, 10, 100
+    ... and all of them, and the figures: medians, ms per connection (to the last push), the ratio
     all/1 and the marginal ms per connection."""
     measured = asyncio.run(_measure(hub, source, clients, units, repetitions))
     raw = measured["raw"]

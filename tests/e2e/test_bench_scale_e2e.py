@@ -11,17 +11,9 @@ from pathlib import Path
 import pytest
 
 from bench import scale
-from chalicelib.domain import identifiers
 from tests.e2e.conftest import started_hub
 
 pytestmark = pytest.mark.e2e
-
-
-def test_the_units_of_a_thousand_destinations_have_valid_distinct_codes() -> None:
-    codes = scale.unit_codes(1000)
-    assert len(set(codes)) == 1000
-    assert {identifiers.parse(code).level for code in codes} == {4}
-
 
 def test_quick_scale_run_delivers_to_every_destination_and_connection(tmp_path: Path
                                                                       ) -> None:
