@@ -4,7 +4,7 @@ R-PROP-5 (P1-P6) share one host started here (SeaweedFS + SQLite in a temporary 
 P3 runs again on a host of its own on PostgreSQL (a server started in a temporary folder);
 the signature, push-latency, directory and report (REP) benchmarks run in-process. `--quick`
 shrinks every size (the harness smoke run), `--only P1,P3` runs a subset (also SIG, PUSH,
-HOOK, DIR, REP, EDXML, SWEEP).
+HOOK, DIR, REP, EDXML, SWEEP, SCALE).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bench import (
     push,
     report,
     reports,
+    scale,
     signatures,
     throughput,
     webhooks,
@@ -34,7 +35,7 @@ from bench import (
 from bench.common import machine, running_hub
 
 EVERYTHING = ("SIG", "PUSH", "HOOK", "DIR", "REP", "EDXML", "P1", "P2", "P3", "P4", "P5", "P6",
-              "SWEEP")
+              "SWEEP", "SCALE")
 
 
 def _legacy(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
@@ -105,6 +106,26 @@ def _edxml(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
           f"{'met' if res['met'] else 'NOT met'})")
 
 
+def _scale(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
+    """SCALE: one message to 1,000 destinations and 1,000 WebSockets hearing of it, per
+    destination and per connection against one (on a host of its own)."""
+    if "SCALE" not in chosen:
+        return
+    res = out["scale"] = (scale.run(destinations=50, connections=20, repetitions=1) if quick
+                          else scale.run())
+    print(f"\nscale: {res['units']:,} units imported in {res['setup_s']['import_s']} s, "
+          f"their apps created in {res['setup_s']['apps_s']} s (medians, ms per destination "
+          "or connection; ratio largest/1, target <= 1; marginal ms between sizes)")
+    for name, part, sizes, what in (("fan-out", res["fan_out"], "destinations", "total_s"),
+                                    ("push", res["push"], "connections", "last_push_s")):
+        cells = ", ".join(f"{n}: {part['median_s'][str(n)][what]:.3f} s = {part['per_ms'][str(n)]}"
+                          for n in part[sizes])
+        print(f"  {name:<8} {cells}; ratio {part['ratio']} "
+              f"({'met' if part['ratio'] <= 1 else 'NOT met'}); marginal {part['marginal_ms']}"
+              f", last/before {part['marginal_ratio']}")
+    print(f"  {res['push']['connections'][-1]:,} WebSockets opened in {res['push']['open_s']} s")
+
+
 def _performance(chosen: set[str], args: argparse.Namespace) -> tuple[list[dict[str, Any]],
                                                                        dict[str, Any] | None]:
     """P1-P6 (and the part-size sweep) in the order that keeps the machine quietest for the
@@ -156,6 +177,7 @@ def main() -> int:
     _legacy(chosen, args.quick, out)
     _reports(chosen, args.quick, out)
     _edxml(chosen, args.quick, out)
+    _scale(chosen, args.quick, out)
     rows, sweep = _performance(chosen, args)
     if rows:
         print("\nR-PROP-5 (medians; every ratio measured within this run)")
