@@ -4,7 +4,7 @@ R-PROP-5 (P1-P6) share one host started here (SeaweedFS + SQLite in a temporary 
 P3 runs again on a host of its own on PostgreSQL (a server started in a temporary folder);
 the signature, push-latency, directory and report (REP) benchmarks run in-process. `--quick`
 shrinks every size (the harness smoke run), `--only P1,P3` runs a subset (also SIG, PUSH,
-HOOK, DIR, REP, EDXML, SWEEP, SCALE).
+P5B (the cold first request), HOOK, DIR, REP, EDXML, SWEEP, SCALE).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from bench import (
 )
 from bench.common import machine, running_hub
 
-EVERYTHING = ("SIG", "PUSH", "HOOK", "DIR", "REP", "EDXML", "P1", "P2", "P3", "P4", "P5", "P6",
-              "SWEEP", "SCALE")
+EVERYTHING = ("SIG", "PUSH", "HOOK", "DIR", "REP", "EDXML", "P1", "P2", "P3", "P4", "P5",
+              "P5B", "P6", "SWEEP", "SCALE")
 
 
 def _legacy(chosen: set[str], quick: bool, out: dict[str, Any]) -> None:
@@ -133,6 +133,8 @@ def _performance(chosen: set[str], args: argparse.Namespace) -> tuple[list[dict[
     quick, rows, sweep = args.quick, [], None
     if "P5" in chosen:
         rows.append(cold_start.run(samples=2 if quick else 7))
+    if "P5B" in chosen:  # the cold first request (row P5b)
+        rows.append(cold_start.run_first_request(samples=2 if quick else 7))
     if "P6" in chosen:
         rows.append(inbox.run(big=1000, small=100, calls=5, repetitions=1) if quick
                     else inbox.run())
