@@ -129,7 +129,8 @@ def test_revoked_source_key_is_refused(setup: Setup) -> None:  # R-AUTH-6
     _register_and_grant(setup, ["read"])
     session = open_session(setup.source, SERVICE)
     setup.hub.deps.table.update(Update(*keys.access_key(setup.hub.a.creds.access_key),
-                                       set={"status": "revoked"}))
+                                       set={"status": "revoked"}))  # as another host does
+    setup.hub.deps.clock.advance(setup.hub.deps.settings.auth_cache_seconds)  # its bound
     res = call_service(setup.source, session, "GET", "/records")
     assert res.status_code == 401 and res.json()["error"]["code"] == "token_inactive"
 

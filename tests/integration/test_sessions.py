@@ -144,7 +144,8 @@ def test_foreign_audience_is_inactive(granted: World) -> None:
 def test_revoked_source_key_is_inactive(granted: World) -> None:
     token = _session(granted)
     granted.deps.table.update(Update(*keys.access_key(granted.a.creds.access_key),
-                                     set={"status": "revoked"}))
+                                     set={"status": "revoked"}))  # as another host does
+    granted.deps.clock.advance(granted.deps.settings.auth_cache_seconds)  # docs/auth.md
     assert _introspect(granted, token) == {"active": False}
 
 
