@@ -60,6 +60,11 @@ class ReadCountingTable:
         self.items += 1
         return self.inner.get(pk, sk)
 
+    def get_many(self, keys: Any) -> list[Item | None]:
+        self.requests += 1
+        self.items += len(keys)
+        return self.inner.get_many(keys)  # type: ignore[no-any-return]
+
     def query(self, pk: str, **kw: Any) -> Page:
         page = self.inner.query(pk, **kw)
         self.requests += 1

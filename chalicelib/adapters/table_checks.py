@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.domain.errors import ContentionError, TransactionConflictError
-from chalicelib.domain.ports import Check, Condition, Put, TransactOp, Update
+from chalicelib.domain.ports import MAX_GET_MANY, Check, Condition, Put, TransactOp, Update
 
 MAX_TRANSACT_OPS = 100
 KEYS = ("pk", "sk")
@@ -62,6 +62,13 @@ def check_ops(ops: Sequence[TransactOp]) -> None:
         raise ValueError("a transaction may touch each item only once")
     for op in ops:
         check_op(op)
+
+
+def check_get_many(keys: Sequence[tuple[str, str]]) -> None:
+    if len(keys) > MAX_GET_MANY:
+        raise ValueError(f"a batch read takes at most {MAX_GET_MANY} keys")
+    for pk, sk in keys:
+        check_keys(pk, sk)
 
 
 def check_query(limit: int, prefix: str | None, start: str | None, end: str | None) -> None:

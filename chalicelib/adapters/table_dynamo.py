@@ -26,6 +26,7 @@ from chalicelib.adapters.table_checks import (
     TRANSIENT_REASONS,
     cancellation,
     check_condition,
+    check_get_many,
     check_keys,
     check_ops,
     check_query,
@@ -43,6 +44,7 @@ __all__ = ["DynamoTable", "create_table", "make_dynamo_client"]
 _serializer = TypeSerializer()
 # A single write to an item a transaction is writing, a transaction whose token is still
 # in flight, or throttling left after botocore's own retries: nothing was written.
+_BATCH_TRIES = 5
 _CONTENTION_CODES = frozenset({"TransactionConflictException", "TransactionInProgressException",
                                "ProvisionedThroughputExceededException", "ThrottlingException",
                                "RequestLimitExceeded"})
@@ -164,6 +166,25 @@ class DynamoTable:
         resp = self._client.get_item(TableName=self._name, Key=_key(pk, sk), ConsistentRead=True)
         raw = resp.get("Item")
         return _deserialize(raw) if raw else None
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        """One BatchGetItem (strongly consistent); keys DynamoDB leaves unprocessed
+        (throttling) are asked again, at most `_BATCH_TRIES` times in all."""
+        check_get_many(keys)
+        found: dict[tuple[str, str], Item] = {}
+        wanted = [_key(pk, sk) for pk, sk in dict.fromkeys(keys)]
+        for _ in range(_BATCH_TRIES):
+            if not wanted:
+                break
+            resp = self._client.batch_get_item(RequestItems={
+                self._name: {"Keys": wanted, "ConsistentRead": True}})
+            for raw in resp.get("Responses", {}).get(self._name, []):
+                item = _deserialize(raw)
+                found[(item["pk"], item["sk"])] = item
+            wanted = resp.get("UnprocessedKeys", {}).get(self._name, {}).get("Keys", [])
+        if wanted:
+            raise ContentionError("the table left keys of a batch read unprocessed")
+        return [found.get(key) for key in keys]
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         self._write(self._client.put_item, self._put_params(Put(item, condition)))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from chalicelib.adapters.table_checks import check_ops, check_query, target
+from chalicelib.adapters.table_checks import check_get_many, check_ops, check_query, target
 from chalicelib.adapters.table_items import (
     CONDITION_FAILED,
     check_op_values,
@@ -109,6 +109,10 @@ class JsonItemsTable(ABC):
 
     def get(self, pk: str, sk: str) -> Item | None:
         return self._read(lambda conn: self._load(conn, pk, sk))
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        check_get_many(keys)
+        return self._read(lambda conn: [self._load(conn, pk, sk) for pk, sk in keys])
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         check_op_values(Put(item, condition))

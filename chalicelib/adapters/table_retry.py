@@ -44,6 +44,9 @@ class RetryingTable:
     def get(self, pk: str, sk: str) -> Item | None:
         return self.inner.get(pk, sk)
 
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        return self.inner.get_many(keys)
+
     def query(self, pk: str, **kw: Any) -> Page:
         return self.inner.query(pk, **kw)
 

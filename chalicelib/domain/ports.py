@@ -81,6 +81,9 @@ class Check:
 TransactOp = Put | Update | Delete | Check
 
 
+MAX_GET_MANY = 100  # DynamoDB's BatchGetItem bound
+
+
 class Table(Protocol):
     """One key-value table: items keyed by the strings `pk` and `sk`.
 
@@ -91,6 +94,11 @@ class Table(Protocol):
     """
 
     def get(self, pk: str, sk: str) -> Item | None: ...
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        """Up to `MAX_GET_MANY` items in one request, as `get` reads each one (latest
+        committed), in the order asked; `None` for one that does not exist."""
+        ...
 
     def put(self, item: Item, condition: Condition | None = None) -> None: ...
 

@@ -43,12 +43,12 @@ def message_for_party(deps: Deps, message_id: str, unit: str) -> tuple[Item, boo
 
 
 def delivery_for_destination(deps: Deps, message_id: str, unit: str) -> tuple[Item, Item]:
-    """The message and the caller's own delivery, or 404 (also before the message was
-    put in the caller's inbox)."""
-    msg = load_message(deps, message_id)
-    if unit not in msg["to"]:
+    """The message and the caller's own delivery, read together (one request), or 404
+    (also before the message was put in the caller's inbox)."""
+    if not message_id.isalnum() or len(message_id) > 64:
         raise not_found()
-    delivery = deps.table.get(*keys.delivery(message_id, unit))
-    if delivery is None:
+    msg, delivery = deps.table.get_many([keys.message(message_id),
+                                         keys.delivery(message_id, unit)])
+    if msg is None or delivery is None or unit not in msg["to"]:
         raise not_found()
     return msg, delivery

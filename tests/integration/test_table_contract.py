@@ -85,6 +85,23 @@ class TestTableContract:
         assert got["flag"] is True and got["off"] is False and type(got["big"]) is int
         assert type(got["meta"]["a"][0]) is int
 
+    def test_get_many_reads_several_in_the_order_asked(self, table: Table) -> None:
+        table.put(NESTED)
+        table.put({"pk": "OTHER", "sk": "B", "v": 2})
+        asked = [("OTHER", "B"), (PK, "missing"), (PK, "META"), ("OTHER", "B")]
+        assert table.get_many(asked) == [{"pk": "OTHER", "sk": "B", "v": 2}, None, NESTED,
+                                         {"pk": "OTHER", "sk": "B", "v": 2}]
+        assert table.get_many([]) == []
+        table.update(Update("OTHER", "B", set={"v": 3}))  # the latest committed, at once
+        assert table.get_many([("OTHER", "B")]) == [{"pk": "OTHER", "sk": "B", "v": 3}]
+        many = [(f"P{n}", "S") for n in range(100)]
+        for pk, sk in many[::7]:
+            table.put({"pk": pk, "sk": sk})
+        got = table.get_many(many)
+        assert [i is not None for i in got] == [n % 7 == 0 for n in range(100)]
+        with pytest.raises(ValueError):
+            table.get_many([*many, ("P100", "S")])
+
     def test_put_if_absent_twice_fails(self, table: Table) -> None:
         table.put({"pk": PK, "sk": "A", "v": 1, "old": 1}, Condition(exists=False))
         with pytest.raises(ConditionFailedError):

@@ -55,6 +55,9 @@ class ContendedTable:
     def get(self, pk: str, sk: str) -> Item | None:
         return self.inner.get(pk, sk)  # type: ignore[no-any-return]
 
+    def get_many(self, keys: Any) -> list[Item | None]:
+        return self.inner.get_many(keys)  # type: ignore[no-any-return]
+
     def query(self, pk: str, **kw: Any) -> Page:
         return self.inner.query(pk, **kw)  # type: ignore[no-any-return]
 
