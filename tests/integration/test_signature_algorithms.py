@@ -78,7 +78,8 @@ def test_hmac_sha1_only_for_legacy_apps(hub: World) -> None:
                                 legacy=True)
     client = hub.as_(creds)
     assert client.call("GET", "/v1/whoami", algorithm=HmacSha1).status == 200
-    hub.deps.table.update(Update(*keys.app(creds.app), set={"legacy": False}))
+    hub.deps.table.update(Update(*keys.app(creds.app), set={"legacy": False}))  # elsewhere
+    hub.deps.clock.advance(hub.deps.settings.auth_cache_seconds)  # the bound (docs/auth.md)
     res = client.call("GET", "/v1/whoami", algorithm=HmacSha1)
     assert res.status == 401 and res.code == "algorithm_not_allowed"
 
