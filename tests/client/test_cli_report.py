@@ -24,6 +24,7 @@ from tests.client.fakereports import (
     ReportsHub,
     export_bytes,
 )
+from tests.client.pipe import Pipe
 from tests.client.server import Server, serve
 
 OTHER = "000.00.13.H40"
@@ -36,18 +37,6 @@ Q_NOVEMBER = {"period": "month", "date": "2026-11"}
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
-
-
-class Pipe(io.TextIOWrapper):
-    """A stdout that is not a terminal and has a binary side, like a redirect."""
-
-    def __init__(self) -> None:
-        self.raw_bytes = io.BytesIO()
-        super().__init__(self.raw_bytes, encoding="utf-8")
-
-    def written(self) -> bytes:
-        self.flush()
-        return self.raw_bytes.getvalue()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lgsp_client.cli import build_parser, main
+from tests.client.pipe import Pipe
 from tests.client.server import Received, Reply, Server, serve
 
 SERVICE = "000.00.02.H40/land-records"
@@ -47,18 +48,6 @@ def _hub(r: Received) -> Reply:
                                      "retry_after": 42, "limit": 2}}, {"Retry-After": "42"})
     return _json(403, {"error": {"code": "no_grant", "message": "App app-1 has no grant on "
                                  f"{SERVICE}: ask for access (POST /v1/catalogue/requests)."}})
-
-
-class Pipe(io.TextIOWrapper):
-    """A stdout with a binary side, as a redirect to a file."""
-
-    def __init__(self) -> None:
-        self.raw_bytes = io.BytesIO()
-        super().__init__(self.raw_bytes, encoding="utf-8")
-
-    def written(self) -> bytes:
-        self.flush()
-        return self.raw_bytes.getvalue()
 
 
 @pytest.fixture
