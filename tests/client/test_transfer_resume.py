@@ -5,6 +5,7 @@ the store holds are not sent again; a stopped download continues from its `.part
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import urllib.parse
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from lgsp_client.download import download
-from lgsp_client.errors import ChecksumMismatchError, TransferError
+from lgsp_client.errors import TransferError
 from lgsp_client.transfer import MIN_PART_SIZE, upload
 from tests.client.server import Received, Reply, serve
 from tests.client.test_transfer import RangedStore, Store, grant_for, make_plan
@@ -230,20 +231,47 @@ def test_a_partial_download_of_other_content_is_started_over(tmp_path: Path) -> 
     assert target.read_bytes() == new and sorted(fetched) == [1, 2, 3]
 
 
-def test_a_resumed_download_that_does_not_match_keeps_nothing(tmp_path: Path) -> None:
-    data = os.urandom(2 * MIN_PART_SIZE + 5)
+def test_a_part_lost_or_damaged_on_disk_since_is_fetched_again(tmp_path: Path) -> None:
+    """The journal keeps each part's CRC-32: bytes a power cut lost (or anything else
+    changed) after the part was recorded are fetched again on resume, not trusted."""
+    data = os.urandom(3 * MIN_PART_SIZE + 5)  # four parts
     target = tmp_path / "out.pdf"
+    first_run: list[int] = []
 
-    def crash(number: int) -> None:
-        raise Interrupted
+    def crash_after_two(number: int) -> None:
+        first_run.append(number)
+        if len(first_run) == 2:
+            raise Interrupted
 
     with serve(RangedStore(data)) as server, pytest.raises(Interrupted):
         download(grant_for(server.url, data), target, progress=False,
-                 part_size=MIN_PART_SIZE, concurrency=1, on_part=crash)
+                 part_size=MIN_PART_SIZE, concurrency=1, on_part=crash_after_two)
     part = tmp_path / ".out.pdf.part"
-    with part.open("r+b") as f:  # the part on disk was damaged meanwhile
+    with part.open("r+b") as f:  # the first part's bytes never reached the disk
         f.write(b"\0" * 16)
-    with serve(RangedStore(data)) as server, pytest.raises(ChecksumMismatchError):
+    second_run: list[int] = []
+    ranged = RangedStore(data)
+    with serve(ranged) as server:
+        got = download(grant_for(server.url, data), target, progress=False,
+                       part_size=MIN_PART_SIZE, concurrency=2, on_part=second_run.append)
+    assert target.read_bytes() == data and got.sha256 == hashlib.sha256(data).hexdigest()
+    assert 1 in first_run and len(first_run) < 4  # a part under way may have finished
+    assert sorted(second_run) == sorted({1} | ({1, 2, 3, 4} - set(first_run)))
+    assert len(ranged.ranges) == len(second_run)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pdf"]
+
+
+def test_a_journal_without_checksums_is_started_over(tmp_path: Path) -> None:
+    """A journal an older client wrote (part indexes only) cannot be checked: every part
+    is fetched again rather than trusted."""
+    data = os.urandom(2 * MIN_PART_SIZE + 5)
+    target = tmp_path / "out.pdf"
+    (tmp_path / ".out.pdf.part").write_bytes(b"\0" * len(data))
+    (tmp_path / ".out.pdf.part.journal").write_text(json.dumps(
+        {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+         "part_size": MIN_PART_SIZE}) + "\n0\n1\n", encoding="utf-8")
+    fetched: list[int] = []
+    with serve(RangedStore(data)) as server:
         download(grant_for(server.url, data), target, progress=False,
-                 part_size=MIN_PART_SIZE, concurrency=2)
-    assert list(tmp_path.iterdir()) == []
+                 part_size=MIN_PART_SIZE, concurrency=2, on_part=fetched.append)
+    assert target.read_bytes() == data and sorted(fetched) == [1, 2, 3]
