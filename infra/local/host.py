@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from chalice import Chalice
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException, RouteMatcher
+from chalice.local import LambdaEventConverter, LocalGateway, LocalGatewayException
 
 from chalicelib.api.http import ROUTE_NOT_FOUND, declared_methods
 from chalicelib.domain.errors import SchemaVersionError
@@ -39,6 +39,7 @@ from infra.local.backends import Backends, HostSettings
 from infra.local.http_connection import HttpConnection, HttpLimits
 from infra.local.http_server import EdgeServer
 from infra.local.refusals import StartRefused
+from infra.local.routes import IndexedRouteMatcher
 from infra.local.seaweed import SeaweedError
 from infra.local.sweeping import SweepLeader, holder_id
 from infra.local.webhook_worker import WebhookWorker
@@ -58,7 +59,7 @@ class _Handler(HttpConnection):
     405 `method_not_allowed`, in the project's shape rather than chalice's)."""
 
     gateway: LocalGateway
-    routes: RouteMatcher
+    routes: IndexedRouteMatcher
     app: Chalice
     websockets: WebSocketGateway
 
@@ -204,8 +205,9 @@ def make_server(port: int, host: str = "127.0.0.1", app: Chalice | None = None, 
     websockets = WebSocketGateway(app, ws_auth or ManagementAuth.from_env(os.environ),
                                   close_timeout=ws_close_timeout)
     limits = limits or HttpLimits()
+    routes = IndexedRouteMatcher(list(app.routes))
     handler = type("Handler", (_Handler,), {
-        "gateway": _Gateway(app, Config()), "routes": RouteMatcher(list(app.routes)),
+        "gateway": _Gateway(app, Config(), routes), "routes": routes,
         "app": app, "websockets": websockets, "limits": limits})
     server = HubServer((host, port), handler, limits)
     server.websockets = websockets
@@ -218,6 +220,10 @@ class _Gateway(LocalGateway):
     R-OPS-5) and in the answer's `x-amzn-RequestId`, as on AWS."""
 
     _current = threading.local()  # each worker thread serves one request at a time
+
+    def __init__(self, app: Chalice, config: Config, routes: IndexedRouteMatcher) -> None:
+        super().__init__(app, config)
+        self.event_converter = LambdaEventConverter(routes, app.api.binary_types)
 
     def handle_request(self, method: str, path: str, headers: Any, body: bytes | None
                        ) -> Any:
