@@ -60,8 +60,8 @@ def upload_plan(call: Call, message_id: str) -> UploadPlan:
 def complete(call: Call, message_id: str) -> MessageStatus:
     from chalicelib.services import send, status
     etags = {p.part_number: p.etag for p in call.body.parts}
-    send.complete(call.deps, call.who, message_id, etags)
-    return status.message_status(call.deps, call.who, message_id)
+    done = send.complete_upload(call.deps, call.who, message_id, etags)
+    return status.written_status(call.deps, call.who, done.message, done.deliveries)
 
 
 @api_route(exchange_api, RouteSpec(

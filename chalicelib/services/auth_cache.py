@@ -12,6 +12,12 @@ still written on every call, so a replay is refused at once, cached key or not.
 The entry keeps the key's item and the statuses read with it, never a decision: whether
 the key is usable is worked out on each call from the time of that call (a retiring key
 past its `valid_until` stops at that second).
+
+Beside the keys, the units found to have an active app to receive with (the check after
+each delivery, R-PROP-9: `registry.has_receiving_app`), for as long and forgotten on the
+same changes. Only that positive answer is kept: a unit without one is read every time,
+so an app registered anywhere is seen at once, while an app cancelled elsewhere delays,
+by at most the bound, telling a source that its destination has no app to receive.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class AuthCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, Entry] = {}
+        self._receivers: dict[str, int] = {}  # unit code → when its active app was read
 
     def get(self, key_id: str, now: int, seconds: int) -> Entry | None:
         with self._lock:
@@ -63,7 +70,20 @@ class AuthCache:
                 self._entries[key_id] = Entry(entry.read_at, {**entry.item, "last_used_at": at},
                                               entry.unit, entry.app, entry.material)
 
+    def receives(self, unit: str, now: int, seconds: int) -> bool:
+        """Whether `unit` was read with an active app to receive less than `seconds` ago."""
+        with self._lock:
+            read_at = self._receivers.get(unit)
+        return read_at is not None and 0 <= now - read_at < seconds
+
+    def saw_receiver(self, unit: str, now: int) -> None:
+        with self._lock:
+            if len(self._receivers) >= self.MAX_ENTRIES and unit not in self._receivers:
+                del self._receivers[min(self._receivers, key=self._receivers.__getitem__)]
+            self._receivers[unit] = now
+
     def forget(self) -> None:
         """Drop everything: this process changed a key, an app or a unit."""
         with self._lock:
             self._entries.clear()
+            self._receivers.clear()

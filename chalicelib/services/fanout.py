@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from chalicelib.domain import events, keys, lifecycle, traffic
 from chalicelib.domain.deadlines import DEADLINE, FANOUT, WAITING, fanout_due
@@ -28,6 +29,16 @@ from chalicelib.services.relay_out import handover_ops
 from chalicelib.services.schedule import due_key, due_put
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """A message as this call left it, and the delivery items it wrote when that is all
+    of them (`None`: some were written, moved or finished by another attempt or by a
+    re-organisation; read them). What `complete` answers with, without reading back."""
+
+    message: Item
+    deliveries: list[Item] | None
+
+
 def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
                        extra: Sequence[TransactOp] = ()) -> Item:
     """Mark the content verified and deliver it to the first batch in one transaction,
@@ -35,6 +46,12 @@ def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
     `also`: what the verification sets besides (an edXML package's title, priority, set
     time and deadline), `extra`: what is written with it. A message held until a set
     time (Priority 4) is verified now and delivered by the sweeper at that time."""
+    return deliver(deps, msg, also, extra).message
+
+
+def deliver(deps: Deps, msg: Item, also: Item | None = None,
+            extra: Sequence[TransactOp] = ()) -> Delivered:
+    """`verify_and_deliver`, also saying which deliveries it wrote."""
     now, message_id = deps.clock.now(), msg["id"]
     also = also or {}
     plan = lifecycle.batches(msg["to"])
@@ -50,8 +67,8 @@ def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
         *extra, *_source_ops(deps, verified, also), *handover_ops(deps, verified),
     ]
     told = [] if hold else list(_available(verified, plan[0], now))
-    if not hold:
-        ops += _batch_ops(verified, 0, plan[0])
+    first = [] if hold else _batch_ops(verified, 0, plan[0])
+    ops += first
     ops += webhook_outbox.ops(deps, told)
     limit = msg["policy"].get("offline_limit_seconds") or deps.settings.offline_limit_seconds
     if lifecycle.available_from(verified) + limit < verified["confirm_by"]:
@@ -65,14 +82,17 @@ def verify_and_deliver(deps: Deps, msg: Item, also: Item | None = None,
         if current is None or current["state"] in (MessageState.REQUESTED,
                                                    MessageState.CHECKING):
             raise
-        return resume(deps, current)
+        return Delivered(resume(deps, current), None)
     counters.settle(deps, ops)
     if verified.get("remote"):
         deps.kick()  # hand it to the peer hubs now
     if hold:
-        return verified
+        return Delivered(verified, None)
     tell(deps, told)
-    return _finish(deps, verified) if not done else _followed(deps, verified)
+    written = None if lifecycle.is_legacy(verified) else _written(first)
+    if not done:
+        return _finish(deps, verified, written)
+    return Delivered(verified, None if _followed(deps, verified) else written)
 
 
 def _source_ops(deps: Deps, msg: Item, also: Item) -> list[TransactOp]:
@@ -105,43 +125,56 @@ def resume(deps: Deps, msg: Item, *, due: bool = False) -> Item:
         return msg
     if lifecycle.held(msg, deps.clock.now()):
         return msg
-    return _finish(deps, msg)
+    return _finish(deps, msg, None).message
 
 
-def _finish(deps: Deps, msg: Item) -> Item:
+def _finish(deps: Deps, msg: Item, written: list[Item] | None) -> Delivered:
+    """The batches after the first (`written`: its deliveries, if in hand), then the
+    follow-up; with every delivery written, when this call wrote them all."""
     plan = lifecycle.batches(msg["to"])
     first = 0 if lifecycle.was_held(msg) else 1  # a held message: no batch written yet
     for number, units in enumerate(plan[first:], start=first):
-        _write_batch(deps, msg, number, units)
+        batch = _write_batch(deps, msg, number, units)
+        written = None if written is None or batch is None else [*written, *batch]
     with contextlib.suppress(ConditionFailedError):  # else another attempt did it
         deps.table.update(Update(*keys.message(msg["id"]), set={"fanned_out": True},
                                  condition=Condition(equals={"state": MessageState.VERIFIED,
                                                              "fanned_out": False})))
     fanned = {**msg, "fanned_out": True}
-    delete_content_when_done(deps, msg["id"])  # all closed already (e.g. expired)?
-    _followed(deps, fanned)
+    left = delete_content_when_done(deps, msg["id"])  # all closed already (e.g. expired)?
+    reorganised = _followed(deps, fanned)
+    if reorganised or left is None or left["state"] != MessageState.VERIFIED:
+        written = None  # a delivery may have moved, or all closed meanwhile: read them
     deps.table.delete(*due_key(FANOUT, fanout_due(msg["verified_at"], msg.get("deliver_at")),
                                msg["id"]))  # done, and followed
-    return fanned
+    return Delivered(fanned, written)
 
 
-def _followed(deps: Deps, msg: Item) -> Item:
+def _followed(deps: Deps, msg: Item) -> bool:
     """Destinations re-organised since sending, or without software, handled (R-JOIN-5,
-    R-PROP-9)."""
-    reorg.follow(deps, msg)
-    return msg
+    R-PROP-9); whether one was re-organised (its delivery may have moved)."""
+    return reorg.follow(deps, msg)
 
 
-def _write_batch(deps: Deps, msg: Item, number: int, units: Sequence[str]) -> None:
+def _written(ops: Sequence[TransactOp]) -> list[Item]:
+    """The delivery items a batch's operations create."""
+    return [op.item for op in ops if isinstance(op, Put) and op.item.get("kind") == "delivery"]
+
+
+def _write_batch(deps: Deps, msg: Item, number: int, units: Sequence[str]
+                 ) -> list[Item] | None:
+    """Write batch `number`; its deliveries, or None if an earlier attempt wrote it."""
     told = list(_available(msg, units, deps.clock.now()))
-    ops = [*_batch_ops(msg, number, units), *webhook_outbox.ops(deps, told)]
+    batch = _batch_ops(msg, number, units)
+    ops = [*batch, *webhook_outbox.ops(deps, told)]
     try:
         deps.table.transact(ops)
     except TransactionConflictError:
         if deps.table.get(*keys.open_count(msg["id"], number)) is None:
             raise
-        return  # written by an earlier attempt: its writer told the destinations
+        return None  # written by an earlier attempt: its writer told the destinations
     tell(deps, told)
+    return None if lifecycle.is_legacy(msg) else _written(batch)
 
 
 def _batch_ops(msg: Item, number: int, units: Sequence[str]) -> list[TransactOp]:

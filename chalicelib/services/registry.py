@@ -143,7 +143,18 @@ def create_app(deps: Deps, unit_code: str, name: str, *, algorithm: str = HMAC_S
 
 def has_receiving_app(deps: Deps, unit_code: str) -> bool:
     """Whether any active app of the unit can receive (R-PROP-9: a destination with none
-    cannot be found on the network, and its source is told)."""
+    cannot be found on the network, and its source is told). A yes is kept per process
+    for `LGSP_AUTH_CACHE_SECONDS` (`services/auth_cache.py`); a no is never kept."""
+    now, seconds = deps.clock.now(), deps.settings.auth_cache_seconds
+    if seconds > 0 and deps.auth_cache.receives(unit_code, now, seconds):
+        return True
+    found = _reads_receiving_app(deps, unit_code)
+    if found and seconds > 0:
+        deps.auth_cache.saw_receiver(unit_code, now)
+    return found
+
+
+def _reads_receiving_app(deps: Deps, unit_code: str) -> bool:
     cursor: str | None = None
     while True:
         page = deps.table.query(keys.unit_partition(unit_code), prefix=keys.UNIT_APPS,

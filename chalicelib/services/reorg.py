@@ -251,19 +251,23 @@ def list_reorgs(deps: Deps, caller: Caller, *, limit: int, cursor: str | None
     return [view(i) for i in found if i is not None], page.cursor
 
 
-def follow(deps: Deps, msg: Item) -> None:
+def follow(deps: Deps, msg: Item) -> bool:
     """Right after delivery: a destination re-organised since the message was requested
     hands its delivery to its successor, or its source is told (R-JOIN-5); an active
-    destination without any app to receive is reported (R-PROP-9)."""
-    remote = msg.get("remote") or {}
+    destination without any app to receive is reported (R-PROP-9). Whether a destination
+    was re-organised (its delivery may have moved: the message and its deliveries may
+    then differ from what the delivery wrote)."""
+    remote, reorganised = msg.get("remote") or {}, False
     for code in msg["to"]:
         if code in remote:  # a unit of a peer hub: its own hub follows it
             continue
         unit = units.get_unit(deps, code)
         if unit is not None and unit["status"] == units.DISSOLVED:
             _handle_one(deps, msg["id"], code)
+            reorganised = True
         elif not has_receiving_app(deps, code):
             undeliverable(deps, msg, code, reason="no_receiving_app")
+    return reorganised
 
 
 def _handle_one(deps: Deps, message_id: str, code: str) -> None:

@@ -311,13 +311,19 @@ def _set_upload_id(message_id: str, upload_id: str) -> Update:
 def complete(deps: Deps, caller: Caller | None, message_id: str,
              etags: dict[int, str]) -> Item:
     """The source says its upload is done (or the store said an object landed)."""
+    return complete_upload(deps, caller, message_id, etags).message
+
+
+def complete_upload(deps: Deps, caller: Caller | None, message_id: str,
+                    etags: dict[int, str]) -> fanout.Delivered:
+    """`complete`, with the deliveries it wrote: what its answer is built from."""
     msg = (message_for_source(deps, message_id, caller.unit) if caller is not None
            else deps.table.get(*keys.message(message_id)))
     if msg is None:
         raise NotFoundError("No such message.", code="message_not_found")
     _refuse_abandoned(msg)
-    if msg["state"] != MessageState.REQUESTED:
-        return fanout.resume(deps, msg)  # a retry also finishes an interrupted broadcast
+    if msg["state"] != MessageState.REQUESTED:  # a retry also finishes a broadcast
+        return fanout.Delivered(fanout.resume(deps, msg), None)
     if msg["upload_mode"] == "multipart":
         _complete_parts(deps, msg, etags)
     stored = deps.objects.head(msg["object_key"])
@@ -332,8 +338,10 @@ def complete(deps: Deps, caller: Caller | None, message_id: str,
         raise
     if lifecycle.needs_check(msg["protocol"]):  # the hub reads the package first
         from chalicelib.services import edxml_intake
-        return edxml_intake.store(deps, msg)
-    return fanout.verify_and_deliver(deps, msg)
+        waiting = edxml_intake.store(deps, msg)  # for its check: no delivery yet
+        return fanout.Delivered(waiting, [] if waiting["state"] == MessageState.CHECKING
+                                else None)
+    return fanout.deliver(deps, msg)
 
 
 def _complete_parts(deps: Deps, msg: Item, etags: dict[int, str]) -> None:

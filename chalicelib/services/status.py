@@ -59,6 +59,24 @@ def any_message_status(deps: Deps, caller: Caller, message_id: str) -> MessageSt
     return _source_status(deps, load_message(deps, message_id))
 
 
+def written_status(deps: Deps, caller: Caller, msg: Item, written: list[Item] | None
+                   ) -> MessageStatus:
+    """What `complete` answers: the source's status of the message as the call left it,
+    built from the message item and the deliveries it wrote (`written`), so neither is
+    read back; the same as a `GET` right after. The trace is read: its first lines were
+    written by `create`. Read as `GET` reads it when the deliveries are not all in hand
+    (`None`: a retry, another attempt, a re-organised destination) or fill a page."""
+    if written is None or lifecycle.is_legacy(msg):
+        return message_status(deps, caller, msg["id"])
+    if msg["state"] != MessageState.VERIFIED or len(written) >= FIRST_DELIVERIES:
+        return _source_status(deps, msg)  # before verification: none read either
+    trace = _trace(deps, msg, limit=FIRST_TRACE, cursor=None)
+    return MessageStatus(message=message_view(msg), deliveries=[
+        delivery_view(d) for d in sorted(written, key=lambda d: str(d["sk"]))],
+        trace=trace.items, trace_next_cursor=trace.next_cursor,
+        handovers=_handovers(deps, msg))
+
+
 def _source_status(deps: Deps, msg: Item) -> MessageStatus:
     deliveries = _deliveries(deps, msg, limit=FIRST_DELIVERIES, cursor=None)
     trace = _trace(deps, msg, limit=FIRST_TRACE, cursor=None)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib import bootstrap
 from chalicelib.adapters.objects_s3 import S3ObjectStore, ensure_bucket, make_s3_client
 from chalicelib.adapters.table_dynamo import DynamoTable, create_table
+from chalicelib.services.auth_cache import AuthCache
+from chalicelib.services.deps import Deps
 from tests.support.fakes import FakeClock
 from tests.support.hub import World, make_deps, world
 
@@ -47,3 +51,12 @@ def hub(aws: None, clock: FakeClock, hub_overrides: dict[str, Any]) -> Iterator[
     deps = make_deps(DynamoTable(ddb, "lgsp"), S3ObjectStore(s3, BUCKET), clock,
                      **hub_overrides)
     yield from world(deps)
+
+
+@pytest.fixture
+def other_host(hub: World) -> Iterator[Deps]:
+    """The same hub seen by another process: its own per-process cache
+    (`services/auth_cache.py`); `tests.support.hub.on` says which answers the next call."""
+    other = replace(hub.deps, auth_cache=AuthCache())
+    yield other
+    bootstrap.install(hub.deps)

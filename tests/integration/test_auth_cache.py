@@ -6,17 +6,12 @@ the cache holds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
-import pytest
-
-from chalicelib import bootstrap
 from chalicelib.domain import keys
 from chalicelib.services import units
-from chalicelib.services.auth_cache import AuthCache
 from chalicelib.services.deps import Deps
-from tests.support.hub import UNIT_A, World
+from tests.support.hub import UNIT_A, World, on
 
 BOUND = 5  # the default LGSP_AUTH_CACHE_SECONDS
 
@@ -34,17 +29,6 @@ class Counting:
             return inner(pk, sk)
         deps.table.get = get  # type: ignore[method-assign]
 
-
-@pytest.fixture
-def other_host(hub: World) -> Iterator[Deps]:
-    """The same hub seen by another process: its own auth cache."""
-    other = replace(hub.deps, auth_cache=AuthCache())
-    yield other
-    bootstrap.install(hub.deps)
-
-
-def on(deps: Deps) -> None:
-    bootstrap.install(deps)  # the next call is answered by this process
 
 
 def test_a_warm_process_reads_a_key_once_within_the_bound(hub: World) -> None:

@@ -111,6 +111,11 @@ class World:
         return SignedClient(self.client, self.deps, creds)
 
 
+def on(deps: Deps) -> None:
+    """The next call is answered by the process whose state is `deps`."""
+    bootstrap.install(deps)
+
+
 def world(deps: Deps) -> Iterator[World]:
     """Three units with one app each, the app wired to `deps`."""
     from app import app
