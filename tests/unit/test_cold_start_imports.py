@@ -93,3 +93,10 @@ def test_the_first_signed_inbox_call_loads_nothing_the_inbox_does_not_need(tmp_p
     loaded = set(answer["modules"])
     assert {"chalicelib.services.auth", "chalicelib.services.receive"} <= loaded
     assert sorted(m for m in loaded if m.startswith(NOT_ON_THE_INBOX_PATH)) == []
+    # Wire models: the inbox's (domain.schemas) and, through services.auth -> registry ->
+    # units, the registry's; no other route's, nor the OpenAPI document.
+    models = {m for m in loaded if m.endswith("schemas") or m.startswith((
+        "chalicelib.domain.join_requests", "chalicelib.domain.join_forms",
+        "chalicelib.domain.reorg", "chalicelib.api.openapi"))}
+    assert models <= {"chalicelib.domain.schemas", "chalicelib.domain.access_key_schemas",
+                      "chalicelib.domain.unit_schemas"}
