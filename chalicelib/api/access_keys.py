@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import Call, RouteSpec, api_route
-from chalicelib.domain.access_key_schemas import IssuedKey, KeyList, KeyView, RotateKeyRequest
+from chalicelib.api.http import Call, RouteSpec, WireModels, api_route
+
+if TYPE_CHECKING:
+    from chalicelib.domain.access_key_schemas import IssuedKey, KeyList, KeyView, RotateKeyRequest
+
+models = WireModels("chalicelib.domain.access_key_schemas")
 
 keys_api = Blueprint(__name__)
 
 
 @api_route(keys_api, RouteSpec(
     "GET", "/v1/keys", "The access keys of the caller's app, newest first (no secrets)",
-    KeyList, errors=(401,)))
+    models.KeyList, errors=(401,)))
 def list_keys(call: Call) -> KeyList:
     from chalicelib.services import access_keys
     return access_keys.list_keys(call.deps, call.who)
@@ -20,7 +26,7 @@ def list_keys(call: Call) -> KeyList:
 
 @api_route(keys_api, RouteSpec(
     "POST", "/v1/keys", "Rotate: issue a new key; the app's other active keys stay valid "
-    "until the overlap ends", IssuedKey, status=201, request=RotateKeyRequest,
+    "until the overlap ends", models.IssuedKey, status=201, request=models.RotateKeyRequest,
     errors=(400, 401, 409),
     before_retry="Each call issues a key: list GET /v1/keys first. A key issued by the failed "
                  "call works; if it is HMAC its secret is lost: revoke it (DELETE "
@@ -37,7 +43,7 @@ def rotate_key(call: Call) -> IssuedKey:
 
 @api_route(keys_api, RouteSpec(
     "DELETE", "/v1/keys/{key_id}", "Revoke a key of the caller's app at once",
-    KeyView, errors=(401, 404, 409)))
+    models.KeyView, errors=(401, 404, 409)))
 def revoke_key(call: Call, key_id: str) -> KeyView:
     from chalicelib.services import access_keys
     return access_keys.revoke_key(call.deps, call.who, key_id)

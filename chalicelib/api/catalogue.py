@@ -7,24 +7,33 @@ decided in the services (docs/catalogue.md).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
-from chalicelib.domain.catalogue import ENTRY_STATES
-from chalicelib.domain.catalogue_schemas import (
-    AccessChange,
-    AccessPage,
-    AccessRequestBody,
-    AccessView,
-    CatalogueEntry,
-    CataloguePage,
-    GrantBody,
-    OpenApiView,
-    PublishRequest,
-    Reason,
+from chalicelib.api.http import (
+    PAGING,
+    Call,
+    QueryParam,
+    RouteSpec,
+    WireModels,
+    api_route,
+    page_limit,
 )
+from chalicelib.domain.catalogue import ENTRY_STATES
 from chalicelib.domain.directory import MAX_QUERY_CHARS
 from chalicelib.domain.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from chalicelib.domain.catalogue_schemas import (
+        AccessPage,
+        AccessView,
+        CatalogueEntry,
+        CataloguePage,
+        OpenApiView,
+    )
+
+models = WireModels("chalicelib.domain.catalogue_schemas")
 
 catalogue_api = Blueprint(__name__)
 
@@ -44,8 +53,8 @@ _DECIDED = "Read the entry (`GET` it): if its state is the one asked for, it was
 
 @api_route(catalogue_api, RouteSpec(
     "POST", "/v1/catalogue/services", "Publish a shared data service of the caller's unit "
-    "(pending until an operator approves it)", CatalogueEntry, status=201,
-    request=PublishRequest, errors=(400, 401, 403, 409, 413), people=True,
+    "(pending until an operator approves it)", models.CatalogueEntry, status=201,
+    request=models.PublishRequest, errors=(400, 401, 403, 409, 413), people=True,
     before_retry="Read the entry (`GET /v1/catalogue/services/{unit}/{id}`): a 409 "
                  "`catalogue_entry_exists` after a lost answer means it was published."))
 def publish(call: Call) -> CatalogueEntry:
@@ -57,7 +66,7 @@ def publish(call: Call) -> CatalogueEntry:
 
 @api_route(catalogue_api, RouteSpec(
     "GET", "/v1/catalogue/services", "Search the catalogue (accent-insensitive)",
-    CataloguePage, query=SEARCH_QUERY, errors=(400, 401), people=True))
+    models.CataloguePage, query=SEARCH_QUERY, errors=(400, 401), people=True))
 def search(call: Call) -> CataloguePage:
     from chalicelib.services import catalogue
     state = call.query("state")
@@ -75,7 +84,7 @@ def search(call: Call) -> CataloguePage:
 
 @api_route(catalogue_api, RouteSpec(
     "GET", ENTRY, "One catalogue entry (listed, or the caller's unit's, or for operators)",
-    CatalogueEntry, errors=(401, 404), people=True))
+    models.CatalogueEntry, errors=(401, 404), people=True))
 def read_entry(call: Call, unit: str, service_id: str) -> CatalogueEntry:
     from chalicelib.services import catalogue
     return catalogue.get_entry(call.deps, call.who, unit, service_id)
@@ -83,14 +92,14 @@ def read_entry(call: Call, unit: str, service_id: str) -> CatalogueEntry:
 
 @api_route(catalogue_api, RouteSpec(
     "GET", ENTRY + "/openapi", "A catalogue entry's OpenAPI document (uploaded) or URL",
-    OpenApiView, errors=(401, 404), people=True))
+    models.OpenApiView, errors=(401, 404), people=True))
 def read_openapi(call: Call, unit: str, service_id: str) -> OpenApiView:
     from chalicelib.services import catalogue
     return catalogue.openapi(call.deps, call.who, unit, service_id)
 
 
 @api_route(catalogue_api, RouteSpec(
-    "POST", ENTRY + "/approve", "Operators: list a pending entry", CatalogueEntry,
+    "POST", ENTRY + "/approve", "Operators: list a pending entry", models.CatalogueEntry,
     errors=(401, 403, 404, 409), people=True, before_retry=_DECIDED))
 def approve(call: Call, unit: str, service_id: str) -> CatalogueEntry:
     from chalicelib.services import catalogue
@@ -99,7 +108,7 @@ def approve(call: Call, unit: str, service_id: str) -> CatalogueEntry:
 
 @api_route(catalogue_api, RouteSpec(
     "POST", ENTRY + "/refuse", "Operators: refuse a pending entry, with a reason",
-    CatalogueEntry, request=Reason, errors=(400, 401, 403, 404, 409), people=True,
+    models.CatalogueEntry, request=models.Reason, errors=(400, 401, 403, 404, 409), people=True,
     before_retry=_DECIDED))
 def refuse(call: Call, unit: str, service_id: str) -> CatalogueEntry:
     from chalicelib.services import catalogue
@@ -109,7 +118,7 @@ def refuse(call: Call, unit: str, service_id: str) -> CatalogueEntry:
 
 @api_route(catalogue_api, RouteSpec(
     "POST", ENTRY + "/withdraw", "The owner unit (or an operator): take an entry out of "
-    "the catalogue (its grants stay until revoked)", CatalogueEntry,
+    "the catalogue (its grants stay until revoked)", models.CatalogueEntry,
     errors=(401, 403, 404, 409), people=True, before_retry=_DECIDED))
 def withdraw(call: Call, unit: str, service_id: str) -> CatalogueEntry:
     from chalicelib.services import catalogue
@@ -129,7 +138,7 @@ GRANTS_QUERY = (
 
 @api_route(catalogue_api, RouteSpec(
     "POST", "/v1/catalogue/requests", "Ask for access to a listed service for one of the "
-    "caller's unit's apps", AccessView, status=201, request=AccessRequestBody,
+    "caller's unit's apps", models.AccessView, status=201, request=models.AccessRequestBody,
     errors=(400, 401, 403, 404, 409), people=True,
     before_retry="List your requests (`GET /v1/catalogue/grants?role=consumer`): a 409 "
                  "`access_request_exists` after a lost answer means it was filed."))
@@ -142,7 +151,7 @@ def request_access(call: Call) -> AccessView:
 
 @api_route(catalogue_api, RouteSpec(
     "GET", "/v1/catalogue/grants", "The access requests and grants involving the caller's "
-    "unit, as provider or consumer, newest first", AccessPage, query=GRANTS_QUERY,
+    "unit, as provider or consumer, newest first", models.AccessPage, query=GRANTS_QUERY,
     errors=(400, 401), people=True))
 def list_access(call: Call) -> AccessPage:
     from chalicelib.services import catalogue_access
@@ -155,7 +164,7 @@ def list_access(call: Call) -> AccessPage:
 
 
 @api_route(catalogue_api, RouteSpec(
-    "GET", REQUEST, "One access request (its two sides and operators)", AccessView,
+    "GET", REQUEST, "One access request (its two sides and operators)", models.AccessView,
     errors=(401, 404), people=True))
 def read_request(call: Call, request_id: str) -> AccessView:
     from chalicelib.services import catalogue_access
@@ -164,8 +173,8 @@ def read_request(call: Call, request_id: str) -> AccessView:
 
 @api_route(catalogue_api, RouteSpec(
     "PATCH", REQUEST, "The service's owner (or an operator): change a granted request's "
-    "rate a minute through the proxy (setting a value: safe to repeat)", AccessView,
-    request=AccessChange, errors=(400, 401, 403, 404, 409), people=True, idempotent=True))
+    "rate a minute through the proxy (setting a value: safe to repeat)", models.AccessView,
+    request=models.AccessChange, errors=(400, 401, 403, 404, 409), people=True, idempotent=True))
 def change_access(call: Call, request_id: str) -> AccessView:
     from chalicelib.services import catalogue_access
     return catalogue_access.change_rate(call.deps, call.who, request_id,
@@ -175,7 +184,7 @@ def change_access(call: Call, request_id: str) -> AccessView:
 @api_route(catalogue_api, RouteSpec(
     "POST", REQUEST + "/grant", "The service's owner (or an operator): grant access, "
     "optionally with the grant's own rate a minute through the proxy; the brokered "
-    "session works at once", AccessView, request=GrantBody,
+    "session works at once", models.AccessView, request=models.GrantBody,
     errors=(400, 401, 403, 404, 409), people=True, before_retry=_ANSWERED))
 def grant(call: Call, request_id: str) -> AccessView:
     from chalicelib.services import catalogue_access
@@ -185,7 +194,7 @@ def grant(call: Call, request_id: str) -> AccessView:
 
 @api_route(catalogue_api, RouteSpec(
     "POST", REQUEST + "/refuse", "The service's owner (or an operator): refuse access, "
-    "with a reason", AccessView, request=Reason, errors=(400, 401, 403, 404, 409),
+    "with a reason", models.AccessView, request=models.Reason, errors=(400, 401, 403, 404, 409),
     people=True, before_retry=_ANSWERED))
 def refuse_access(call: Call, request_id: str) -> AccessView:
     from chalicelib.services import catalogue_access
@@ -195,7 +204,7 @@ def refuse_access(call: Call, request_id: str) -> AccessView:
 
 @api_route(catalogue_api, RouteSpec(
     "POST", REQUEST + "/revoke", "The service's owner (or an operator): revoke a grant; "
-    "its tokens introspect inactive at once", AccessView, errors=(401, 403, 404, 409),
+    "its tokens introspect inactive at once", models.AccessView, errors=(401, 403, 404, 409),
     people=True, before_retry=_ANSWERED))
 def revoke(call: Call, request_id: str) -> AccessView:
     from chalicelib.services import catalogue_access

@@ -7,22 +7,34 @@ authenticated app, changing groups to operators.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
-from chalicelib.domain import identifiers
-from chalicelib.domain.directory import MAX_QUERY_CHARS
-from chalicelib.domain.directory_schemas import (
-    DirectoryUnit,
-    GroupDeleted,
-    GroupList,
-    GroupRequest,
-    GroupView,
-    SearchPage,
-    SubtreePage,
+from chalicelib.api.http import (
+    PAGING,
+    Call,
+    QueryParam,
+    RouteSpec,
+    WireModels,
+    api_route,
+    page_limit,
 )
+from chalicelib.domain import identifiers
+from chalicelib.domain.directory import MAX_QUERY_CHARS, UNIT_STATUSES
 from chalicelib.domain.errors import InvalidRequestError
-from chalicelib.domain.unit_schemas import UNIT_STATUSES
+
+if TYPE_CHECKING:
+    from chalicelib.domain.directory_schemas import (
+        DirectoryUnit,
+        GroupDeleted,
+        GroupList,
+        GroupView,
+        SearchPage,
+        SubtreePage,
+    )
+
+models = WireModels("chalicelib.domain.directory_schemas")
 
 directory_api = Blueprint(__name__)
 
@@ -69,7 +81,7 @@ def _parent(call: Call) -> str | None:
 
 @api_route(directory_api, RouteSpec(
     "GET", "/v1/directory", "Search the directory, list it by filters, or look a unit up "
-    "by account (R-PROP-7)", SearchPage, query=SEARCH_QUERY, errors=(400, 401, 404)))
+    "by account (R-PROP-7)", models.SearchPage, query=SEARCH_QUERY, errors=(400, 401, 404)))
 def search_directory(call: Call) -> SearchPage:
     from chalicelib.services import directory
     account = call.query("account")
@@ -90,7 +102,7 @@ def search_directory(call: Call) -> SearchPage:
 
 @api_route(directory_api, RouteSpec(
     "GET", "/v1/directory/{code}", "One unit of the directory by code (R-PROP-7); a code "
-    "routed to a peer hub answers its unit there (`remote`, `hub`)", DirectoryUnit,
+    "routed to a peer hub answers its unit there (`remote`, `hub`)", models.DirectoryUnit,
     errors=(400, 401, 404, 502)))
 def get_directory_entry(call: Call, code: str) -> DirectoryUnit:
     from chalicelib.services import directory
@@ -99,7 +111,7 @@ def get_directory_entry(call: Call, code: str) -> DirectoryUnit:
 
 @api_route(directory_api, RouteSpec(
     "GET", "/v1/directory/{code}/subtree", "The unit and every unit below it, each right "
-    "after its parent, paged (R-PROP-7)", SubtreePage, query=PAGING, errors=(400, 401, 404)))
+    "after its parent, paged (R-PROP-7)", models.SubtreePage, query=PAGING, errors=(400, 401, 404)))
 def directory_subtree(call: Call, code: str) -> SubtreePage:
     from chalicelib.services import directory
     return directory.subtree(call.deps, code, limit=page_limit(call),
@@ -108,7 +120,8 @@ def directory_subtree(call: Call, code: str) -> SubtreePage:
 
 @api_route(directory_api, RouteSpec(
     "POST", "/v1/groups", "Operators: create a named group, a destination `group:<id>` "
-    "(R-PROP-7)", GroupView, status=201, request=GroupRequest, errors=(400, 401, 403, 409),
+    "(R-PROP-7)", models.GroupView, status=201, request=models.GroupRequest,
+    errors=(400, 401, 403, 409),
     idempotent=True))  # by id: a second one is 409 group_exists
 def create_group(call: Call) -> GroupView:
     from chalicelib.services import groups
@@ -116,7 +129,7 @@ def create_group(call: Call) -> GroupView:
 
 
 @api_route(directory_api, RouteSpec(
-    "GET", "/v1/groups", "Named groups in id order (R-PROP-7)", GroupList, query=PAGING,
+    "GET", "/v1/groups", "Named groups in id order (R-PROP-7)", models.GroupList, query=PAGING,
     errors=(400, 401)))
 def list_groups(call: Call) -> GroupList:
     from chalicelib.services import groups
@@ -125,14 +138,14 @@ def list_groups(call: Call) -> GroupList:
 
 @api_route(directory_api, RouteSpec(
     "GET", "/v1/groups/{group_id}", "A group with the active units it reaches now "
-    "(R-PROP-7)", GroupView, errors=(401, 404)))
+    "(R-PROP-7)", models.GroupView, errors=(401, 404)))
 def get_group(call: Call, group_id: str) -> GroupView:
     from chalicelib.services import groups
     return groups.get_group(call.deps, group_id)
 
 
 @api_route(directory_api, RouteSpec(
-    "DELETE", "/v1/groups/{group_id}", "Operators: delete a group (R-PROP-7)", GroupDeleted,
+    "DELETE", "/v1/groups/{group_id}", "Operators: delete a group (R-PROP-7)", models.GroupDeleted,
     errors=(401, 403, 404)))
 def delete_group(call: Call, group_id: str) -> GroupDeleted:
     from chalicelib.services import groups

@@ -4,10 +4,17 @@ The body is the header as XML, never the attachments."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import Call, QueryParam, RouteSpec, api_route
-from chalicelib.domain.edxml_schemas import XML_MEDIA_TYPES, EdxmlCheckView
+from chalicelib.api.http import Call, QueryParam, RouteSpec, WireModels, api_route
+from chalicelib.domain.edxml import XML_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from chalicelib.domain.edxml_schemas import EdxmlCheckView
+
+models = WireModels("chalicelib.domain.edxml_schemas")
 
 edxml_api = Blueprint(__name__)
 
@@ -16,7 +23,7 @@ edxml_api = Blueprint(__name__)
     "POST", "/v1/edxml/check", "Check an edXML package's header as the hub will: the body is "
     "the envelope with its edXMLHeader and no body (or a whole small package), at most "
     "1 MiB; answers the problems, each naming its element, the header as read and what the "
-    "message will take from it. Nothing is stored.", EdxmlCheckView,
+    "message will take from it. Nothing is stored.", models.EdxmlCheckView,
     query=(QueryParam("to", "A destination the app means to send the package to (a unit "
                       "code or group:<id>; repeat, or separate with commas): every To of "
                       "the header must be among them. Without it, the message takes its "

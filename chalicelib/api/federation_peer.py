@@ -4,10 +4,16 @@ link, and one of our units by code."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import Call, RouteSpec, api_route
-from chalicelib.domain.peer_call_schemas import PeerUnit, PingAnswer
+from chalicelib.api.http import Call, RouteSpec, WireModels, api_route
+
+if TYPE_CHECKING:
+    from chalicelib.domain.peer_call_schemas import PeerUnit, PingAnswer
+
+models = WireModels("chalicelib.domain.peer_call_schemas")
 
 federation_peer_api = Blueprint(__name__)
 
@@ -19,7 +25,7 @@ def _our_url(call: Call) -> str:
 
 @api_route(federation_peer_api, RouteSpec(
     "POST", "/v1/federation/ping", "Peer hubs: prove the link: this hub's URL, the id it "
-    "knows the caller by, its time", PingAnswer, peer=True, errors=(401, 403, 503),
+    "knows the caller by, its time", models.PingAnswer, peer=True, errors=(401, 403, 503),
     idempotent=True))
 def ping(call: Call) -> PingAnswer:
     from chalicelib.services import peer_link
@@ -28,7 +34,7 @@ def ping(call: Call) -> PingAnswer:
 
 @api_route(federation_peer_api, RouteSpec(
     "GET", "/v1/federation/units/{code}", "Peer hubs: one unit of this hub's registry, in "
-    "any state (404 for any other code)", PeerUnit, peer=True,
+    "any state (404 for any other code)", models.PeerUnit, peer=True,
     errors=(400, 401, 403, 404, 503)))
 def unit(call: Call, code: str) -> PeerUnit:
     from chalicelib.services import peer_link

@@ -17,11 +17,10 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.route_spec import (
     JSON,
@@ -31,14 +30,17 @@ from chalicelib.api.route_spec import (
     ROUTES,
     QueryParam,
     RouteSpec,
+    WireModels,
 )
-from chalicelib.api.wire_lengths import text_over_max_length
 from chalicelib.domain.errors import BusyError, ContentionError, InvalidRequestError, LgspError
 
 __all__ = ["JSON", "METHODS", "PAGING", "PEOPLE_PATHS", "ROUTES", "QueryParam",  # routes'
-           "RouteSpec", "Call", "Download", "Relayed", "api_route", "page_limit"]  # declarations
+           "RouteSpec", "WireModels", "Call", "Download", "Relayed", "api_route",
+           "page_limit"]  # declarations
 
 if TYPE_CHECKING:  # imported by the first call, not by a cold start (docs/performance.md)
+    from pydantic import BaseModel
+
     from chalicelib.domain.signatures import Caller, SignedRequest
     from chalicelib.services.deps import Deps
     from chalicelib.services.peer_auth import PeerCaller
@@ -167,6 +169,9 @@ def signed_request(request: Request, cfg_deps: Deps) -> SignedRequest:
 def _parse(request: Request, model: type[BaseModel]) -> BaseModel:
     """The body as `model`, strictly: JSON types as declared, never coerced (`true` is
     not 1, `"3600"` is not 3600), and texts within their maximum length as sent."""
+    from pydantic import ValidationError
+
+    from chalicelib.api.wire_lengths import text_over_max_length
     raw = request.raw_body or b"{}"
     content_type = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
     if request.raw_body and content_type != JSON:
@@ -194,6 +199,7 @@ def _check_media_type(request: Request, spec: RouteSpec) -> None:
 
 def _render(result: BaseModel | Download | Relayed, call: Call, spec: RouteSpec
             ) -> Response:
+    from pydantic import BaseModel  # loaded already: the handler built its answer with it
     headers: dict[str, str | list[str]]
     if isinstance(result, Relayed):
         headers = {**result.headers, **call.headers}
@@ -246,7 +252,7 @@ def _record(d: Deps, spec: RouteSpec, request: Request, caller: Caller | None, *
                             request_id=request.context.get("requestId"))
 
 
-Result = BaseModel | Download | Relayed
+Result: TypeAlias = "BaseModel | Download | Relayed"  # pydantic named, not imported
 
 
 def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., Result]],
@@ -272,8 +278,9 @@ def api_route(bp: Blueprint, spec: RouteSpec) -> Callable[[Callable[..., Result]
                 if spec.peer:
                     from chalicelib.api.peer_http import peer_caller
                     call.peer = peer_caller(request)
-                if spec.request is not None:
-                    call.body = _parse(request, spec.request)
+                body_model = spec.request_model
+                if body_model is not None:
+                    call.body = _parse(request, body_model)
                 _check_media_type(request, spec)
                 response = _render(fn(call, **params), call, spec)
             except LgspError as err:

@@ -8,10 +8,25 @@ so chalice base64-encodes the letter for API Gateway and the local gateway decod
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.api.exports import BinaryBlueprint
-from chalicelib.api.http import PAGING, Call, Download, QueryParam, RouteSpec, api_route, page_limit
-from chalicelib.domain import join_requests as jr
-from chalicelib.domain.join_requests import DOCX_CONTENT_TYPE
+from chalicelib.api.http import (
+    PAGING,
+    Call,
+    Download,
+    QueryParam,
+    RouteSpec,
+    WireModels,
+    api_route,
+    page_limit,
+)
+from chalicelib.domain.join_states import DOCX_CONTENT_TYPE, LIST_FILTERS
+
+if TYPE_CHECKING:
+    from chalicelib.domain import join_requests as jr
+
+models = WireModels("chalicelib.domain.join_requests")
 
 BASE = "/v1/admin/requests"
 ONE = BASE + "/{id}"  # not request_id: the log line has the gateway's request_id
@@ -23,7 +38,7 @@ LIST_QUERY = (
     QueryParam("unit", "Operators: one unit's requests, newest first.", {"type": "string"}),
     QueryParam("state", "Operators, listing every unit's requests (not with `unit`): "
                "submitted (open, by due time), draft or closed.",
-               {"type": "string", "enum": sorted(jr.LIST_FILTERS)}),
+               {"type": "string", "enum": sorted(LIST_FILTERS)}),
     *PAGING,
 )
 FORM_QUERY = (QueryParam("form", "The answer form (default) or the handover minutes "
@@ -32,8 +47,8 @@ FORM_QUERY = (QueryParam("form", "The answer form (default) or the handover minu
 
 @api_route(requests_api, RouteSpec(
     "POST", BASE, "File a request (forms 01, 03, 06, 08, 09, 12): complete at once, or a "
-    "draft listing what is missing (unit admins; operators for any unit)", jr.RequestView,
-    status=201, request=jr.FileRequestBody, errors=(400, 401, 403, 404),
+    "draft listing what is missing (unit admins; operators for any unit)", models.RequestView,
+    status=201, request=models.FileRequestBody, errors=(400, 401, 403, 404),
     before_retry="Each call files a new request: look for it in GET /v1/admin/requests "
                  "before filing it again."))
 def file_request(call: Call) -> jr.RequestView:
@@ -47,7 +62,7 @@ def file_request(call: Call) -> jr.RequestView:
 
 @api_route(requests_api, RouteSpec(
     "GET", BASE, "Requests: operators all (open by due time, overdue first), unit admins "
-    "their own unit's", jr.RequestList, query=LIST_QUERY, errors=(400, 401, 403)))
+    "their own unit's", models.RequestList, query=LIST_QUERY, errors=(400, 401, 403)))
 def list_requests(call: Call) -> jr.RequestList:
     from chalicelib.services import join_requests as requests_service
     return requests_service.list_requests(
@@ -56,7 +71,7 @@ def list_requests(call: Call) -> jr.RequestList:
 
 
 @api_route(requests_api, RouteSpec(
-    "GET", ONE, "A request with its fields, due date and history", jr.RequestView,
+    "GET", ONE, "A request with its fields, due date and history", models.RequestView,
     errors=(401, 403, 404)))
 def get_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
@@ -65,7 +80,7 @@ def get_request(call: Call, id: str) -> jr.RequestView:
 
 @api_route(requests_api, RouteSpec(
     "PATCH", ONE, "Complete a draft: set fields; complete once nothing is missing",
-    jr.RequestView, request=jr.CompleteRequestBody, errors=(400, 401, 403, 404, 409),
+    models.RequestView, request=models.CompleteRequestBody, errors=(400, 401, 403, 404, 409),
     idempotent=True))  # the same fields again change nothing; a completed one is 409
 def complete_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
@@ -76,7 +91,7 @@ def complete_request(call: Call, id: str) -> jr.RequestView:
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/approve", "Approve and carry out a complete request (operators); an "
     "HMAC secret, an SSO client secret or an SSO admin's set-password link is in this "
-    "answer only", jr.ApprovalAnswer, request=jr.ApproveBody,
+    "answer only", models.ApprovalAnswer, request=models.ApproveBody,
     errors=(400, 401, 403, 404, 409), idempotent=True))  # by state: a second one is 409
 def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
     from chalicelib.api.pages import public_base
@@ -88,7 +103,8 @@ def approve_request(call: Call, id: str) -> jr.ApprovalAnswer:
 
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/refuse", "Refuse a complete request with a reason (operators)",
-    jr.RequestView, request=jr.RefuseBody, errors=(400, 401, 403, 404, 409), idempotent=True))
+    models.RequestView, request=models.RefuseBody, errors=(400, 401, 403, 404, 409),
+    idempotent=True))
 def refuse_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_decisions
     return join_decisions.refuse(call.deps, call.who, id, call.body)
@@ -96,7 +112,7 @@ def refuse_request(call: Call, id: str) -> jr.RequestView:
 
 @api_route(requests_api, RouteSpec(
     "POST", ONE + "/withdraw", "Withdraw a request not answered yet (its unit's admin)",
-    jr.RequestView, errors=(401, 403, 404, 409), idempotent=True))
+    models.RequestView, errors=(401, 403, 404, 409), idempotent=True))
 def withdraw_request(call: Call, id: str) -> jr.RequestView:
     from chalicelib.services import join_requests as requests_service
     return requests_service.withdraw_request(call.deps, call.who, id)

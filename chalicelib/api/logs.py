@@ -4,14 +4,28 @@ everything else is in `services.audit_log` and `services.error_log`."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.api.exports import table_routes
-from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
+from chalicelib.api.http import (
+    PAGING,
+    Call,
+    QueryParam,
+    RouteSpec,
+    WireModels,
+    api_route,
+    page_limit,
+)
 from chalicelib.api.report_query import PERIOD_QUERY, period_of
-from chalicelib.domain.log_schemas import AuditPage, ErrorLog
 from chalicelib.domain.remedies import KINDS
 from chalicelib.domain.tables import Table
+
+if TYPE_CHECKING:
+    from chalicelib.domain.log_schemas import AuditPage, ErrorLog
+
+models = WireModels("chalicelib.domain.log_schemas")
 
 logs_api = Blueprint(__name__)
 
@@ -44,7 +58,7 @@ ERROR_QUERY = (
 @api_route(logs_api, RouteSpec(
     "GET", AUDIT, "Operators: the province's admin actions of a period, newest first, "
     "with who did them (a page may hold fewer than limit items while next_cursor goes on)",
-    AuditPage, query=(*AUDIT_QUERY, *PAGING), errors=ERRORS))
+    models.AuditPage, query=(*AUDIT_QUERY, *PAGING), errors=ERRORS))
 def audit(call: Call) -> AuditPage:
     from chalicelib.services import audit_log
     return audit_log.search(call.deps, call.who, period=period_of(call),
@@ -66,7 +80,7 @@ table_routes(logs_api, AUDIT, f"Operators: the province's admin actions of a per
 
 @api_route(logs_api, RouteSpec(
     "GET", UNIT_AUDIT, "The admin actions on a unit of a period, newest first (operators "
-    "and the unit's admins)", AuditPage, query=(*AUDIT_FILTERS, *PAGING), errors=ERRORS))
+    "and the unit's admins)", models.AuditPage, query=(*AUDIT_FILTERS, *PAGING), errors=ERRORS))
 def unit_audit(call: Call, code: str) -> AuditPage:
     from chalicelib.services import audit_log
     return audit_log.search(call.deps, call.who, period=period_of(call), unit=code,
@@ -87,7 +101,7 @@ table_routes(logs_api, UNIT_AUDIT, f"The admin actions on a unit of a period; {A
 @api_route(logs_api, RouteSpec(
     "GET", UNIT_ERRORS, "A unit's error log of a period, newest first (R-OPS-5): refused "
     "calls, failed fetches, expired and undeliverable messages, each with what to do",
-    ErrorLog, query=(*ERROR_QUERY, *PAGING), errors=ERRORS))
+    models.ErrorLog, query=(*ERROR_QUERY, *PAGING), errors=ERRORS))
 def unit_errors(call: Call, code: str) -> ErrorLog:
     from chalicelib.services import error_log
     return error_log.error_log(call.deps, call.who, code, period_of(call),

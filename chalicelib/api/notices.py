@@ -3,22 +3,23 @@ current ones; operators publish, list and cancel them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import PAGING, Call, RouteSpec, api_route, page_limit
-from chalicelib.domain.notice_schemas import (
-    CurrentNotices,
-    NoticePage,
-    NoticeRequest,
-    NoticeView,
-)
+from chalicelib.api.http import PAGING, Call, RouteSpec, WireModels, api_route, page_limit
+
+if TYPE_CHECKING:
+    from chalicelib.domain.notice_schemas import CurrentNotices, NoticePage, NoticeView
+
+models = WireModels("chalicelib.domain.notice_schemas")
 
 notices_api = Blueprint(__name__)
 
 
 @api_route(notices_api, RouteSpec(
     "GET", "/v1/notices", "Maintenance notices now: active ones, then those starting within "
-    "7 days (R-OPS-4)", CurrentNotices, errors=(401,), people=True))
+    "7 days (R-OPS-4)", models.CurrentNotices, errors=(401,), people=True))
 def current_notices(call: Call) -> CurrentNotices:
     from chalicelib.services import notices
     return notices.current(call.deps)
@@ -26,7 +27,7 @@ def current_notices(call: Call) -> CurrentNotices:
 
 @api_route(notices_api, RouteSpec(
     "POST", "/v1/admin/notices", "Operators: publish a maintenance notice; every unit online "
-    "is told at once (R-OPS-4)", NoticeView, status=201, request=NoticeRequest,
+    "is told at once (R-OPS-4)", models.NoticeView, status=201, request=models.NoticeRequest,
     errors=(400, 401, 403, 409),
     before_retry="Look for the notice in GET /v1/admin/notices."))
 def publish_notice(call: Call) -> NoticeView:
@@ -35,7 +36,7 @@ def publish_notice(call: Call) -> NoticeView:
 
 
 @api_route(notices_api, RouteSpec(
-    "GET", "/v1/admin/notices", "Operators: every notice, newest first", NoticePage,
+    "GET", "/v1/admin/notices", "Operators: every notice, newest first", models.NoticePage,
     query=PAGING, errors=(400, 401, 403)))
 def list_notices(call: Call) -> NoticePage:
     from chalicelib.services import notices
@@ -45,7 +46,7 @@ def list_notices(call: Call) -> NoticePage:
 
 @api_route(notices_api, RouteSpec(
     "POST", "/v1/admin/notices/{notice_id}/cancel", "Operators: call off an upcoming or "
-    "active notice; every unit online is told (cancelling twice is harmless)", NoticeView,
+    "active notice; every unit online is told (cancelling twice is harmless)", models.NoticeView,
     errors=(401, 403, 404, 409), idempotent=True))
 def cancel_notice(call: Call, notice_id: str) -> NoticeView:
     from chalicelib.services import notices

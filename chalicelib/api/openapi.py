@@ -35,9 +35,10 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 def _success(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     """The answer as the route renders it: its JSON model, or a file of its media type
     (OpenAPI 3.1: a binary body has no schema)."""
-    if spec.response is None:
+    response = spec.response_model
+    if response is None:
         return {"description": "The file", "content": {spec.media_type: {}}}
-    return {"description": "OK", **_json(_schema(spec.response, components))}
+    return {"description": "OK", **_json(_schema(response, components))}
 
 
 def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
@@ -54,9 +55,10 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
                 "description": h.description, "schema": h.schema} for h in spec.headers]
     if params:
         op["parameters"] = params
-    if spec.request is not None:
+    request = spec.request_model
+    if request is not None:
         op["requestBody"] = {"required": spec.body_required,
-                             **_json(_schema(spec.request, components))}
+                             **_json(_schema(request, components))}
     if spec.body_media_types:
         op["requestBody"] = {"required": True, "content": {
             media_type: {"schema": {"type": "string"}} for media_type in spec.body_media_types}}

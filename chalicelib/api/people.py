@@ -7,19 +7,19 @@ an app's signature or a person's `lgsp:admin` token, so each change names who ma
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import PAGING, Call, RouteSpec, api_route, page_limit
+from chalicelib.api.http import PAGING, Call, RouteSpec, WireModels, api_route, page_limit
 from chalicelib.api.pages import public_base
-from chalicelib.domain.oidc_schemas import SsoApp, SsoApps, SsoSecret
-from chalicelib.domain.people_schemas import (
-    ChangePerson,
-    CreatePerson,
-    PeopleList,
-    PersonView,
-    ResetPerson,
-    SetupLink,
-)
+
+if TYPE_CHECKING:
+    from chalicelib.domain.oidc_schemas import SsoApps, SsoSecret
+    from chalicelib.domain.people_schemas import PeopleList, PersonView, SetupLink
+
+oidc = WireModels("chalicelib.domain.oidc_schemas")
+models = WireModels("chalicelib.domain.people_schemas")
 
 people_api = Blueprint(__name__)
 _LINK = ("The link is shown only in this answer: ask for a new one with "
@@ -32,8 +32,8 @@ def _issuer(call: Call) -> str:
 
 @api_route(people_api, RouteSpec(
     "POST", "/v1/admin/units/{code}/people", "Unit admins and operators: create a person "
-    "(the answer's one-time link lets them set a password)", SetupLink, status=201,
-    request=CreatePerson, errors=(400, 401, 403, 404, 409),
+    "(the answer's one-time link lets them set a password)", models.SetupLink, status=201,
+    request=models.CreatePerson, errors=(400, 401, 403, 404, 409),
     before_retry="List the unit's people: a second create of the same username is 409 "
                  "person_exists. " + _LINK))
 def create_person(call: Call, code: str) -> SetupLink:
@@ -43,7 +43,7 @@ def create_person(call: Call, code: str) -> SetupLink:
 
 @api_route(people_api, RouteSpec(
     "GET", "/v1/admin/units/{code}/people", "Unit admins and operators: the unit's people",
-    PeopleList, query=PAGING, errors=(400, 401, 403, 404)))
+    models.PeopleList, query=PAGING, errors=(400, 401, 403, 404)))
 def list_people(call: Call, code: str) -> PeopleList:
     from chalicelib.services import people
     return people.list_people(call.deps, call.who, code, limit=page_limit(call),
@@ -53,7 +53,8 @@ def list_people(call: Call, code: str) -> PeopleList:
 @api_route(people_api, RouteSpec(
     "PATCH", "/v1/admin/units/{code}/people/{username}", "Unit admins and operators: "
     "change a person's name, e-mail, roles, or disable them (every session ends)",
-    PersonView, request=ChangePerson, errors=(400, 401, 403, 404, 409), idempotent=True))
+    models.PersonView, request=models.ChangePerson, errors=(400, 401, 403, 404, 409),
+    idempotent=True))
 def change_person(call: Call, code: str, username: str) -> PersonView:
     from chalicelib.services import people
     return people.change(call.deps, call.who, code, username, call.body,
@@ -62,8 +63,8 @@ def change_person(call: Call, code: str, username: str) -> PersonView:
 
 @api_route(people_api, RouteSpec(
     "POST", "/v1/admin/units/{code}/people/{username}/reset", "Unit admins and operators: "
-    "a one-time link to set a new password (optionally forgetting the TOTP)", SetupLink,
-    request=ResetPerson, errors=(400, 401, 403, 404, 409),
+    "a one-time link to set a new password (optionally forgetting the TOTP)", models.SetupLink,
+    request=models.ResetPerson, errors=(400, 401, 403, 404, 409),
     before_retry="Each call issues another link; every link works once until it expires."))
 def reset_person(call: Call, code: str, username: str) -> SetupLink:
     from chalicelib.services import people
@@ -72,8 +73,9 @@ def reset_person(call: Call, code: str, username: str) -> SetupLink:
 
 @api_route(people_api, RouteSpec(
     "GET", "/v1/admin/units/{code}/sso-apps", "The unit's apps registered with the SSO "
-    "(its SSO admins, admins, operators)", SsoApps, errors=(400, 401, 403, 404)))
+    "(its SSO admins, admins, operators)", oidc.SsoApps, errors=(400, 401, 403, 404)))
 def list_sso_apps(call: Call, code: str) -> SsoApps:
+    from chalicelib.domain.oidc_schemas import SsoApp, SsoApps
     from chalicelib.services import oidc_clients, roles, units
     roles.require_sso_manager(call.deps, call.who, code)
     units.require_unit(call.deps, code)
@@ -84,12 +86,13 @@ def list_sso_apps(call: Call, code: str) -> SsoApps:
 
 @api_route(people_api, RouteSpec(
     "POST", "/v1/admin/units/{code}/sso-apps/{client_id}/secret", "A new client secret "
-    "for one of the unit's SSO apps (the old one stops working now)", SsoSecret,
+    "for one of the unit's SSO apps (the old one stops working now)", oidc.SsoSecret,
     errors=(401, 403, 404, 409),
     before_retry="The previous answer's secret may already be the current one; rotate "
                  "again if it was lost."))
 def rotate_sso_secret(call: Call, code: str, client_id: str) -> SsoSecret:
     from chalicelib.domain.errors import ConditionFailedError, ConflictError
+    from chalicelib.domain.oidc_schemas import SsoSecret
     from chalicelib.services import oidc_clients, roles, units
     roles.require_sso_manager(call.deps, call.who, code)
     client = oidc_clients.require(call.deps, code, client_id)

@@ -9,15 +9,29 @@ local gateway decodes them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.api.exports import table_routes
-from chalicelib.api.http import PAGING, Call, QueryParam, RouteSpec, api_route, page_limit
+from chalicelib.api.http import (
+    PAGING,
+    Call,
+    QueryParam,
+    RouteSpec,
+    WireModels,
+    api_route,
+    page_limit,
+)
 from chalicelib.api.report_query import PERIOD_QUERY, period_of
 from chalicelib.domain.history_report import DIRECTIONS, EVENTS, HistoryFilter
 from chalicelib.domain.priority import Priority
-from chalicelib.domain.report_history_schemas import ConnectionsReport, HistoryReport
 from chalicelib.domain.tables import Table
+
+if TYPE_CHECKING:
+    from chalicelib.domain.report_history_schemas import ConnectionsReport, HistoryReport
+
+models = WireModels("chalicelib.domain.report_history_schemas")
 
 report_history_api = Blueprint(__name__)
 
@@ -49,7 +63,7 @@ CONNECTIONS = "/v1/reports/units/{code}/connections"
 @api_route(report_history_api, RouteSpec(
     "GET", HISTORY, "A unit's exchanges of a period, oldest first, filtered, a page at a "
     "time (R-PROP-11): a page may hold fewer than limit items while next_cursor goes on",
-    HistoryReport, query=(*HISTORY_QUERY, *PAGING), errors=ERRORS))
+    models.HistoryReport, query=(*HISTORY_QUERY, *PAGING), errors=ERRORS))
 def unit_history(call: Call, code: str) -> HistoryReport:
     from chalicelib.services import report_history
     return report_history.history(call.deps, call.who, code, period_of(call), _filter(call),
@@ -69,7 +83,7 @@ table_routes(report_history_api, HISTORY, "A unit's exchanges of a period, every
 
 @api_route(report_history_api, RouteSpec(
     "GET", CONNECTIONS, "A unit's WebSocket sessions of a period, its online time and "
-    "availability (R-PROP-12)", ConnectionsReport, query=PERIOD_QUERY, errors=ERRORS))
+    "availability (R-PROP-12)", models.ConnectionsReport, query=PERIOD_QUERY, errors=ERRORS))
 def unit_connections(call: Call, code: str) -> ConnectionsReport:
     from chalicelib.services import report_history
     return report_history.connections(call.deps, call.who, code, period_of(call))

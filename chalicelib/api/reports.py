@@ -13,10 +13,14 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.api.exports import table_routes
-from chalicelib.api.http import Call, QueryParam, RouteSpec, api_route, page_limit
+from chalicelib.api.http import Call, QueryParam, RouteSpec, WireModels, api_route, page_limit
 from chalicelib.api.report_query import PERIOD_QUERY, period_of
-from chalicelib.domain.report_schemas import ProvinceReport, Ranking, UnitReport
 from chalicelib.domain.traffic import MAX_RANKED
+
+if TYPE_CHECKING:
+    from chalicelib.domain.report_schemas import ProvinceReport, Ranking, UnitReport
+
+models = WireModels("chalicelib.domain.report_schemas")
 
 if TYPE_CHECKING:
     from chalicelib.domain.tables import Table
@@ -44,7 +48,7 @@ def _limit(call: Call, default: int | None) -> int | None:
 
 @api_route(reports_api, RouteSpec(
     "GET", UNIT_PATH, "A unit's traffic over a period: totals, by priority, confirmation "
-    "latency, per day or month (the unit itself and operators)", UnitReport,
+    "latency, per day or month (the unit itself and operators)", models.UnitReport,
     query=PERIOD_QUERY, errors=(*ERRORS, 404)))
 def unit_report(call: Call, code: str) -> UnitReport:
     from chalicelib.services import reports
@@ -62,7 +66,7 @@ table_routes(reports_api, UNIT_PATH, "A unit's traffic report", _unit_table,
 
 @api_route(reports_api, RouteSpec(
     "GET", "/v1/reports/province", "Operators: the province's traffic over a period",
-    ProvinceReport, query=PERIOD_QUERY, errors=ERRORS))
+    models.ProvinceReport, query=PERIOD_QUERY, errors=ERRORS))
 def province_report(call: Call) -> ProvinceReport:
     from chalicelib.services import reports
     return reports.province_report(call.deps, call.who, period_of(call))
@@ -79,7 +83,7 @@ table_routes(reports_api, "/v1/reports/province", "The province's traffic report
 
 @api_route(reports_api, RouteSpec(
     "GET", "/v1/reports/ranking", "Operators: units ranked by a figure over whole months",
-    Ranking, query=RANKING_QUERY, errors=ERRORS))
+    models.Ranking, query=RANKING_QUERY, errors=ERRORS))
 def ranking(call: Call) -> Ranking:
     from chalicelib.services import reports
     return reports.ranking(call.deps, call.who, period_of(call), call.query("by"),

@@ -1,14 +1,21 @@
 """What a route is (`RouteSpec`) and the parameters it declares (`QueryParam`): the one
 declaration `api_route` (api/http.py) registers, authenticates, validates and renders by,
-and `/openapi.json` describes."""
+and `/openapi.json` describes.
+
+A route names its wire models (`WireModels`) instead of importing them: a cold start
+declares every route without importing pydantic or building a model (P5 in
+docs/performance.md); the first call that parses, renders or describes one imports it.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 JSON = "application/json"
 # The methods API Gateway can route; a path answers each one it does not declare with 405.
@@ -27,21 +34,56 @@ class QueryParam:
 
 
 @dataclass(frozen=True)
+class WireModel:
+    """A pydantic model named by its module and class, imported when first used."""
+
+    module: str
+    name: str
+
+    def load(self) -> type[BaseModel]:
+        model: type[BaseModel] = getattr(importlib.import_module(self.module), self.name)
+        return model
+
+
+class WireModels:
+    """The models of one schema module, named without importing it.
+
+    >>> KEYS = WireModels("chalicelib.domain.access_key_schemas")
+    >>> KEYS.KeyList
+    WireModel(module='chalicelib.domain.access_key_schemas', name='KeyList')
+    """
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> WireModel:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return WireModel(self._module, name)
+
+
+def load_model(model: type[BaseModel] | WireModel) -> type[BaseModel]:
+    """The model class itself, importing its module if it is only named."""
+    return model.load() if isinstance(model, WireModel) else model
+
+
+@dataclass(frozen=True)
 class RouteSpec:
     """What a route is: its call, its answer and what a caller may do after a failure.
 
-    `response` is the JSON model of the answer, or None when the route answers a file of
-    `media_type`. A route is safe to retry when `idempotent` says so (default: by method,
-    GET/PUT/DELETE yes, POST/PATCH no), or when the request carries `idempotency_header`;
-    otherwise `before_retry` tells the caller what to check first (required).
+    `response` is the JSON model of the answer (a class, or a `WireModel` naming it), or
+    None when the route answers a file of `media_type`; `request` the body's model. A
+    route is safe to retry when `idempotent` says so (default: by method, GET/PUT/DELETE
+    yes, POST/PATCH no), or when the request carries `idempotency_header`; otherwise
+    `before_retry` tells the caller what to check first (required).
     """
 
     method: str
     path: str
     summary: str
-    response: type[BaseModel] | None
+    response: type[BaseModel] | WireModel | None
     status: int = 200
-    request: type[BaseModel] | None = None
+    request: type[BaseModel] | WireModel | None = None
     signed: bool = True
     query: tuple[QueryParam, ...] = ()
     headers: tuple[QueryParam, ...] = ()
@@ -63,6 +105,14 @@ class RouteSpec:
         if not self.always_idempotent and not self.before_retry:
             raise ValueError(f"{self.method} {self.path} is not idempotent: say in "
                              "before_retry what a caller checks before retrying")
+
+    @property
+    def response_model(self) -> type[BaseModel] | None:
+        return None if self.response is None else load_model(self.response)
+
+    @property
+    def request_model(self) -> type[BaseModel] | None:
+        return None if self.request is None else load_model(self.request)
 
     @property
     def accepts_people(self) -> bool:
@@ -88,10 +138,12 @@ class RouteSpec:
         """Whether the route refuses a request without a body (parsed as `{}`)."""
         if self.body_media_types:
             return True
-        if self.request is None:
+        model = self.request_model
+        if model is None:
             return False
+        from pydantic import ValidationError
         try:
-            self.request.model_validate_json(b"{}", strict=True)
+            model.model_validate_json(b"{}", strict=True)
         except ValidationError:
             return True
         return False

@@ -3,28 +3,30 @@ introspection and the hub's public keys. Thin handlers over `chalicelib/services
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import Call, RouteSpec, api_route
-from chalicelib.domain.session_schemas import (
-    CreateGrantRequest,
-    GrantView,
-    Introspection,
-    IntrospectRequest,
-    Jwks,
-    OpenSessionRequest,
-    RegisterServiceRequest,
-    ServiceList,
-    ServiceView,
-    SessionGrant,
-)
+from chalicelib.api.http import Call, RouteSpec, WireModels, api_route
+
+if TYPE_CHECKING:
+    from chalicelib.domain.session_schemas import (
+        GrantView,
+        Introspection,
+        Jwks,
+        ServiceList,
+        ServiceView,
+        SessionGrant,
+    )
+
+models = WireModels("chalicelib.domain.session_schemas")
 
 sessions_api = Blueprint(__name__)
 
 
 @api_route(sessions_api, RouteSpec(
-    "POST", "/v1/services", "Register a service the caller's unit exposes", ServiceView,
-    status=201, request=RegisterServiceRequest, errors=(400, 401, 409),
+    "POST", "/v1/services", "Register a service the caller's unit exposes", models.ServiceView,
+    status=201, request=models.RegisterServiceRequest, errors=(400, 401, 409),
     idempotent=True))  # by id: a second one is 409 service_exists
 def register_service(call: Call) -> ServiceView:
     from chalicelib.services import service_registry
@@ -34,7 +36,7 @@ def register_service(call: Call) -> ServiceView:
 
 
 @api_route(sessions_api, RouteSpec(
-    "GET", "/v1/services", "The services of the caller's unit", ServiceList, errors=(401,)))
+    "GET", "/v1/services", "The services of the caller's unit", models.ServiceList, errors=(401,)))
 def list_services(call: Call) -> ServiceList:
     from chalicelib.services import service_registry
     return service_registry.list_services(call.deps, call.who)
@@ -42,7 +44,8 @@ def list_services(call: Call) -> ServiceList:
 
 @api_route(sessions_api, RouteSpec(
     "POST", "/v1/grants", "Operators: let a source unit (or app) call a service",
-    GrantView, status=201, request=CreateGrantRequest, errors=(400, 401, 403, 404, 409),
+    models.GrantView, status=201, request=models.CreateGrantRequest,
+    errors=(400, 401, 403, 404, 409),
     idempotent=True))  # one grant per source and service: a second one is 409 grant_exists
 def create_grant(call: Call) -> GrantView:
     from chalicelib.services import service_registry
@@ -51,7 +54,7 @@ def create_grant(call: Call) -> GrantView:
 
 @api_route(sessions_api, RouteSpec(
     "DELETE", "/v1/grants/{grant_id}", "Operators: remove a grant (its sessions stop "
-    "introspecting as active)", GrantView, errors=(401, 403, 404)))
+    "introspecting as active)", models.GrantView, errors=(401, 403, 404)))
 def delete_grant(call: Call, grant_id: str) -> GrantView:
     from chalicelib.services import service_registry
     return service_registry.delete_grant(call.deps, call.who, grant_id)
@@ -59,7 +62,7 @@ def delete_grant(call: Call, grant_id: str) -> GrantView:
 
 @api_route(sessions_api, RouteSpec(
     "POST", "/v1/auth/sessions", "A session token to call a destination service "
-    "(R-AUTH-1/2)", SessionGrant, status=201, request=OpenSessionRequest,
+    "(R-AUTH-1/2)", models.SessionGrant, status=201, request=models.OpenSessionRequest,
     errors=(400, 401, 403), idempotent=True))  # another short-lived token, no state
 def open_session(call: Call) -> SessionGrant:
     from chalicelib.services import sessions
@@ -69,7 +72,7 @@ def open_session(call: Call) -> SessionGrant:
 
 @api_route(sessions_api, RouteSpec(
     "POST", "/v1/auth/introspect", "RFC 7662 introspection of a session token by the "
-    "destination service (R-AUTH-4/5)", Introspection, request=IntrospectRequest,
+    "destination service (R-AUTH-4/5)", models.Introspection, request=models.IntrospectRequest,
     errors=(400, 401),
     before_retry="Without `request` a retry is harmless. With it, the forwarded call's nonce "
                  "may be spent already and a retry may answer {\"active\": false}: ask the "
@@ -82,8 +85,9 @@ def introspect(call: Call) -> Introspection:
 
 @api_route(sessions_api, RouteSpec(
     "GET", "/.well-known/jwks.json", "The hub's public token-signing keys (RFC 7517)",
-    Jwks, signed=False))
+    models.Jwks, signed=False))
 def jwks(call: Call) -> Jwks:
+    from chalicelib.domain.session_schemas import Jwks
     from chalicelib.services import hub_signing
     call.headers["Cache-Control"] = "max-age=300"
     return Jwks(keys=hub_signing.jwks(call.deps))

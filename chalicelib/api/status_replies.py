@@ -9,13 +9,15 @@ so chalice base64-encodes the package for API Gateway and the local gateway deco
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.api.exports import BinaryBlueprint
-from chalicelib.api.http import PAGING, Call, Download, RouteSpec, api_route, page_limit
-from chalicelib.domain.status_reply_schemas import (
-    StatusReplyPage,
-    StatusReplyRequest,
-    StatusReplyView,
-)
+from chalicelib.api.http import PAGING, Call, Download, RouteSpec, WireModels, api_route, page_limit
+
+if TYPE_CHECKING:
+    from chalicelib.domain.status_reply_schemas import StatusReplyPage, StatusReplyView
+
+models = WireModels("chalicelib.domain.status_reply_schemas")
 
 XML = "application/xml"
 REPLIES = "/v1/messages/{message_id}/status-replies"
@@ -26,8 +28,8 @@ status_replies_api = BinaryBlueprint(__name__, XML)
 
 @api_route(status_replies_api, RouteSpec(
     "POST", REPLIES, "Answer a message with an edXML status code (its destinations: 01-06, "
-    "and 15/16 to a recall or update; its source: 13, recall requested)", StatusReplyView,
-    status=201, request=StatusReplyRequest, errors=(400, 401, 404, 409), idempotent=True))
+    "and 15/16 to a recall or update; its source: 13, recall requested)", models.StatusReplyView,
+    status=201, request=models.StatusReplyRequest, errors=(400, 401, 404, 409), idempotent=True))
 def send_reply(call: Call, message_id: str) -> StatusReplyView:
     from chalicelib.services import status_replies
     replied = status_replies.reply(call.deps, call.who, message_id, call.body.code,
@@ -40,7 +42,7 @@ def send_reply(call: Call, message_id: str) -> StatusReplyView:
 
 @api_route(status_replies_api, RouteSpec(
     "GET", REPLIES, "The message's status replies, oldest first (the source: every reply, "
-    "paged; a destination: its own and the source's)", StatusReplyPage, query=PAGING,
+    "paged; a destination: its own and the source's)", models.StatusReplyPage, query=PAGING,
     errors=(400, 401, 404)))
 def list_replies(call: Call, message_id: str) -> StatusReplyPage:
     from chalicelib.services import status_replies

@@ -4,29 +4,34 @@ reads their attempts and dead letters, redelivers and pings."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.api.http import PAGING, Call, RouteSpec, api_route, page_limit
-from chalicelib.domain.federation_schemas import Removed
-from chalicelib.domain.webhook_schemas import (
-    DeadLetterPage,
-    PingQueued,
-    Redelivery,
-    WebhookAttemptPage,
-    WebhookChange,
-    WebhookCreated,
-    WebhookPage,
-    WebhookRequest,
-    WebhookView,
-)
+from chalicelib.api.http import PAGING, Call, RouteSpec, WireModels, api_route, page_limit
+
+if TYPE_CHECKING:
+    from chalicelib.domain.federation_schemas import Removed
+    from chalicelib.domain.webhook_schemas import (
+        DeadLetterPage,
+        PingQueued,
+        Redelivery,
+        WebhookAttemptPage,
+        WebhookCreated,
+        WebhookPage,
+        WebhookView,
+    )
+
+federation = WireModels("chalicelib.domain.federation_schemas")
+models = WireModels("chalicelib.domain.webhook_schemas")
 
 webhooks_api = Blueprint(__name__)
 
 
 @api_route(webhooks_api, RouteSpec(
     "POST", "/v1/webhooks", "Register an endpoint of the caller's unit for its events; the "
-    "signing secret is answered this once (R-PROP-8)", WebhookCreated, status=201,
-    request=WebhookRequest, errors=(400, 401, 409),
+    "signing secret is answered this once (R-PROP-8)", models.WebhookCreated, status=201,
+    request=models.WebhookRequest, errors=(400, 401, 409),
     before_retry="Look for the endpoint in GET /v1/webhooks; a new one has a new secret."))
 def create_webhook(call: Call) -> WebhookCreated:
     from chalicelib.services import webhooks
@@ -34,7 +39,7 @@ def create_webhook(call: Call) -> WebhookCreated:
 
 
 @api_route(webhooks_api, RouteSpec(
-    "GET", "/v1/webhooks", "The caller's unit's webhook endpoints", WebhookPage,
+    "GET", "/v1/webhooks", "The caller's unit's webhook endpoints", models.WebhookPage,
     query=PAGING, errors=(400, 401)))
 def list_webhooks(call: Call) -> WebhookPage:
     from chalicelib.services import webhooks
@@ -43,7 +48,7 @@ def list_webhooks(call: Call) -> WebhookPage:
 
 
 @api_route(webhooks_api, RouteSpec(
-    "GET", "/v1/webhooks/{webhook_id}", "One endpoint of the caller's unit", WebhookView,
+    "GET", "/v1/webhooks/{webhook_id}", "One endpoint of the caller's unit", models.WebhookView,
     errors=(401, 404)))
 def get_webhook(call: Call, webhook_id: str) -> WebhookView:
     from chalicelib.services import webhooks
@@ -52,7 +57,7 @@ def get_webhook(call: Call, webhook_id: str) -> WebhookView:
 
 @api_route(webhooks_api, RouteSpec(
     "PATCH", "/v1/webhooks/{webhook_id}", "Change an endpoint (fields left out stay); "
-    "`state: disabled` stops its deliveries", WebhookView, request=WebhookChange,
+    "`state: disabled` stops its deliveries", models.WebhookView, request=models.WebhookChange,
     errors=(400, 401, 404, 409), idempotent=True))
 def change_webhook(call: Call, webhook_id: str) -> WebhookView:
     from chalicelib.services import webhooks
@@ -61,7 +66,7 @@ def change_webhook(call: Call, webhook_id: str) -> WebhookView:
 
 @api_route(webhooks_api, RouteSpec(
     "POST", "/v1/webhooks/{webhook_id}/rotate-secret", "A new signing secret, answered "
-    "this once; the previous one keeps signing beside it for a day", WebhookCreated,
+    "this once; the previous one keeps signing beside it for a day", models.WebhookCreated,
     errors=(401, 404),
     before_retry="A retry makes yet another secret: the last one answered is current."))
 def rotate_webhook_secret(call: Call, webhook_id: str) -> WebhookCreated:
@@ -71,8 +76,9 @@ def rotate_webhook_secret(call: Call, webhook_id: str) -> WebhookCreated:
 
 @api_route(webhooks_api, RouteSpec(
     "DELETE", "/v1/webhooks/{webhook_id}", "Remove an endpoint: nothing more is delivered "
-    "to it", Removed, errors=(401, 404, 409)))
+    "to it", federation.Removed, errors=(401, 404, 409)))
 def remove_webhook(call: Call, webhook_id: str) -> Removed:
+    from chalicelib.domain.federation_schemas import Removed
     from chalicelib.services import webhooks
     webhooks.remove(call.deps, call.who, webhook_id)
     return Removed(id=webhook_id)
@@ -80,7 +86,7 @@ def remove_webhook(call: Call, webhook_id: str) -> Removed:
 
 @api_route(webhooks_api, RouteSpec(
     "GET", "/v1/webhooks/{webhook_id}/attempts", "The endpoint's delivery attempts of the "
-    "last 7 days, newest first: status, latency, error", WebhookAttemptPage, query=PAGING,
+    "last 7 days, newest first: status, latency, error", models.WebhookAttemptPage, query=PAGING,
     errors=(400, 401, 404)))
 def list_attempts(call: Call, webhook_id: str) -> WebhookAttemptPage:
     from chalicelib.services import webhook_letters
@@ -90,7 +96,7 @@ def list_attempts(call: Call, webhook_id: str) -> WebhookAttemptPage:
 
 @api_route(webhooks_api, RouteSpec(
     "GET", "/v1/webhooks/{webhook_id}/dead-letters", "The endpoint's dead letters: events "
-    "the hub gave up delivering (kept 30 days)", DeadLetterPage, query=PAGING,
+    "the hub gave up delivering (kept 30 days)", models.DeadLetterPage, query=PAGING,
     errors=(400, 401, 404)))
 def list_dead_letters(call: Call, webhook_id: str) -> DeadLetterPage:
     from chalicelib.services import webhook_letters
@@ -100,7 +106,7 @@ def list_dead_letters(call: Call, webhook_id: str) -> DeadLetterPage:
 
 @api_route(webhooks_api, RouteSpec(
     "POST", "/v1/webhooks/{webhook_id}/dead-letters/redeliver", "Queue the endpoint's dead "
-    "letters (up to 45 a call) for delivery now, each with a new retry window", Redelivery,
+    "letters (up to 45 a call) for delivery now, each with a new retry window", models.Redelivery,
     status=202, errors=(401, 404, 409),
     before_retry="Safe: what was queued is no longer a dead letter."))
 def redeliver_all(call: Call, webhook_id: str) -> Redelivery:
@@ -110,7 +116,7 @@ def redeliver_all(call: Call, webhook_id: str) -> Redelivery:
 
 @api_route(webhooks_api, RouteSpec(
     "POST", "/v1/webhooks/{webhook_id}/dead-letters/{event_id}/redeliver", "Queue one dead "
-    "letter for delivery now, with a new retry window", Redelivery, status=202,
+    "letter for delivery now, with a new retry window", models.Redelivery, status=202,
     errors=(401, 404, 409),
     before_retry="A 404 after a retry means the first call queued it."))
 def redeliver_one(call: Call, webhook_id: str, event_id: str) -> Redelivery:
@@ -120,7 +126,7 @@ def redeliver_one(call: Call, webhook_id: str, event_id: str) -> Redelivery:
 
 @api_route(webhooks_api, RouteSpec(
     "POST", "/v1/webhooks/{webhook_id}/ping", "Send the endpoint a `webhook.ping`, signed "
-    "and retried like any event, to try it", PingQueued, status=202, errors=(401, 404, 409),
+    "and retried like any event, to try it", models.PingQueued, status=202, errors=(401, 404, 409),
     before_retry="A retry sends another ping."))
 def ping_webhook(call: Call, webhook_id: str) -> PingQueued:
     from chalicelib.services import webhook_letters

@@ -9,9 +9,10 @@ model (the one `/openapi.json` shows) against the JSON as sent.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 @functools.cache

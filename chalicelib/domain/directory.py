@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 EXACT, WHOLE_WORDS, PREFIX = 0, 1, 2
 MAX_QUERY_CHARS = 200
+UNIT_STATUSES = ("active", "suspended", "dissolved")  # of a unit in the registry
 MAX_QUERY_TOKENS = 12
 _WORD = re.compile(r"[^\W_]+")
 _STROKE = str.maketrans({"đ": "d", "Đ": "D"})

@@ -15,7 +15,6 @@ from .model import Model
 from .schemas import WirePriority
 
 MAX_CHECK_BYTES = 1024 * 1024  # a real header is a few KiB; attachments never come here
-XML_MEDIA_TYPES = ("application/xml", "text/xml")
 
 
 class EdxmlProblemView(Model):

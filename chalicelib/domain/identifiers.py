@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 
 from .errors import InvalidRequestError
-from .schemas import SLUG
 
+SLUG = r"^[a-z0-9][a-z0-9._-]{0,63}$"  # a group's or a peer's id, a data type, a protocol
 MAX_CODE_CHARS = 32  # a valid code has 13; longer input is refused before it is read
 GROUP_PREFIX = "group:"
 _GROUP_ID = re.compile(SLUG)

@@ -24,24 +24,30 @@ from pydantic import Field
 from . import keys
 from .access_key_schemas import AppCredentials
 from .join_forms import KINDS, Kind
+from .join_states import (  # noqa: F401 (the states, named here too)
+    ANSWERED,
+    APPROVED,
+    CLOSED,
+    DOCX_CONTENT_TYPE,
+    DRAFT,
+    GROUPS,
+    LIST_FILTERS,
+    OPEN,
+    REFUSED,
+    SUBMITTED,
+    WITHDRAWN,
+)
 from .model import Model
 from .people_schemas import SetupLink
 from .ports import Item
 from .schemas import Strict
 from .times import iso
 
-DRAFT, SUBMITTED, APPROVED, REFUSED, WITHDRAWN = (
-    "draft", "submitted", "approved", "refused", "withdrawn")
 State = Literal["draft", "submitted", "approved", "refused", "withdrawn"]
-OPEN, ANSWERED = (DRAFT, SUBMITTED), (APPROVED, REFUSED)
-GROUPS = {SUBMITTED: "1", DRAFT: "2", APPROVED: "3", REFUSED: "3", WITHDRAWN: "3"}
-LIST_FILTERS = {"submitted": "1#", "draft": "2#", "closed": "3#"}
 REQUEST_ID = r"^[0-9a-f]{16,40}$"
 SUMMARY_FIELDS = ("id", "request_kind", "unit", "state", "title", "created_at", "completed_at",
                   "due_date", "due_at", "answered_at")
 _FAR = 10 ** 12 - 1
-DOCX_CONTENT_TYPE = ("application/vnd.openxmlformats-officedocument."
-                     "wordprocessingml.document")  # the answer letters
 
 
 def index_key(item: Item) -> tuple[str, str]:

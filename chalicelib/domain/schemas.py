@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from .identifiers import SLUG
 from .model import Model
 from .priority import Priority
 
 HEX64 = r"^[0-9a-f]{64}$"
 UNIT_CODE = r"^[0-9A-Za-z.]{3,32}$"
-SLUG = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 OutcomeName = Literal["fetched", "fetch_failed", "confirmed", "rejected", "expired",
                       "undeliverable", "waiting", "rerouted"]

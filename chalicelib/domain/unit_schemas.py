@@ -7,10 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from .access_key_schemas import AppCredentials, KeyView
+from .directory import UNIT_STATUSES  # noqa: F401 (the registry's names for them)
 from .model import Model
 from .schemas import Strict
-
-UNIT_STATUSES = ("active", "suspended", "dissolved")
 
 
 class Contact(Strict):

@@ -1,6 +1,7 @@
-"""A cold start loads route declarations and wire models only (R-PROP-5, P5 in
-docs/performance.md): the use cases, the adapters and the cryptography are imported by the
-first call that needs them. Checked in a fresh interpreter, where nothing is cached."""
+"""A cold start loads route declarations only (R-PROP-5, P5 in docs/performance.md): the
+wire models (and pydantic), the use cases, the adapters and the cryptography are imported
+by the first call that needs them. Checked in a fresh interpreter, where nothing is
+cached."""
 
 from __future__ import annotations
 
@@ -29,6 +30,28 @@ def test_importing_the_entry_module_loads_no_use_case_adapter_or_cryptography() 
         "chalicelib.config", "boto3", "botocore", "cryptography", "http_message_signatures",
         "jwt", "docx", "holidays"))}
     assert heavy == set()
+
+
+def test_importing_the_entry_module_builds_no_wire_model() -> None:
+    """Routes name their models (`WireModels`); pydantic and the schema modules are
+    imported by the first call that parses, renders or describes one."""
+    loaded = _modules_after(PROBE)
+    models = {m for m in loaded if m.startswith(("pydantic", "pydantic_core"))
+              or m.endswith("schemas") or m in ("chalicelib.domain.join_requests",
+                                                 "chalicelib.domain.join_forms",
+                                                 "chalicelib.domain.reorg")}
+    assert models == set()
+
+
+def test_every_route_names_models_that_exist() -> None:
+    """A misspelt `WireModels` name would fail only when first called: load them all."""
+    from pydantic import BaseModel
+
+    import app  # noqa: F401 (declares every route)
+    from chalicelib.api.http import ROUTES
+    for spec in ROUTES:
+        for model in (spec.response_model, spec.request_model):
+            assert model is None or issubclass(model, BaseModel), (spec.method, spec.path)
 
 
 def test_a_route_loads_its_use_case_when_first_called() -> None:
@@ -70,3 +93,10 @@ def test_the_first_signed_inbox_call_loads_nothing_the_inbox_does_not_need(tmp_p
     loaded = set(answer["modules"])
     assert {"chalicelib.services.auth", "chalicelib.services.receive"} <= loaded
     assert sorted(m for m in loaded if m.startswith(NOT_ON_THE_INBOX_PATH)) == []
+    # Wire models: the inbox's (domain.schemas) and, through services.auth -> registry ->
+    # units, the registry's; no other route's, nor the OpenAPI document.
+    models = {m for m in loaded if m.endswith("schemas") or m.startswith((
+        "chalicelib.domain.join_requests", "chalicelib.domain.join_forms",
+        "chalicelib.domain.reorg", "chalicelib.api.openapi"))}
+    assert models <= {"chalicelib.domain.schemas", "chalicelib.domain.access_key_schemas",
+                      "chalicelib.domain.unit_schemas"}

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from chalice import Response
-from pydantic import ValidationError
 
 from chalicelib.api.console.base import OPERATOR, UNIT_ADMIN, View, console_route, nav_item
 from chalicelib.api.console.reports import download, format_of, period_of, period_query, picker
@@ -60,6 +59,8 @@ def _notices_page(view: View, *, status: int = 200, error: str | None = None,
 @console_route("/console/notices", ["GET", "POST"],
                summary="Maintenance notices: the current ones; operators compose")
 def notices_page(view: View) -> Response:
+    from pydantic import ValidationError
+
     from chalicelib.services import notices
     if view.page.request.method == "GET":
         done = {"published": view.t["notice_published"],

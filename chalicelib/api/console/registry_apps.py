@@ -9,7 +9,6 @@ it is never put in a link, a cookie or any later page (the answer is `no-store`)
 from __future__ import annotations
 
 from chalice import Response
-from pydantic import ValidationError
 
 from chalicelib.api.console.base import UNIT_ADMIN, View, console_route
 from chalicelib.domain.algorithm_ids import ASYMMETRIC, LEGACY_ONLY, NAMES
@@ -47,6 +46,8 @@ def apps_list(view: View) -> Response:
 @console_route("/console/apps", ["POST"], summary="Operators: create an app of a unit "
                "(its first key's secret shown once)", who=UNIT_ADMIN)
 def app_create(view: View) -> Response:
+    from pydantic import ValidationError
+
     from chalicelib.domain.unit_schemas import CreateUnitApp
     from chalicelib.services import unit_apps
     unit = view.field("unit").strip()

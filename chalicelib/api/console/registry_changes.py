@@ -8,13 +8,15 @@ the service checks it all again when it is applied."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
-from pydantic import ValidationError
 
 from chalicelib.api.console.base import OPERATOR, View, console_route
 from chalicelib.domain.errors import LgspError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 FORMATS = ("csv", "json")
 KINDS = ("rename", "merge", "split", "dissolve")
@@ -140,6 +142,8 @@ def reorg_page(view: View) -> Response:
 @console_route("/console/units/reorg", ["POST"], summary="Operators: preview a "
                "re-organisation", who=OPERATOR)
 def reorg_preview(view: View) -> Response:
+    from pydantic import ValidationError
+
     from chalicelib.services import units
     try:
         body = _body(view)
@@ -163,6 +167,8 @@ def _scheduled(effective: Any, now: int) -> bool:
 @console_route("/console/units/reorg/apply", ["POST"], summary="Operators: apply a "
                "re-organisation", who=OPERATOR)
 def reorg_apply(view: View) -> Response:
+    from pydantic import ValidationError
+
     from chalicelib.services import reorg
     try:
         body = _body(view)

@@ -6,7 +6,6 @@ session of theirs at once (the service does it)."""
 from __future__ import annotations
 
 from chalice import Response
-from pydantic import ValidationError
 
 from chalicelib.api.console.base import UNIT_ADMIN, View, console_route
 from chalicelib.domain.errors import LgspError
@@ -48,6 +47,8 @@ def people_list(view: View) -> Response:
 @console_route("/console/people", ["POST"], summary="Create a person (the one-time "
                "setup link shown once)", who=UNIT_ADMIN)
 def person_create(view: View) -> Response:
+    from pydantic import ValidationError
+
     from chalicelib.domain.people_schemas import CreatePerson
     from chalicelib.services import people
     unit = view.field("unit").strip()

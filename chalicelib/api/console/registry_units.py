@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.api.console.base import OPERATOR, View, console_route
-from chalicelib.domain.unit_schemas import UNIT_STATUSES
+from chalicelib.domain.directory import UNIT_STATUSES
 
 PAGE = 50
 LEVELS = ("1", "2", "3", "4")

@@ -12,21 +12,24 @@ page only, never stored, never shown again. Filing, completing and withdrawing a
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
-from pydantic import ValidationError
 
 from chalicelib.api.console.base import OPERATOR, View, console_route, nav_item
 from chalicelib.api.console.requests_fields import form_of
-from chalicelib.domain import join_requests as jr
+from chalicelib.domain import join_states as states
 from chalicelib.domain.errors import InvalidRequestError
-from chalicelib.domain.join_forms import KINDS
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from chalicelib.domain import join_requests as jr
 
 ROOT = "/console/requests"
 PAGE_SIZE = 50
-CLOSED = (jr.APPROVED, jr.REFUSED, jr.WITHDRAWN)
-GROUP_STATES = {"submitted": (jr.SUBMITTED,), "draft": (jr.DRAFT,), "closed": CLOSED}
+GROUP_STATES = {"submitted": (states.SUBMITTED,), "draft": (states.DRAFT,),
+                "closed": states.CLOSED}
 DONE_NOTICES = {"refused": "refused_notice", "withdrawn": "withdrawn_notice",
                 "saved": "saved_draft", "draft": "filed_draft"}
 
@@ -49,7 +52,7 @@ def _listed(view: View, state: str, unit: str, cursor: str | None) -> jr.Request
     """Operators: every unit's list, narrowed by state by the service; one unit's list (an
     operator's filter, a unit admin's own) is narrowed here, page by page."""
     from chalicelib.services import join_requests
-    if state and state not in jr.LIST_FILTERS:
+    if state and state not in states.LIST_FILTERS:
         raise InvalidRequestError("state must be submitted, draft or closed.",
                                   code="invalid_state")
     if view.operator and not unit:
@@ -71,22 +74,24 @@ def queue(view: View) -> Response:
     more = view.url(ROOT, state=state, unit=unit, cursor=listed.next_cursor or "") \
         if listed.next_cursor else None
     return view.render("requests_list.html", items=listed.items, state=state, unit=unit,
-                       more=more, filters=tuple(jr.LIST_FILTERS), day=day_of(view),
+                       more=more, filters=tuple(states.LIST_FILTERS), day=day_of(view),
                        may_file=view.operator or view.unit_admin)
 
 
 def letter_forms(request: jr.RequestView) -> list[str]:
     """The letters a decided request has: the answer, and the minutes if approved."""
-    if request.state not in jr.ANSWERED:
+    from chalicelib.domain.join_forms import KINDS
+    if request.state not in states.ANSWERED:
         return []
     info = KINDS[request.kind]
-    return [info.answer] + ([info.minutes] if info.minutes and request.state == jr.APPROVED
+    return [info.answer] + ([info.minutes] if info.minutes and request.state == states.APPROVED
                             else [])
 
 
 def render_detail(view: View, request: jr.RequestView, *, status: int = 200,
                   error: str | None = None, posted: dict[str, str] | None = None
                   ) -> Response:
+    from chalicelib.domain.join_forms import KINDS
     done = DONE_NOTICES.get(view.arg("done"))
     if view.arg("done") == "submitted":
         notice: str | None = f"{view.t['filed_submitted']} {day_of(view)(request.due_date)}"
@@ -132,6 +137,9 @@ def _problem(exc: ValidationError) -> str:
                summary="Approve a request and carry it out (operators); shows once what "
                "the decision hands over")
 def approve(view: View, request_id: str) -> Response:
+    from pydantic import ValidationError
+
+    from chalicelib.domain import join_requests as jr
     from chalicelib.services import join_decisions, join_requests
     body: dict[str, Any] = {**_answer_fields(view),
                             "support_contact": _person(view, "support",
@@ -154,6 +162,9 @@ def approve(view: View, request_id: str) -> Response:
 @console_route(ROOT + "/{request_id}/refuse", ["POST"], who=OPERATOR,
                summary="Refuse a request with a reason (operators)")
 def refuse(view: View, request_id: str) -> Response:
+    from pydantic import ValidationError
+
+    from chalicelib.domain import join_requests as jr
     from chalicelib.services import join_decisions, join_requests
     try:
         body = jr.RefuseBody.model_validate({**_answer_fields(view),
@@ -171,9 +182,9 @@ LETTER = ROOT + "/{request_id}/letter"
 
 
 @console_route(LETTER, ["GET"], summary="The answer letter (or the handover minutes, "
-               "`form`) as a Word document", media_type=jr.DOCX_CONTENT_TYPE)
+               "`form`) as a Word document", media_type=states.DOCX_CONTENT_TYPE)
 def letter(view: View, request_id: str) -> Response:
     from chalicelib.services import join_requests
     body, name = join_requests.letter(view.deps, view.caller, request_id,
                                       view.arg("form") or None)
-    return view.attachment(body, name, jr.DOCX_CONTENT_TYPE)
+    return view.attachment(body, name, states.DOCX_CONTENT_TYPE)

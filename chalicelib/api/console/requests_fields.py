@@ -15,11 +15,10 @@ import types
 import typing
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from chalicelib.domain.join_forms import KINDS, PERSON_REQUIRED, KeyChoice, LetterFields, Person
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 FILED_ONLINE = ("register_app", "admin_account", "cancel_app", "sso_register_app",
                 "sso_admin_account", "sso_cancel_app")
@@ -70,6 +69,7 @@ def _plain(annotation: Any) -> Any:
 
 
 def _widget(name: str, annotation: Any, max_length: int | None) -> tuple[str, tuple[str, ...]]:
+    from pydantic import BaseModel
     kind = _plain(annotation)
     if typing.get_origin(kind) is typing.Literal:
         return "select", tuple(str(v) for v in typing.get_args(kind))
@@ -96,6 +96,7 @@ def _max_length(info: Any) -> int | None:
 def _ordered(model: type[BaseModel]) -> list[str]:
     """The letter's own fields first (number, date, basis, signer, contact), then the
     kind's, then how its app signs."""
+    from chalicelib.domain.join_forms import KeyChoice, LetterFields
     letter, key = list(LetterFields.model_fields), list(KeyChoice.model_fields)
     own = [n for n in model.model_fields if n not in letter and n not in key]
     return letter + own + [n for n in key if n in model.model_fields]
@@ -103,6 +104,7 @@ def _ordered(model: type[BaseModel]) -> list[str]:
 
 def form_of(kind: str) -> list[Group]:
     """The inputs of `kind`'s form, in the order a person fills them in."""
+    from chalicelib.domain.join_forms import KINDS, PERSON_REQUIRED, Person
     info = KINDS[kind]
     groups: list[Group] = []
     for name in _ordered(info.model):
@@ -178,6 +180,7 @@ def where(message: str) -> str | None:
 
 def label_of(kind: str, name: str | None, t: dict[str, str]) -> str | None:
     """How the page names the input (or person) `name`: `Đầu mối liên hệ — Họ tên`."""
+    from chalicelib.domain.join_forms import KINDS
     if not name:
         return None
     for item in inputs_of(kind):

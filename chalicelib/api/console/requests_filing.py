@@ -10,7 +10,7 @@ refuses is shown on the form, the input named, nothing filed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -25,9 +25,11 @@ from chalicelib.api.console.requests_fields import (
     values_of,
     where,
 )
-from chalicelib.domain import join_requests as jr
+from chalicelib.domain import join_states as states
 from chalicelib.domain.errors import ConflictError, LgspError
-from chalicelib.domain.join_forms import missing_fields
+
+if TYPE_CHECKING:
+    from chalicelib.domain import join_requests as jr
 
 
 def _form(view: View, kind: str, action: str, *, values: dict[str, Any], status: int = 200,
@@ -64,6 +66,7 @@ def _refused(view: View, kind: str, err: LgspError) -> tuple[str, str | None]:
 def _read(view: View, kind: str, action: str, *, with_empty: bool, ask_unit: bool
           ) -> tuple[dict[str, Any] | None, Response | None]:
     """The posted fields, or the form again saying why they cannot be taken."""
+    from chalicelib.domain.join_forms import missing_fields
     values = _posted(view, kind)
     try:
         fields = fields_from(kind, view.page.form, with_empty=with_empty)
@@ -82,7 +85,7 @@ def _read(view: View, kind: str, action: str, *, with_empty: bool, ask_unit: boo
 
 
 def _done(request: jr.RequestView, *, draft: str) -> str:
-    return "submitted" if request.state == jr.SUBMITTED else draft
+    return "submitted" if request.state == states.SUBMITTED else draft
 
 
 @console_route(ROOT + "/new", ["GET"], who=UNIT_ADMIN,
@@ -121,7 +124,7 @@ def file(view: View) -> Response:
 def _draft(view: View, request_id: str) -> jr.RequestView:
     from chalicelib.services import join_requests
     request = join_requests.get_request(view.deps, view.caller, request_id)
-    if request.state != jr.DRAFT:
+    if request.state != states.DRAFT:
         raise ConflictError(f"The request is {request.state}; only a draft can be changed.",
                             code="request_not_draft")
     return request
