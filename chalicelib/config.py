@@ -66,8 +66,8 @@ class Settings(Model):
     clock_skew_seconds: int = 300
     auth_cache_seconds: int = Field(
         default=5, ge=0, le=60, description="A process keeps what authenticating a call "
-        "reads (key, unit, app) this long: a revocation elsewhere takes effect within it "
-        "(0: read on every call)")
+        "reads (key, unit, app) and which units have a receiving app this long: a "
+        "revocation elsewhere takes effect within it (0: read on every call)")
 
     single_upload_max_bytes: int = 16 * MiB
     min_part_bytes: int = 5 * MiB
