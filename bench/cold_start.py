@@ -44,7 +44,7 @@ WHAT = "cold start: `import app` vs `import boto3` alone"
 PROBE = ("import time; t = time.perf_counter(); import {module}; "
          "print(time.perf_counter() - t)")
 FIRST_INBOX_CALL = ("app, chalicelib.bootstrap, chalicelib.services.auth, "
-                    "chalicelib.services.receive, chalicelib.adapters.table_dynamo, "
+                    "chalicelib.services.inbox, chalicelib.adapters.table_dynamo, "
                     "chalicelib.adapters.objects_s3")
 
 
