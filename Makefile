@@ -63,7 +63,9 @@ lint: venv
 # chalice resources cannot resolve there: E1010/E1019/E1020/E3001/W3694), then package every
 # stage exactly as for a deployment (405 answers folded: infra/aws/compact_template.py) and
 # lint the merged SAM template in full (cfn-lint applies the SAM transform itself; it also
-# refuses a template over CloudFormation's 1 MB). Wheels are cached in .chalice/deployments/.
+# refuses a template over CloudFormation's 1 MB). Each package gets the compiled bytecode of
+# its modules (infra/aws/bytecode.py: Lambda's /var/task is read-only, so a zip without
+# .pyc compiles every module on every cold start). Wheels are cached in .chalice/deployments/.
 cfn: venv
 	$(BIN)/cfn-lint --ignore-checks E1010 E1019 E1020 E3001 W3694 -- infra/aws/*.yaml
 	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
@@ -73,6 +75,7 @@ cfn: venv
 	  $(BIN)/chalice package --merge-template infra/aws/resources.yaml \
 	    --stage $$stage "$$out/$$stage"; \
 	  $(BIN)/python -m infra.aws.compact_template "$$out/$$stage/sam.yaml"; \
+	  $(BIN)/python -m infra.aws.bytecode "$$out/$$stage/deployment.zip"; \
 	  echo "  packaged in $${SECONDS}s; cfn-lint $$stage/sam.yaml"; \
 	  $(BIN)/cfn-lint -- "$$out/$$stage/sam.yaml"; \
 	done

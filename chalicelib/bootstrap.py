@@ -7,6 +7,7 @@ built at import time (cold start, and moto must be active before any client exis
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from chalicelib.config import Settings, reveal, settings
 from chalicelib.domain.ports import Event, KeyringStore, OutboundPoster, Topic
@@ -42,16 +43,17 @@ def build(cfg: Settings) -> Deps:
 
         client = make_dynamo_client(region=cfg.aws_region, endpoint_url=cfg.dynamodb_endpoint)
         table = RetryingTable(DynamoTable(client, cfg.table_name))
-    s3 = make_s3_client(endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
-                        access_key=cfg.s3_access_key, secret_key=reveal(cfg.s3_secret_key),
-                        path_style=cfg.s3_path_style)
+    # Made by the first call that uses the store: an inbox listing never does (P5b).
+    s3 = partial(make_s3_client, endpoint_url=cfg.s3_endpoint, region=cfg.s3_region,
+                 access_key=cfg.s3_access_key, secret_key=reveal(cfg.s3_secret_key),
+                 path_style=cfg.s3_path_style)
     from chalicelib.adapters.ws_management import ManagementApi
 
     keyring = keyring_store(cfg)
     if cfg.master_key_secret is None:
         keyring.load()  # a missing, unsafe or malformed local keyring stops the start here
     clock = OffsetClock(cfg.clock_offset_file) if cfg.clock_offset_file else SystemClock()
-    built = Deps(table=table, objects=S3ObjectStore(s3, cfg.bucket), clock=clock,
+    built = Deps(table=table, objects=S3ObjectStore.on_first_use(s3, cfg.bucket), clock=clock,
                  ids=TimeOrderedIds(), sealer=AesGcmSealer(keyring.load),
                  settings=cfg, topic=_topic(cfg),
                  connections=ManagementApi(region=cfg.aws_region, access_key=cfg.ws_access_key,

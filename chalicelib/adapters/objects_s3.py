@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -112,11 +113,34 @@ def _qualified_checksum(value: str | None, checksum_type: str | None, etag: str)
 
 
 class S3ObjectStore:
-    """`ObjectStore` on one bucket, through an injected boto3 S3 client."""
+    """`ObjectStore` on one bucket, through an injected boto3 S3 client, or one made by
+    the first call that needs it (`on_first_use`)."""
 
     def __init__(self, client: Any, bucket: str) -> None:
-        self._s3 = client
+        self._client = client
+        self._make_client: Callable[[], Any] | None = None
+        self._lock = threading.Lock()
         self.bucket = bucket
+
+    @classmethod
+    def on_first_use(cls, make_client: Callable[[], Any], bucket: str) -> S3ObjectStore:
+        """A store whose client `make_client()` builds when a call first needs it: a cold
+        function answering calls that never touch the store (an inbox listing) does not
+        pay for an S3 client (P5b, docs/performance.md). Made once, whatever the threads;
+        a `make_client` that raises fails that call, and the next call tries again."""
+        store = cls(None, bucket)
+        store._make_client = make_client
+        return store
+
+    @property
+    def _s3(self) -> Any:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None and self._make_client is not None:
+                    self._client = self._make_client()
+                client = self._client
+        return client
 
     def _presign(self, operation: str, params: dict[str, Any], expires_in: int,
                  method: str) -> str:

@@ -107,8 +107,8 @@ def message_trace(call: Call, message_id: str) -> TracePage:
     "GET", "/v1/inbox", "Messages waiting for the caller's unit, by priority then age "
     "(R-RECV-1)", models.InboxPage, query=PAGING, errors=(400, 401)))
 def inbox(call: Call) -> InboxPage:
-    from chalicelib.services import receive
-    return receive.inbox(call.deps, call.who, limit=page_limit(call), cursor=call.query("cursor"))
+    from chalicelib.services.inbox import inbox as listing
+    return listing(call.deps, call.who, limit=page_limit(call), cursor=call.query("cursor"))
 
 
 @api_route(exchange_api, RouteSpec(

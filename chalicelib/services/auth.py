@@ -8,7 +8,7 @@ from chalicelib.domain.logs import claimed_key_id
 from chalicelib.domain.ports import Condition, Item
 from chalicelib.domain.signatures import Caller, SignedRequest, VerificationKey, verify_request
 from chalicelib.services.deps import Deps
-from chalicelib.services.registry import load_key, record_key_use
+from chalicelib.services.keys_lookup import load_key, record_key_use
 
 
 class SignatureRefusedError(AuthenticationError):

@@ -1,4 +1,5 @@
-"""Receiving (R-RECV-1..3): the inbox, fetch grants, confirmation or rejection.
+"""Receiving (R-RECV-1..3): the inbox (`services/inbox.py`, re-exported here), fetch
+grants, confirmation or rejection.
 
 The steps and their guards are `chalicelib/domain/lifecycle.py`'s; here they are loaded,
 checked and written. Closing a delivery touches only that delivery, its inbox entry, its
@@ -12,7 +13,7 @@ from chalicelib.domain import events, keys, lifecycle, traffic
 from chalicelib.domain.errors import ConflictError, ContentMismatchError, TransactionConflictError
 from chalicelib.domain.lifecycle import CONFIRM, OPEN, REJECT, Step
 from chalicelib.domain.ports import Condition, Delete, Item, TransactOp, Update
-from chalicelib.domain.schemas import DeliveryView, FetchGrant, InboxItem, InboxPage
+from chalicelib.domain.schemas import DeliveryView, FetchGrant
 from chalicelib.domain.signatures import Caller
 from chalicelib.domain.times import iso
 from chalicelib.services import counters, webhook_outbox
@@ -20,23 +21,14 @@ from chalicelib.services.access import delivery_for_destination
 from chalicelib.services.audit import history_put, trace_put
 from chalicelib.services.content_retention import closing_count, delete_content_when_done
 from chalicelib.services.deps import Deps
+from chalicelib.services.inbox import inbox
 from chalicelib.services.publish import tell
 from chalicelib.services.relay_reports import report_ops
 from chalicelib.services.views import delivery_view
 
+__all__ = ["close", "confirm", "fetch", "inbox", "record_fetch", "reject"]
+
 FAILED_FETCH_ATTEMPTS = 3  # a failed fetch racing another is recorded after a re-read
-
-
-def inbox(deps: Deps, caller: Caller, *, limit: int, cursor: str | None) -> InboxPage:
-    """What waits for the caller's unit, Hỏa tốc first, then oldest first."""
-    page = deps.table.query(keys.inbox_partition(caller.unit), limit=limit, cursor=cursor)
-    items = [InboxItem(
-        id=i["id"], source=i["source"], title=i["title"], priority=i["priority"],
-        data_type=i["data_type"], protocol=i["protocol"], size=i["size"],
-        file_name=i["file_name"], content_type=i["content_type"], state=i["state"],
-        available_at=iso(i["available_at"]), confirm_by=iso(i["confirm_by"]),
-    ) for i in page.items]
-    return InboxPage(items=items, next_cursor=page.cursor)
 
 
 def fetch(deps: Deps, caller: Caller, message_id: str) -> FetchGrant:

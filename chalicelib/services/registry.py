@@ -6,7 +6,6 @@ capability; here is what the exchange and the single-machine host need.)
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from dataclasses import dataclass
 
@@ -18,21 +17,29 @@ from chalicelib.domain.algorithms import (
     LEGACY_ONLY,
     public_key_pem,
 )
-from chalicelib.domain.errors import (
-    ConditionFailedError,
-    InvalidRequestError,
-    NotFoundError,
-    TransactionConflictError,
-)
+from chalicelib.domain.errors import ConditionFailedError, InvalidRequestError, NotFoundError
 from chalicelib.domain.ports import Condition, Item, Put, TransactOp, Update
-from chalicelib.domain.signatures import Caller, VerificationKey
+from chalicelib.domain.signatures import Caller
 from chalicelib.services import units
-from chalicelib.services.auth_cache import Entry
 from chalicelib.services.deps import Deps
+from chalicelib.services.keys_lookup import (
+    ACTIVE,
+    RETIRING,
+    REVOKED,
+    USE_RECORD_SECONDS,
+    find_verification_key,
+    key_usable,
+    load_key,
+    record_key_use,
+)
 from chalicelib.services.roles import APP, ROLES, require_operator
 
-ACTIVE, RETIRING, REVOKED = "active", "retiring", "revoked"
-USE_RECORD_SECONDS = 3600  # last_used_at is written at most once per hour per key
+# Authentication's key lookup lives in keys_lookup (a cold start imports it without the
+# registry); it is re-exported here for the callers that name it through the registry.
+__all__ = ["ACTIVE", "RETIRING", "REVOKED", "USE_RECORD_SECONDS", "IssuedCredentials",
+           "app_ops", "create_app", "create_unit", "find_verification_key", "get_unit",
+           "has_receiving_app", "key_usable", "load_key", "new_key", "new_key_id",
+           "record_key_use", "set_legacy"]
 
 
 @dataclass(frozen=True)
@@ -166,63 +173,6 @@ def _reads_receiving_app(deps: Deps, unit_code: str) -> bool:
         cursor = page.cursor
         if cursor is None:
             return False
-
-
-def key_usable(item: Item, now: int) -> bool:
-    """An active key, or a retiring one still inside its overlap (`now < valid_until`)."""
-    status = item.get("status")
-    return status == ACTIVE or (status == RETIRING and now < int(item.get("valid_until") or 0))
-
-
-def load_key(deps: Deps, key_id: str) -> tuple[VerificationKey, Item] | None:
-    """The key the signature verifier needs (secret opened in memory only) and its item,
-    from the process's cache when it was read less than `LGSP_AUTH_CACHE_SECONDS` ago
-    (`services/auth_cache.py`: the bound on a revocation elsewhere)."""
-    if not key_id.isalnum() or len(key_id) > 64:
-        return None
-    now, seconds = deps.clock.now(), deps.settings.auth_cache_seconds
-    entry = deps.auth_cache.get(key_id, now, seconds) if seconds > 0 else None
-    if entry is None:
-        item = deps.table.get(*keys.access_key(key_id))
-        if item is None:
-            return None
-        unit = get_unit(deps, item["unit"])
-        app = deps.table.get(*keys.app(item["app"]))
-        material = (item["public_key_pem"].encode() if "public_key_pem" in item
-                    else deps.sealer.open(item["secret_sealed"], key_id))
-        entry = Entry(now, item, unit, app, material)
-        if seconds > 0:
-            deps.auth_cache.put(key_id, entry)
-    item, unit, app = entry.item, entry.unit, entry.app
-    active = (key_usable(item, now) and unit is not None and unit["status"] == ACTIVE
-              and app is not None and app["status"] == ACTIVE)
-    return VerificationKey(key_id=key_id, algorithm=item["algorithm"],
-                           material=entry.material, unit=item["unit"], app=item["app"],
-                           active=active, legacy=bool(app and app.get("legacy"))), item
-
-
-def find_verification_key(deps: Deps, key_id: str) -> VerificationKey | None:
-    """The key the signature verifier needs; `active=False` once revoked, or retiring past
-    its `valid_until`, or when its app or unit is not active."""
-    found = load_key(deps, key_id)
-    return found[0] if found else None
-
-
-def record_key_use(deps: Deps, item: Item) -> None:
-    """Stamp `last_used_at` on a key (and its app link) at most once per hour: a conditional
-    write on the value read, so concurrent calls write once; losing the race is fine."""
-    now, last = deps.clock.now(), item.get("last_used_at")
-    if last is not None and now - int(last) < USE_RECORD_SECONDS:
-        return
-    cond = (Condition(equals={"last_used_at": last}) if "last_used_at" in item
-            else Condition(exists=True))
-    with contextlib.suppress(TransactionConflictError, ConditionFailedError):  # another did
-        deps.table.transact([
-            Update(*keys.access_key(item["key_id"]), set={"last_used_at": now}, condition=cond),
-            Update(*keys.app_key(item["app"], item["key_id"]), set={"last_used_at": now},
-                   condition=Condition(exists=True)),
-        ])
-    deps.auth_cache.stamped(item["key_id"], now)  # one stamp an hour, not one a call
 
 
 def set_legacy(deps: Deps, caller: Caller, app_id: str, legacy: bool) -> Item:

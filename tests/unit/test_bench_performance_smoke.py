@@ -3,6 +3,8 @@ benchmarks run only under `make bench`); the numbers themselves are not asserted
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from bench import billing, cold_start, inbox, report
@@ -15,7 +17,8 @@ SHAPE = {"id", "what", "hub", "baseline", "unit", "ratio", "direction", "target"
 def test_cold_start_reports_medians_raw_samples_and_a_ratio() -> None:
     row = cold_start.run(samples=1)
     assert set(row) >= SHAPE and row["id"] == "P5" and isinstance(row["met"], bool)
-    assert set(row["raw_import_ms"]) == {"app", "boto3"}
+    assert set(row["raw_import_ms"]) == {"app", "boto3", "source_only"}
+    assert row["source_only"]["hub"] > 0 and row["source_only"]["ratio"] > 0
     assert row["hub"] > 0 and row["baseline"] > 0
     assert "packages_ms" in row["heaviest_imports_of_app"]
     assert row["first_inbox_call_imports_ms"] > 0
@@ -25,9 +28,25 @@ def test_the_cold_first_request_is_timed_to_a_real_answer_against_boto3() -> Non
     """P5b: the probe must be answered 200 with the seeded inbox, or the row fails."""
     row = cold_start.run_first_request(samples=1)
     assert set(row) >= SHAPE and row["id"] == "P5b" and isinstance(row["met"], bool)
-    assert set(row["raw_ms"]) == {"hub", "hub_import", "hub_wall", "baseline", "baseline_wall"}
+    assert set(row["raw_ms"]) == {"hub", "hub_import", "hub_wall", "baseline", "baseline_wall",
+                                  "baseline_client", "source_only"}
+    assert row["with_dynamodb_client"]["hub"] > row["hub"]
     assert 0 < row["import_app_ms_median"] < row["hub"] < row["process_ms_median"]["hub"]
     assert row["baseline"] < row["process_ms_median"]["baseline"]
+
+
+def test_the_cold_probes_run_the_bytecode_as_shipped_or_the_hub_from_source() -> None:
+    """`shipped_bytecode`: with the first environment every module the probe loads comes
+    from the unchecked-hash `.pyc` compiled for it; with the second, the hub's own
+    modules have none (compiled at each start) while the libraries' still do."""
+    code = ("import json, os, app, pydantic\n"
+            "print(json.dumps([os.path.exists(m.__cached__) for m in (app, pydantic)]))")
+    env = dict(os.environ)
+    with cold_start.shipped_bytecode([(code, env, ())]) as (shipped, source):
+        assert cold_start._probe(code, {**env, **shipped})[0] == [True, True]
+        assert cold_start._probe(code, {**env, **source})[0] == [False, True]
+        pyc = next(Path(shipped["PYTHONPYCACHEPREFIX"]).rglob("app.*.pyc")).read_bytes()
+    assert int.from_bytes(pyc[4:8], "little") == 0b01  # hash-based, unchecked, as shipped
 
 
 def test_inbox_latency_compares_a_big_history_with_a_small_one() -> None:
