@@ -251,21 +251,24 @@ def run_first_request(samples: int = 7) -> dict[str, Any]:
                 hub, _ = _answered(first_request({**env, **source}, auth))
                 raw["source_only"].append(hub["total_s"] * 1000)
     med = {k: median(v) for k, v in raw.items()}
-    ratio = med["hub"] / med["baseline"]
-    return result("P5b", FIRST_REQUEST_WHAT, hub=med["hub"], baseline=med["baseline"],
+    # On AWS the function also builds its DynamoDB client, which the SQLite table here
+    # needs none of: the row is the hub as AWS runs it, what the baseline's client
+    # creation took added; the probe's own figure is beside it.
+    aws = med["hub"] + med["baseline_client"]
+    ratio = aws / med["baseline"]
+    return result("P5b", FIRST_REQUEST_WHAT, hub=aws, baseline=med["baseline"],
                   unit="ms", ratio=ratio, direction="lower is better", target=1.5,
                   met=ratio <= 1.5, samples=samples,
+                  with_dynamodb_client="the hub's figure includes the baseline's client "
+                                       "creation, as on AWS",
+                  without_a_client={"hub": round(med["hub"], 1),
+                                    "ratio": round(med["hub"] / med["baseline"], 3)},
                   bytecode="as shipped: every module compiled, unchecked hash",
                   import_app_ms_median=round(med["hub_import"], 1),
-                  source_only={"hub": round(med["source_only"], 1),
-                               "ratio": round(med["source_only"] / med["baseline"], 3),
+                  source_only={"hub": round(med["source_only"] + med["baseline_client"], 1),
+                               "ratio": round((med["source_only"] + med["baseline_client"])
+                                              / med["baseline"], 3),
                                "what": "app.py and chalicelib/ compiled at each start"},
-                  # On AWS the function also builds its DynamoDB client (the SQLite table
-                  # here needs none): what the baseline's client took, added.
-                  with_dynamodb_client={
-                      "hub": round(med["hub"] + med["baseline_client"], 1),
-                      "ratio": round((med["hub"] + med["baseline_client"]) / med["baseline"],
-                                     3)},
                   process_ms_median={"hub": round(med["hub_wall"], 1),
                                      "baseline": round(med["baseline_wall"], 1)},
                   process_ratio=round(med["hub_wall"] / med["baseline_wall"], 3),
