@@ -69,9 +69,9 @@ def internal(res: Any) -> dict[str, Any]:
 
 def test_a_500_on_a_repeatable_call_says_retrying_is_safe(
         hub: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.services import receive
+    from chalicelib.services import inbox, receive
 
-    monkeypatch.setattr(receive, "inbox", boom)
+    monkeypatch.setattr(inbox, "inbox", boom)
     error = internal(hub.b.get("/v1/inbox"))
     assert error["safe_to_retry"] is True and "safe to retry" in error["message"]
     monkeypatch.setattr(receive, "confirm", boom)  # idempotent by state
