@@ -19,8 +19,8 @@ from chalicelib.domain.times import iso
 from chalicelib.services import notices
 from chalicelib.services.connections import post, unit_connections
 from chalicelib.services.deps import Deps
+from chalicelib.services.inbox import inbox
 from chalicelib.services.partitions import every_item
-from chalicelib.services.receive import inbox
 from chalicelib.services.roles import operator_units
 from chalicelib.services.status import outbox
 
