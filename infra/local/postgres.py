@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from infra.local.processes import free_port
 
 BIN_DIRS = tuple(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
 USER = "lgsp"
@@ -61,12 +62,6 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def running(folder: Path | None = None) -> Iterator[Server]:
     """A fresh server in `folder` (default: a new folder under the system's temporary
@@ -81,7 +76,7 @@ def running(folder: Path | None = None) -> Iterator[Server]:
     subprocess.run(_as_server_user([_bin("initdb"), "-D", str(data), "-A", "trust", "-U",
                                     USER, "-E", "UTF8", "--no-sync"]),
                    check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=on "
                "-c max_connections=200")
     subprocess.run(_as_server_user([_bin("pg_ctl"), "-D", str(data), "-o", options, "-l",

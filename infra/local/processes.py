@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -28,6 +29,8 @@ PROC = Path("/proc")
 LOOPBACK = "127.0.0.1"
 _PR_SET_PDEATHSIG = 1
 _LISTEN = "0A"
+EPHEMERAL_RANGE = PROC / "sys/net/ipv4/ip_local_port_range"
+LISTEN_FLOOR = 10000  # below it: well-known and registered services
 
 
 @dataclass(frozen=True)
@@ -171,14 +174,47 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def listening_range(ephemeral: Path | None = None) -> range:
+    """Where to choose ports for our own listeners: below the kernel's ephemeral range
+    (`ip_local_port_range`), from which it gives every outgoing connection its local port
+    and every `bind(port 0)` its port. A port chosen there can be taken before the server
+    that was meant to listen on it does (SeaweedFS's own services connect to each other
+    while it starts); one chosen below cannot. Empty when the range leaves no room."""
+    try:
+        low = int((ephemeral or EPHEMERAL_RANGE).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    return range(LISTEN_FLOOR, low) if low - LISTEN_FLOOR >= 1024 else range(0)
+
+
+_handed_out: set[int] = set()  # never the same port twice from one process
+_handed_lock = threading.Lock()
+
+
 def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
-    """`count` distinct loopback ports the OS reports free right now."""
-    with contextlib.ExitStack() as stack:
+    """`count` distinct loopback ports free right now, at random in `listening_range()`
+    (in the ephemeral range, from the kernel, when that one is empty), none of them one
+    this process handed out before."""
+    candidates = listening_range()
+    with _handed_lock, contextlib.ExitStack() as stack:
         ports: list[int] = []
-        while len(ports) < count:
+        for _ in range(1000 * count):
+            if len(ports) == count:
+                break
             s = stack.enter_context(socket.socket())
-            s.bind((LOOPBACK, 0))
+            try:
+                s.bind((LOOPBACK, random.choice(candidates) if candidates else 0))
+            except OSError:
+                continue  # in use
             port = int(s.getsockname()[1])
-            if port not in exclude:
+            if port not in exclude and port not in _handed_out:
                 ports.append(port)
+        if len(ports) < count:
+            raise OSError(f"no {count} free loopback ports found")
+        _handed_out.update(ports)
         return ports
+
+
+def free_port() -> int:
+    """One loopback port free right now (`free_ports`)."""
+    return free_ports(1)[0]

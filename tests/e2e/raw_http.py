@@ -23,6 +23,7 @@ from chalice.app import WebsocketEvent
 
 from infra.local.host import HubServer, make_server
 from infra.local.http_connection import HttpLimits
+from infra.local.processes import free_port
 from infra.local.ws_sigv4 import ManagementAuth
 
 WAIT = 10.0  # upper bound of every wait
@@ -142,10 +143,6 @@ def make_app(state: AppState) -> Chalice:
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -5,7 +5,6 @@ unknown path, which never reach a route of the app (docs/api.md, docs/architectu
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 
@@ -13,6 +12,7 @@ import pytest
 import requests
 
 from infra.local.host import make_server
+from infra.local.processes import free_port
 from infra.local.ws_sigv4 import ManagementAuth
 
 pytestmark = pytest.mark.e2e
@@ -24,9 +24,7 @@ AUTH = ManagementAuth("LGSPWSTEST0001", "test-management-secret", region="ap-sou
 def base() -> Iterator[str]:
     """The hub's own app (`app.py`) behind the host's HTTP server; none of these answers
     needs a backend."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     server = make_server(port, ws_auth=AUTH)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

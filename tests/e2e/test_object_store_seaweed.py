@@ -24,7 +24,8 @@ from chalicelib.adapters.objects_s3 import (
 )
 from chalicelib.domain.errors import ContentMismatchError
 from chalicelib.domain.ports import PresignedRequest, StoredObject, UploadedPart
-from infra.local.seaweed import SeaweedServer, free_ports
+from infra.local.processes import free_ports
+from infra.local.seaweed import SeaweedServer
 from tests.support.seaweed_fixture import SeaweedEndpoint
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import stat
 import threading
 import time
@@ -25,6 +24,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from infra.local.host import HubServer, make_server
+from infra.local.processes import free_port
 from infra.local.ws_sigv4 import ManagementAuth
 from tests.e2e.conftest import LocalHub
 
@@ -33,12 +33,6 @@ pytestmark = pytest.mark.e2e
 REGION = "ap-southeast-1"
 AUTH = ManagementAuth("LGSPWSTEST0001", "test-management-secret", region=REGION)
 WAIT = 10.0  # upper bound of every wait; nothing sleeps
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def management(endpoint: str, secret: str = AUTH.secret_key,

@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.adapters.table_postgres import PostgresTable
 from infra import admin
-from infra.local.launcher import free_port
+from infra.local.processes import free_port
 from tests.support.postgres_fixture import fresh_database
 
 PASSWORD = "mat-khau-khong-duoc-lo"

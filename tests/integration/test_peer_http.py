@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.adapters.peer_http import HttpPeerTransport
 from chalicelib.domain.ports import HttpAnswer
-from infra.local.launcher import free_port
+from infra.local.processes import free_port
 from tests.client.server import Received, Reply, Server, serve
 
 RELEASE = threading.Event()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+from infra.local.processes import free_port
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 EXAMPLE = Path(__file__).resolve().parents[2] / "client" / "examples" / "sso_app.py"
@@ -61,13 +62,6 @@ def fresh_context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 # -- the example relying party --------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class AppAddress:
     """Where an example app will run: the URLs to register for it before it starts."""

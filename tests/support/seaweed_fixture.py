@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.objects_s3 import S3ObjectStore, ensure_bucket, make_s3_client
-from infra.local.seaweed import SeaweedServer, free_ports
+from infra.local.processes import free_ports
+from infra.local.seaweed import SeaweedServer
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.processes import listener_of, process, stop_process
-from infra.local.seaweed import (
-    LOCK_FILE,
+from infra.local.processes import free_ports, listener_of, process, stop_process
+from infra.local.seaweed import LOCK_FILE, SeaweedServer
+from infra.local.seaweed_process import (
     PID_FILE,
     SOCKET_DIR,
     SeaweedError,
-    SeaweedServer,
     StoreInUseError,
-    free_ports,
     remove_stale_sockets,
     stop_stores_on,
     stores_on,
