@@ -18,6 +18,9 @@ STAGES := dev prod
 export AWS_DEFAULT_REGION ?= ap-southeast-1
 
 # $(call pytest,PATHS): pytest -q, where "no tests collected" (exit 5) is a failure.
+# $(PARALLEL): one pytest-xdist worker per core (4 at most), each given whole test files
+# (a file's module fixtures, e.g. its running hub, start once); the browser tests run alone.
+PARALLEL := --numprocesses=auto --maxprocesses=4 --dist=loadfile
 define pytest
 rc=0; $(BIN)/python -m pytest -q $(1) || rc=$$?; \
 if [ $$rc -eq 5 ]; then echo "error: no tests collected in: $(or $(1),tests)" >&2; fi; exit $$rc
@@ -81,13 +84,13 @@ cfn: venv
 	done
 
 unit: venv
-	@$(call pytest,$(UNIT_PATHS))
+	@$(call pytest,$(PARALLEL) $(UNIT_PATHS))
 
 integration: venv postgres
-	@$(call pytest,tests/integration)
+	@$(call pytest,$(PARALLEL) tests/integration)
 
 e2e: venv postgres
-	@$(call pytest,tests/e2e)
+	@$(call pytest,$(PARALLEL) tests/e2e)
 
 # The headless browser of the browser tests: Debian's chromium at /usr/bin/chromium (or
 # LGSP_CHROMIUM), installed with apt-get when missing (sudo when not root); nothing when
@@ -109,7 +112,7 @@ test: venv browser postgres
 	@failed=""; \
 	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	$(MAKE) --no-print-directory cfn || failed="$$failed cfn"; \
-	( $(call pytest,--ignore=tests/browser tests) ) || failed="$$failed pytest"; \
+	( $(call pytest,$(PARALLEL) --ignore=tests/browser tests) ) || failed="$$failed pytest"; \
 	$(MAKE) --no-print-directory browser-tests || failed="$$failed browser-tests"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi
 
