@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import random
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +33,8 @@ _PR_SET_PDEATHSIG = 1
 _LISTEN = "0A"
 EPHEMERAL_RANGE = PROC / "sys/net/ipv4/ip_local_port_range"
 LISTEN_FLOOR = 10000  # below it: well-known and registered services
+RESERVATIONS = Path(tempfile.gettempdir()) / f"lgsp-ports-{os.getuid()}"
+RESERVED_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -187,16 +191,29 @@ def listening_range(ephemeral: Path | None = None) -> range:
     return range(LISTEN_FLOOR, low) if low - LISTEN_FLOOR >= 1024 else range(0)
 
 
-_handed_out: set[int] = set()  # never the same port twice from one process
-_handed_lock = threading.Lock()
+_choosing = threading.Lock()
+
+
+@contextlib.contextmanager
+def _reservations() -> Iterator[Path]:
+    """The folder of port reservations, held by this thread alone among every process of
+    this user choosing ports. A reservation is a file named after the port: the port is
+    left to whoever chose it for `RESERVED_SECONDS` (until its server listens, and while
+    a hub stopped in a test is started again on it)."""
+    folder = RESERVATIONS
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with _choosing, (folder / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield folder
 
 
 def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
     """`count` distinct loopback ports free right now, at random in `listening_range()`
-    (in the ephemeral range, from the kernel, when that one is empty), none of them one
-    this process handed out before."""
+    (in the ephemeral range, from the kernel, when that one is empty), none of them
+    chosen in the last `RESERVED_SECONDS` by this process or another (`_reservations`)."""
     candidates = listening_range()
-    with _handed_lock, contextlib.ExitStack() as stack:
+    with _reservations() as reserved, contextlib.ExitStack() as stack:
+        now = time.time()
         ports: list[int] = []
         for _ in range(1000 * count):
             if len(ports) == count:
@@ -207,11 +224,15 @@ def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
             except OSError:
                 continue  # in use
             port = int(s.getsockname()[1])
-            if port not in exclude and port not in _handed_out:
+            with contextlib.suppress(FileNotFoundError):
+                if now - (reserved / str(port)).stat().st_mtime < RESERVED_SECONDS:
+                    continue
+            if port not in exclude:
                 ports.append(port)
         if len(ports) < count:
             raise OSError(f"no {count} free loopback ports found")
-        _handed_out.update(ports)
+        for port in ports:
+            (reserved / str(port)).touch()  # created, or its time renewed
         return ports
 
 

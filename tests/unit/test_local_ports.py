@@ -2,12 +2,17 @@
 nothing done by hand). A port chosen free is free only until someone binds it: chosen in
 the kernel's ephemeral range, it could be handed to an outgoing connection (SeaweedFS's
 services connect to each other while it starts) or to another `bind(0)` before the server
-meant for it listened. Ports are chosen below that range, and the store starts again on
-new internal ports when one was taken anyway."""
+meant for it listened. Ports are chosen below that range and reserved for a while against
+every other process choosing (test workers, hosts), and the store starts again on new
+internal ports when one was taken anyway."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +23,7 @@ from infra.local.processes import free_ports
 from infra.local.seaweed import SeaweedError, SeaweedServer
 
 EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def ephemeral_low() -> int:
@@ -32,9 +38,47 @@ def test_ports_are_chosen_below_the_ephemeral_range() -> None:
     assert all(processes.LISTEN_FLOOR <= port < low for port in ports), ports
 
 
-def test_a_port_is_never_handed_out_twice_by_one_process() -> None:
+def test_a_port_is_not_handed_out_twice() -> None:
     first, second = free_ports(20), free_ports(20)
     assert not set(first) & set(second)
+
+
+@pytest.fixture
+def three_ports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> range:
+    """Choices narrowed to three free ports, with reservations of the test's own."""
+    for _ in range(100):
+        base = free_ports(1)[0]
+        if all(processes.port_is_free(port) for port in range(base, base + 3)):
+            break
+    monkeypatch.setattr(processes, "listening_range", lambda: range(base, base + 3))
+    monkeypatch.setattr(processes, "RESERVATIONS", tmp_path / "reserved")
+    return range(base, base + 3)
+
+
+def test_a_port_another_process_chose_is_left_to_it(three_ports: range,
+                                                     tmp_path: Path) -> None:
+    """Two test workers, or a host and its tests, choose ports at once: a port one chose
+    and has not listened on yet is not given to the other."""
+    chooser = (f"from pathlib import Path\nfrom infra.local import processes\n"
+               f"processes.listening_range = lambda: range({three_ports.start}, "
+               f"{three_ports.stop})\n"
+               f"processes.RESERVATIONS = Path({str(tmp_path / 'reserved')!r})\n"
+               f"print(*processes.free_ports(2))\n")
+    out = subprocess.run([sys.executable, "-c", chooser], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    theirs = {int(port) for port in out.split()}
+    assert len(theirs) == 2 and theirs <= set(three_ports)
+    ours = free_ports(1)
+    assert ours == list(set(three_ports) - theirs)
+    with pytest.raises(OSError, match="no 1 free loopback ports"):
+        free_ports(1)
+
+
+def test_a_reservation_lapses(three_ports: range, tmp_path: Path) -> None:
+    chosen = free_ports(3)
+    stale = time.time() - processes.RESERVED_SECONDS - 1
+    os.utime(tmp_path / "reserved" / str(chosen[0]), (stale, stale))
+    assert free_ports(1) == [chosen[0]]
 
 
 def test_without_room_below_the_range_the_kernel_chooses(
