@@ -233,7 +233,17 @@ def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
             raise OSError(f"no {count} free loopback ports found")
         for port in ports:
             (reserved / str(port)).touch()  # created, or its time renewed
+        _drop_lapsed(reserved, now)
         return ports
+
+
+def _drop_lapsed(reserved: Path, now: float) -> None:
+    """Remove the reservations older than `RESERVED_SECONDS` (the folder holds only the
+    recent ones)."""
+    for entry in reserved.iterdir():
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            if entry.name.isdigit() and now - entry.stat().st_mtime >= RESERVED_SECONDS:
+                entry.unlink()
 
 
 def free_port() -> int:
