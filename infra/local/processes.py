@@ -218,17 +218,18 @@ def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
         for _ in range(1000 * count):
             if len(ports) == count:
                 break
-            s = stack.enter_context(socket.socket())
+            s = socket.socket()
             try:
                 s.bind((LOOPBACK, random.choice(candidates) if candidates else 0))
             except OSError:
+                s.close()
                 continue  # in use
             port = int(s.getsockname()[1])
-            with contextlib.suppress(FileNotFoundError):
-                if now - (reserved / str(port)).stat().st_mtime < RESERVED_SECONDS:
-                    continue
-            if port not in exclude:
-                ports.append(port)
+            if port in exclude or _reserved(reserved / str(port), now):
+                s.close()
+                continue
+            stack.enter_context(s)  # held until all are chosen: no port twice
+            ports.append(port)
         if len(ports) < count:
             raise OSError(f"no {count} free loopback ports found")
         for port in ports:
@@ -237,13 +238,19 @@ def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
         return ports
 
 
+def _reserved(reservation: Path, now: float) -> bool:
+    try:
+        return now - reservation.stat().st_mtime < RESERVED_SECONDS
+    except FileNotFoundError:
+        return False
+
+
 def _drop_lapsed(reserved: Path, now: float) -> None:
     """Remove the reservations older than `RESERVED_SECONDS` (the folder holds only the
     recent ones)."""
     for entry in reserved.iterdir():
-        with contextlib.suppress(FileNotFoundError, ValueError):
-            if entry.name.isdigit() and now - entry.stat().st_mtime >= RESERVED_SECONDS:
-                entry.unlink()
+        if entry.name.isdigit() and not _reserved(entry, now):
+            entry.unlink(missing_ok=True)
 
 
 def free_port() -> int:
