@@ -13,10 +13,12 @@ import contextlib
 import ctypes
 import ctypes.util
 import fcntl
+import logging
 import os
 import random
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("lgsp.processes")
 
 PROC = Path("/proc")
 LOOPBACK = "127.0.0.1"
@@ -195,13 +199,22 @@ _choosing = threading.Lock()
 
 
 @contextlib.contextmanager
-def _reservations() -> Iterator[Path]:
+def _reservations() -> Iterator[Path | None]:
     """The folder of port reservations, held by this thread alone among every process of
     this user choosing ports. A reservation is a file named after the port: the port is
     left to whoever chose it for `RESERVED_SECONDS` (until its server listens, and while
-    a hub stopped in a test is started again on it)."""
+    a hub stopped in a test is started again on it). None, and ports chosen without
+    reservations, when the folder is not this user's own directory (another user of
+    /tmp made it first)."""
     folder = RESERVATIONS
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = folder.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
+        log.warning("%s is not this user's own folder: ports are chosen without "
+                    "reservations", folder)
+        with _choosing:
+            yield None
+        return
     with _choosing, (folder / ".lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         yield folder
@@ -225,16 +238,17 @@ def free_ports(count: int, exclude: frozenset[int] = frozenset()) -> list[int]:
                 s.close()
                 continue  # in use
             port = int(s.getsockname()[1])
-            if port in exclude or _reserved(reserved / str(port), now):
+            if port in exclude or (reserved and _reserved(reserved / str(port), now)):
                 s.close()
                 continue
             stack.enter_context(s)  # held until all are chosen: no port twice
             ports.append(port)
         if len(ports) < count:
             raise OSError(f"no {count} free loopback ports found")
-        for port in ports:
-            (reserved / str(port)).touch()  # created, or its time renewed
-        _drop_lapsed(reserved, now)
+        if reserved:
+            for port in ports:
+                (reserved / str(port)).touch()  # created, or its time renewed
+            _drop_lapsed(reserved, now)
         return ports
 
 

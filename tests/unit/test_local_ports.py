@@ -85,6 +85,18 @@ def test_a_reservation_lapses(three_ports: range, tmp_path: Path) -> None:
     assert left == {chosen[2], again[0]}, "the other lapsed reservation is removed"
 
 
+def test_a_reservation_folder_of_another_user_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user of /tmp made the folder first: ports are still chosen, nothing is
+    written there."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o777)
+    monkeypatch.setattr(processes, "RESERVATIONS", theirs)
+    monkeypatch.setattr(processes.os, "getuid", lambda: theirs.stat().st_uid + 1)
+    assert len(set(free_ports(3))) == 3
+    assert list(theirs.iterdir()) == []
+
+
 def test_without_room_below_the_range_the_kernel_chooses(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     narrow = tmp_path / "ip_local_port_range"
