@@ -182,14 +182,14 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def listening_range(ephemeral: Path | None = None) -> range:
+def listening_range() -> range:
     """Where to choose ports for our own listeners: below the kernel's ephemeral range
     (`ip_local_port_range`), from which it gives every outgoing connection its local port
     and every `bind(port 0)` its port. A port chosen there can be taken before the server
     that was meant to listen on it does (SeaweedFS's own services connect to each other
     while it starts); one chosen below cannot. Empty when the range leaves no room."""
     try:
-        low = int((ephemeral or EPHEMERAL_RANGE).read_text().split()[0])
+        low = int(EPHEMERAL_RANGE.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         low = 32768  # Linux's default
     return range(LISTEN_FLOOR, low) if low - LISTEN_FLOOR >= 1024 else range(0)

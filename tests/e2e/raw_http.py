@@ -143,8 +143,6 @@ def make_app(state: AppState) -> Chalice:
     return app
 
 
-
-
 @contextmanager
 def running(app: Chalice, limits: HttpLimits | None = None) -> Iterator[tuple[HubServer, int]]:
     """A host serving `app` on a free port, stopped (WebSockets closed) on exit."""
